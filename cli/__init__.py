@@ -1,0 +1,1 @@
+"""The `leadconv` command: thin verbs over the library."""

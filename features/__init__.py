@@ -1,0 +1,1 @@
+"""Data contract, validation, point-in-time features, BANT rules, points score and demo data."""

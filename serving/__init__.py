@@ -1,0 +1,1 @@
+"""FastAPI service: scoring, BANT flags, reasons, model metadata."""

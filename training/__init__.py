@@ -1,0 +1,1 @@
+"""Labels, splits, model fitting, calibration, evaluation, MLflow tracking and the model store."""

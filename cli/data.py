@@ -1,0 +1,108 @@
+"""Data verbs: ``demo-data``, ``validate`` and ``features``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from cli.output import fail, say
+
+logger = logging.getLogger(__name__)
+
+
+def _demo_data_parser() -> argparse.ArgumentParser:
+    from features.demo import DEFAULT_AS_OF, DEFAULT_LEADS
+
+    p = argparse.ArgumentParser(prog="leadconv demo-data",
+                                description="Write a realistic demo CRM history (event shape).")
+    p.add_argument("--out", type=Path, required=True, help="folder to write into")
+    p.add_argument("--leads", type=int, default=DEFAULT_LEADS, help="number of MQLs")
+    p.add_argument("--seed", type=int, default=42, help="random seed (same seed, same files)")
+    p.add_argument("--as-of", default=DEFAULT_AS_OF, help="export date YYYY-MM-DD")
+    p.add_argument("--conversion-rate", type=float, default=0.13,
+                   help="target MQL->SQL rate within 90 days")
+    return p
+
+
+def _data_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=description)
+    p.add_argument("--data", type=Path, required=True,
+                   help="folder with leads, activities, outcomes (.csv or .parquet)")
+    p.add_argument("--as-of", default=None,
+                   help="when the export was taken (default: latest timestamp in the data)")
+    p.add_argument("--rejects", type=Path, default=None,
+                   help="where to write rejected rows (default: next to the output)")
+    return p
+
+
+def demo_data(args: argparse.Namespace) -> int:
+    from features.demo import write_demo
+
+    start = time.perf_counter()
+    data = write_demo(args.out, n_leads=args.leads, seed=args.seed, as_of=args.as_of,
+                      conversion_rate=args.conversion_rate)
+    say(f"wrote {len(data.leads):,} leads, {len(data.activities):,} activities, "
+        f"{len(data.outcomes):,} outcomes to {args.out}/ in {time.perf_counter() - start:.1f}s "
+        f"(as_of {data.as_of.date()}, mean true probability {data.truth['p_true'].mean():.3f})")
+    return 0
+
+
+def load(args: argparse.Namespace, default_rejects: Path, require_outcomes: bool = True):
+    """Load and validate the export; write rejects; tell the user the counts."""
+    from features.contract import load_crm
+
+    crm = load_crm(args.data, as_of=args.as_of, require_outcomes=require_outcomes)
+    rejects_path = crm.report.write_rejects(args.rejects or default_rejects)
+    say(crm.report.summary())
+    say(f"rejected rows with reasons: {rejects_path}")
+    return crm
+
+
+def validate(args: argparse.Namespace) -> int:
+    crm = load(args, args.rejects or Path("rejects.csv"))
+    say(f"as_of {crm.as_of}; {len(crm.leads):,} leads usable")
+    return 0
+
+
+def features(args: argparse.Namespace) -> int:
+    from features.rules import load_rules
+    from features.table import lead_table
+
+    start = time.perf_counter()
+    crm = load(args, args.out.with_name(args.out.stem + ".rejects.csv"), require_outcomes=False)
+    rules = load_rules(args.rules)
+    at = None if args.at == "mql" else args.at
+    table = lead_table(crm.leads, crm.activities, at, rules=rules)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.suffix == ".parquet":
+        table.to_parquet(args.out)
+    else:
+        table.to_csv(args.out)
+    say(f"wrote {len(table):,} leads x {table.shape[1]} columns to {args.out} "
+        f"in {time.perf_counter() - start:.1f}s")
+    return 0
+
+
+def run(verb: str, argv: list[str]) -> int:
+    from features.contract import ContractError
+    from features.rules import RulesError
+
+    if verb == "demo-data":
+        return demo_data(_demo_data_parser().parse_args(argv))
+    if verb == "validate":
+        parser = _data_parser("leadconv validate", "Check an export against the data contract.")
+    else:
+        parser = _data_parser("leadconv features",
+                              "Build point-in-time features, BANT flags and the points score.")
+        parser.add_argument("--out", type=Path, required=True, help="output .csv or .parquet")
+        parser.add_argument("--at", default="mql",
+                            help="scoring moment: 'mql' (each lead's MQL time) or a timestamp")
+        parser.add_argument("--rules", type=Path, default=None,
+                            help="rules file (default: the shipped features/rules.toml)")
+    args = parser.parse_args(argv)
+    try:
+        return validate(args) if verb == "validate" else features(args)
+    except (ContractError, RulesError) as exc:
+        return fail(str(exc))

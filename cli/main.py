@@ -1,0 +1,46 @@
+"""``leadconv``: the command line. Each verb parses, then calls one library function.
+
+Verb modules are imported lazily so ``leadconv --help`` stays instant (no pandas, no MLflow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+# verb -> (module in cli/, one-line help)
+VERBS = {
+    "demo": ("cli.demo", "run the whole demo: generate data, build features (the `make demo` job)"),
+    "demo-data": ("cli.data", "write a demo CRM history (leads, activities, outcomes, truth)"),
+    "validate": ("cli.data", "check a CRM export against the data contract; write rejects"),
+    "features": ("cli.data", "build the point-in-time feature table with BANT flags and points"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadconv",
+        description="Lead conversion predictor: which MQLs become SQLs, how sure, and why.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for verb, (module, help_text) in VERBS.items():
+        sub.add_parser(verb, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``leadconv`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    known, rest = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.DEBUG if known.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    module = importlib.import_module(VERBS[known.verb][0])
+    return int(module.run(known.verb, rest) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

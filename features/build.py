@@ -1,0 +1,111 @@
+"""``build_features``: the ONE function that turns contract tables into model inputs.
+
+Training and serving both call it, so what the model sees in production is what it saw in
+training. It is point in time: a lead's features use only activities at or before its scoring
+moment (by default its MQL time). The leads-table fields (firmographics, title, declared BANT
+fields) are a snapshot and are taken as known at the scoring moment.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from features import behaviour, declared, demographics, firmographics, source
+from features.catalog import FeatureSpec, catalog_frame
+from features.rules import Rules, load_rules
+
+DEMOGRAPHIC_SPECS = (
+    FeatureSpec("seniority", "demographic", "categorical", "Seniority (from job title)"),
+    FeatureSpec("job_function", "demographic", "categorical", "Job function (from job title)"),
+)
+SPECS: tuple[FeatureSpec, ...] = (
+    *firmographics.SPECS,
+    *DEMOGRAPHIC_SPECS,
+    *source.SPECS,
+    *declared.SPECS,
+    *behaviour.SPECS,
+)
+FEATURE_NAMES = tuple(s.name for s in SPECS)
+CATEGORICAL = tuple(s.name for s in SPECS if s.kind == "categorical")
+NUMERIC = tuple(s.name for s in SPECS if s.kind != "categorical")
+
+
+def feature_catalog() -> pd.DataFrame:
+    """name, family, kind and business label of every feature ``build_features`` returns."""
+    return catalog_frame(SPECS)
+
+
+def scoring_moments(leads: pd.DataFrame, at: str | pd.Timestamp | pd.Series | None) -> pd.Series:
+    """Resolve the scoring moment of each lead as tz-aware UTC, indexed by ``lead_id``.
+
+    ``at`` is None (each lead's ``mql_at``), one moment for all leads, or a Series by lead_id.
+    """
+    ids = pd.Index(leads["lead_id"], name="lead_id")
+    if at is None:
+        moments = pd.Series(pd.to_datetime(leads["mql_at"], utc=True).to_numpy(), index=ids)
+    elif isinstance(at, pd.Series):
+        moments = pd.to_datetime(at, utc=True).reindex(ids)
+        missing = moments.isna()
+        if missing.any():
+            raise ValueError(f"no scoring moment for {int(missing.sum())} lead(s), e.g. "
+                             f"{ids[missing.to_numpy()][0]!r}")
+    else:
+        stamp = pd.Timestamp(at)
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        moments = pd.Series(stamp, index=ids)
+    return moments.dt.tz_convert("UTC")
+
+
+def build_features(
+    leads: pd.DataFrame,
+    activities: pd.DataFrame,
+    at: str | pd.Timestamp | pd.Series | None = None,
+    *,
+    rules: Rules | None = None,
+) -> pd.DataFrame:
+    """One row of features per lead, from what was known at its scoring moment.
+
+    Args:
+        leads: leads table of the contract (``lead_id`` unique, ``mql_at``, ``source``, optional
+            firmographic, title and declared fields). Not modified.
+        activities: activities table (``lead_id``, ``occurred_at``, ``activity_type``, optional
+            ``content_stage``). Activities after a lead's scoring moment are ignored.
+        at: scoring moment: None = each lead's ``mql_at``; a timestamp for all; or a Series of
+            timestamps indexed by lead_id.
+        rules: the rules file (ideal customer profile); default the shipped ``rules.toml``.
+
+    Returns:
+        DataFrame indexed by ``lead_id`` with columns ``FEATURE_NAMES`` (categoricals as text,
+        missing as NaN) plus ``scored_at``.
+    """
+    if leads["lead_id"].duplicated().any():
+        raise ValueError("leads.lead_id must be unique (load through features.contract)")
+    rules = rules or load_rules()
+    moments = scoring_moments(leads, at)
+    ids = moments.index
+    frame = leads.set_index(pd.Index(leads["lead_id"], name="lead_id"))
+    at_values = moments.to_numpy(dtype="datetime64[ns]")
+    parts = [
+        firmographics.firmographic_features(frame, rules.icp),
+        demographics.demographic_features(frame),
+        source.source_features(frame),
+        declared.declared_features(frame),
+        behaviour.behaviour_features(ids, at_values, activities),
+    ]
+    features = pd.concat(parts, axis=1).loc[:, list(FEATURE_NAMES)]
+    features["scored_at"] = moments
+    return features
+
+
+def feature_matrix(features: pd.DataFrame) -> pd.DataFrame:
+    """The model-input columns only, with categoricals as text and numbers as float."""
+    out = features.loc[:, list(FEATURE_NAMES)].copy()
+    for name in NUMERIC:
+        out[name] = out[name].astype("float64")
+    for name in CATEGORICAL:
+        out[name] = out[name].astype("str")
+    return out
+
+
+__all__ = ["FEATURE_NAMES", "CATEGORICAL", "NUMERIC", "SPECS", "build_features",
+           "feature_catalog", "feature_matrix", "scoring_moments"]

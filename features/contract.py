@@ -1,0 +1,408 @@
+"""The data contract: load the CRM export's three tables, validate them, and account for every row.
+
+Event shape (see README "Data contract"): ``leads``, ``activities`` and ``outcomes``, each as
+``<name>.csv`` or ``<name>.parquet`` in one folder.
+
+Timestamps: ISO 8601 text (``2026-03-04``, ``2026-03-04T10:15:00Z``, ``...+02:00``). Values with an
+offset are converted to UTC; values without one are taken as UTC. In memory every timestamp is a
+timezone-aware UTC ``datetime64``.
+
+Problems are of two kinds:
+
+* structural (a missing file or required column, a file that is mostly unusable): a
+  :class:`ContractError` naming the file, the column and, where there is one, the first bad row;
+* row-level (an unparsable date, a duplicate ``lead_id``, an activity of an unknown lead, a negative
+  company size, ...): the row is *rejected*, never silently dropped. Each rejected row is one line of
+  :attr:`LoadReport.rejects` with the file, the row (1-based data row; ``line`` is the CSV line,
+  header = line 1), the column, the value and the reason, and the counts always add up:
+  ``loaded == used + rejected`` per file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features import vocab
+
+logger = logging.getLogger(__name__)
+
+TABLES = ("leads", "activities", "outcomes")
+SUFFIXES = (".csv", ".parquet")
+REJECT_COLUMNS = ("file", "row", "line", "column", "value", "reason", "lead_id")
+DATE_HINT = "expected ISO 8601, e.g. 2026-03-04 or 2026-03-04T10:15:00Z"
+STAGE_ALIASES = {
+    "top": "top", "tofu": "top", "top of funnel": "top",
+    "middle": "middle", "mofu": "middle", "middle of funnel": "middle",
+    "bottom": "bottom", "bofu": "bottom", "bottom of funnel": "bottom",
+}
+
+
+class ContractError(ValueError):
+    """The input cannot be used at all; the message names the file, column and row."""
+
+
+@dataclass(frozen=True)
+class FileCounts:
+    """Rows of one file: ``loaded == used + rejected``."""
+
+    file: str
+    loaded: int
+    used: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What happened to every row that was read."""
+
+    counts: tuple[FileCounts, ...]
+    rejects: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_rejected(self) -> int:
+        return int(sum(c.rejected for c in self.counts))
+
+    def summary(self) -> str:
+        """A few readable lines: per file loaded/used/rejected, top reasons and notes."""
+        lines = [f"{c.file}: {c.loaded:,} rows loaded = {c.used:,} used + {c.rejected:,} rejected"
+                 for c in self.counts]
+        if len(self.rejects):
+            top = self.rejects.groupby(["file", "column", "reason_kind"], sort=False).size()
+            for (file, column, kind), n in top.sort_values(ascending=False).head(8).items():
+                lines.append(f"  rejected {n:,} in {file} [{column}]: {kind}")
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def write_rejects(self, path: str | Path) -> Path:
+        """Write every rejected row with its reason as CSV (empty file with header if none)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.rejects.loc[:, list(REJECT_COLUMNS)].to_csv(path, index=False)
+        return path
+
+
+@dataclass(frozen=True)
+class CrmData:
+    """The validated event-shape tables. Timestamps are tz-aware UTC; ids are strings."""
+
+    leads: pd.DataFrame
+    activities: pd.DataFrame
+    outcomes: pd.DataFrame
+    as_of: pd.Timestamp
+    report: LoadReport
+    source_dir: Path | None = None
+
+
+@dataclass
+class _Table:
+    """One file being validated: its raw text frame and the rows still alive."""
+
+    name: str
+    frame: pd.DataFrame
+    is_csv: bool
+    alive: np.ndarray = field(init=False)
+    rejects: list[pd.DataFrame] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.alive = np.ones(len(self.frame), dtype=bool)
+
+    def reject(self, mask: np.ndarray | pd.Series, column: str, reason: str | pd.Series,
+               kind: str) -> None:
+        """Reject rows in ``mask`` that are still alive, with a reason naming the column."""
+        mask = np.asarray(mask, dtype=bool) & self.alive
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        values = (self.frame[column].to_numpy()[idx] if column in self.frame.columns
+                  else np.full(len(idx), None))
+        reasons = reason.to_numpy()[idx] if isinstance(reason, pd.Series) else reason
+        lead_ids = (self.frame["lead_id"].to_numpy()[idx] if "lead_id" in self.frame.columns
+                    else np.full(len(idx), None))
+        self.rejects.append(pd.DataFrame({
+            "file": self.name,
+            "row": idx + 1,
+            "line": (idx + 2) if self.is_csv else pd.NA,
+            "column": column,
+            "value": values,
+            "reason": reasons,
+            "reason_kind": kind,
+            "lead_id": lead_ids,
+        }))
+        self.alive &= ~mask
+
+    def check_ratio(self, max_reject_fraction: float) -> None:
+        """Refuse a file that is mostly unusable: that is a format problem, not bad rows."""
+        n = len(self.frame)
+        bad = n - int(self.alive.sum())
+        if n and bad / n > max_reject_fraction:
+            first = pd.concat(self.rejects).sort_values("row").head(3)
+            examples = "; ".join(f"row {r.row} [{r.column}] {r.reason}" for r in first.itertuples())
+            raise ContractError(
+                f"{self.name}: {bad:,} of {n:,} rows ({bad / n:.0%}) cannot be used, more than the "
+                f"allowed {max_reject_fraction:.0%}; first problems: {examples}")
+
+
+def find_table(data_dir: Path, name: str) -> Path | None:
+    """Return ``data_dir/name.csv`` or ``.parquet`` (error if both exist), or None."""
+    found = [data_dir / f"{name}{s}" for s in SUFFIXES if (data_dir / f"{name}{s}").exists()]
+    if len(found) > 1:
+        raise ContractError(f"{data_dir}: both {found[0].name} and {found[1].name} exist; keep one")
+    return found[0] if found else None
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file as text columns (validation parses them), blanks as missing."""
+    try:
+        if path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+            return frame.astype({c: "str" for c in frame.columns if frame[c].dtype != "str"}).where(
+                frame.notna())
+        frame = pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""],
+                            skipinitialspace=True)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise ContractError(f"{path.name}: cannot be read: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def require_columns(table: _Table, required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in table.frame.columns]
+    if missing:
+        found = ", ".join(table.frame.columns) or "none"
+        raise ContractError(
+            f"{table.name}: missing required column(s) {', '.join(map(repr, missing))} "
+            f"(found: {found})")
+
+
+def _strip(series: pd.Series) -> pd.Series:
+    return series.str.strip().replace("", np.nan)
+
+
+def normalise_label(series: pd.Series) -> pd.Series:
+    """Lower-case snake_case category text: ' Paid Search' -> 'paid_search'; blanks -> missing."""
+    return _strip(series).str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
+
+
+def parse_timestamps(table: _Table, column: str, required: bool) -> pd.Series:
+    """Parse ISO 8601 text to UTC; reject blank (if required) and unparsable values."""
+    text = _strip(table.frame[column]) if column in table.frame.columns else pd.Series(
+        np.nan, index=table.frame.index, dtype="str")
+    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    blank = text.isna().to_numpy()
+    if required:
+        table.reject(blank, column, f"{column} is blank", "blank")
+    bad = parsed.isna().to_numpy() & ~blank
+    if bad.any():
+        table.reject(bad, column, "unparsable date '" + text.fillna("") + f"' ({DATE_HINT})",
+                     "unparsable date")
+    return parsed
+
+
+def parse_amounts(table: _Table, column: str) -> pd.Series:
+    """Parse a non-negative number, allowing '$40,000'-style text; blanks stay missing."""
+    if column not in table.frame.columns:
+        return pd.Series(np.nan, index=table.frame.index)
+    text = _strip(table.frame[column])
+    cleaned = text.str.replace(r"[$€£,\s]", "", regex=True)
+    parsed = pd.to_numeric(cleaned, errors="coerce")
+    blank = text.isna().to_numpy()
+    table.reject(parsed.isna().to_numpy() & ~blank, column,
+                 "not a number: '" + text.fillna("") + "'", "not a number")
+    table.reject((parsed < 0).to_numpy(), column,
+                 f"{column} is negative: '" + text.fillna("") + "'", "negative")
+    return parsed.astype("float64")
+
+
+def reject_duplicates(table: _Table, column: str = "lead_id") -> None:
+    ids = table.frame[column]
+    dup = ids.duplicated(keep="first").to_numpy() & table.alive
+    if dup.any():
+        first_row = pd.Series(np.arange(1, len(ids) + 1), index=ids.index).groupby(ids).transform(
+            "min")
+        reason = ("duplicate lead_id '" + ids.fillna("") + "' (first seen at row "
+                  + first_row.astype("str") + ")")
+        table.reject(dup, column, reason, "duplicate lead_id")
+
+
+def validate_leads(table: _Table) -> pd.DataFrame:
+    """Parse and check the leads table; returns typed columns for every row (alive or not)."""
+    require_columns(table, vocab.LEADS_REQUIRED)
+    raw = table.frame
+    out = pd.DataFrame(index=raw.index)
+    out["lead_id"] = _strip(raw["lead_id"])
+    table.frame = table.frame.assign(lead_id=out["lead_id"])
+    table.reject(out["lead_id"].isna().to_numpy(), "lead_id", "lead_id is blank", "blank")
+    reject_duplicates(table)
+    out["mql_at"] = parse_timestamps(table, "mql_at", required=True)
+    out["source"] = normalise_label(raw["source"])
+    for column in ("industry", "department"):
+        out[column] = normalise_label(raw[column]) if column in raw.columns else np.nan
+    out["country"] = _strip(raw["country"]).str.upper() if "country" in raw.columns else np.nan
+    for column in ("job_title", "pain_point"):
+        out[column] = _strip(raw[column]) if column in raw.columns else np.nan
+    out["purchase_timeframe"] = (_strip(raw["purchase_timeframe"]).str.lower()
+                                 if "purchase_timeframe" in raw.columns else np.nan)
+    for column in ("company_size", "annual_revenue", "budget"):
+        out[column] = parse_amounts(table, column)
+    known = set(vocab.LEADS_REQUIRED) | set(vocab.LEADS_OPTIONAL)
+    for column in raw.columns:
+        if column not in known:
+            out[column] = raw[column]  # carried (contact data, custom fields), never a feature
+    return out
+
+
+def validate_activities(table: _Table, lead_ids: pd.Index, rejected_ids: set[str]) -> pd.DataFrame:
+    require_columns(table, vocab.ACTIVITIES_REQUIRED)
+    raw = table.frame
+    out = pd.DataFrame(index=raw.index)
+    out["lead_id"] = _strip(raw["lead_id"])
+    table.frame = table.frame.assign(lead_id=out["lead_id"])
+    table.reject(out["lead_id"].isna().to_numpy(), "lead_id", "lead_id is blank", "blank")
+    was_rejected = out["lead_id"].isin(rejected_ids).to_numpy()
+    table.reject(was_rejected, "lead_id", "its lead was rejected in the leads table",
+                 "lead rejected")
+    unknown = ~out["lead_id"].isin(lead_ids).to_numpy()
+    table.reject(unknown, "lead_id", "lead_id '" + out["lead_id"].fillna("")
+                 + "' is not in the leads table", "unknown lead_id")
+    out["occurred_at"] = parse_timestamps(table, "occurred_at", required=True)
+    out["activity_type"] = normalise_label(raw["activity_type"])
+    table.reject(out["activity_type"].isna().to_numpy(), "activity_type", "activity_type is blank",
+                 "blank")
+    stage_text = (_strip(raw["content_stage"]).str.lower() if "content_stage" in raw.columns
+                  else pd.Series(np.nan, index=raw.index, dtype="str"))
+    out["content_stage"] = stage_text.map(STAGE_ALIASES)
+    bad_stage = stage_text.notna().to_numpy() & out["content_stage"].isna().to_numpy()
+    table.reject(bad_stage, "content_stage", "content_stage '" + stage_text.fillna("")
+                 + "' is not top, middle or bottom", "unknown content_stage")
+    return out
+
+
+def validate_outcomes(table: _Table, mql_at: pd.Series, rejected_ids: set[str]) -> pd.DataFrame:
+    require_columns(table, vocab.OUTCOMES_REQUIRED)
+    raw = table.frame
+    out = pd.DataFrame(index=raw.index)
+    out["lead_id"] = _strip(raw["lead_id"])
+    table.frame = table.frame.assign(lead_id=out["lead_id"])
+    table.reject(out["lead_id"].isna().to_numpy(), "lead_id", "lead_id is blank", "blank")
+    table.reject(out["lead_id"].isin(rejected_ids).to_numpy(), "lead_id",
+                 "its lead was rejected in the leads table", "lead rejected")
+    table.reject(~out["lead_id"].isin(mql_at.index).to_numpy(), "lead_id",
+                 "lead_id '" + out["lead_id"].fillna("") + "' is not in the leads table",
+                 "unknown lead_id")
+    reject_duplicates(table)
+    out["sql_at"] = parse_timestamps(table, "sql_at", required=False)
+    out["disqualified_at"] = parse_timestamps(table, "disqualified_at", required=False)
+    lead_mql = out["lead_id"].map(mql_at)
+    table.reject((out["sql_at"] < lead_mql).to_numpy(), "sql_at",
+                 "sql_at is before the lead's mql_at", "sql before mql")
+    table.reject((out["disqualified_at"] < lead_mql).to_numpy(), "disqualified_at",
+                 "disqualified_at is before the lead's mql_at", "disqualified before mql")
+    return out
+
+
+def _reject_after(table: _Table, parsed: pd.Series, column: str, as_of: pd.Timestamp) -> None:
+    table.reject((parsed > as_of).to_numpy(), column,
+                 f"{column} is after the data's as_of {as_of.isoformat()}", "after as_of")
+
+
+def _open(data_dir: Path, name: str) -> _Table:
+    path = find_table(data_dir, name)
+    if path is None:
+        raise ContractError(f"{data_dir}: no {name}.csv or {name}.parquet found")
+    return _Table(path.name, read_table(path), is_csv=path.suffix == ".csv")
+
+
+def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
+             require_outcomes: bool = True, max_reject_fraction: float = 0.5) -> CrmData:
+    """Load and validate the event-shape tables in ``data_dir``.
+
+    Args:
+        data_dir: folder holding ``leads``, ``activities`` and ``outcomes`` (.csv or .parquet).
+        as_of: the moment the export was taken. Anything later is rejected. Default: the latest
+            timestamp in the data.
+        require_outcomes: when False (scoring new leads), a missing outcomes file is allowed.
+        max_reject_fraction: a file with a larger share of rejected rows raises ContractError.
+
+    Returns:
+        CrmData with only the usable rows, and a LoadReport accounting for every row read.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise ContractError(f"{data_dir}: not a folder")
+    leads_t = _open(data_dir, "leads")
+    leads = validate_leads(leads_t)
+    acts_t = _open(data_dir, "activities")
+    outcome_path = find_table(data_dir, "outcomes")
+    if outcome_path is None and require_outcomes:
+        raise ContractError(f"{data_dir}: no outcomes.csv or outcomes.parquet found")
+
+    notes: list[str] = []
+    ok_leads = leads.loc[leads_t.alive]
+    rejected_ids = set(leads.loc[~leads_t.alive, "lead_id"].dropna())
+    mql_at = ok_leads.set_index("lead_id")["mql_at"]
+    acts = validate_activities(acts_t, pd.Index(mql_at.index), rejected_ids)
+    tables = [leads_t, acts_t]
+    if outcome_path is not None:
+        out_t = _Table(outcome_path.name, read_table(outcome_path),
+                       is_csv=outcome_path.suffix == ".csv")
+        outcomes = validate_outcomes(out_t, mql_at, rejected_ids)
+        tables.append(out_t)
+    else:
+        out_t = None
+        outcomes = pd.DataFrame({"lead_id": pd.Series(dtype="str"),
+                                 "sql_at": pd.Series(dtype="datetime64[ns, UTC]"),
+                                 "disqualified_at": pd.Series(dtype="datetime64[ns, UTC]")})
+
+    if as_of is None:
+        candidates = [mql_at.max(), acts.loc[acts_t.alive, "occurred_at"].max()]
+        if out_t is not None:
+            candidates += [outcomes.loc[out_t.alive, c].max() for c in ("sql_at", "disqualified_at")]
+        as_of_ts = max(c for c in candidates if pd.notna(c))
+        notes.append(f"as_of not given: using the latest timestamp in the data, {as_of_ts}")
+    else:
+        as_of_ts = pd.Timestamp(as_of)
+        as_of_ts = as_of_ts.tz_localize("UTC") if as_of_ts.tzinfo is None else as_of_ts.tz_convert(
+            "UTC")
+        _reject_after(leads_t, leads["mql_at"], "mql_at", as_of_ts)
+        _reject_after(acts_t, acts["occurred_at"], "occurred_at", as_of_ts)
+        if out_t is not None:
+            for column in ("sql_at", "disqualified_at"):
+                _reject_after(out_t, outcomes[column], column, as_of_ts)
+    # Activities and outcomes of leads rejected late (after as_of) follow their lead.
+    late_ids = set(leads.loc[~leads_t.alive, "lead_id"].dropna()) - rejected_ids
+    if late_ids:
+        for table, frame in ((acts_t, acts), (out_t, outcomes)):
+            if table is not None:
+                table.reject(frame["lead_id"].isin(late_ids).to_numpy(), "lead_id",
+                             "its lead was rejected in the leads table", "lead rejected")
+
+    known_types = set(vocab.ACTIVITY_TYPES)
+    other = acts.loc[acts_t.alive & ~acts["activity_type"].isin(known_types), "activity_type"]
+    if len(other):
+        top = other.value_counts().head(5)
+        notes.append(f"{len(other):,} activities of types the product does not know are kept and "
+                     f"counted only in totals: " + ", ".join(f"{k} ({v:,})" for k, v in top.items()))
+
+    for table in tables:
+        table.check_ratio(max_reject_fraction)
+    counts = tuple(FileCounts(t.name, len(t.frame), int(t.alive.sum()),
+                              len(t.frame) - int(t.alive.sum())) for t in tables)
+    all_rejects = [r for t in tables for r in t.rejects]
+    rejects = (pd.concat(all_rejects, ignore_index=True) if all_rejects
+               else pd.DataFrame(columns=[*REJECT_COLUMNS, "reason_kind"]))
+    report = LoadReport(counts=counts, rejects=rejects, notes=tuple(notes))
+    for line in report.summary().splitlines():
+        logger.info("%s", line)
+
+    leads_ok = leads.loc[leads_t.alive].reset_index(drop=True)
+    acts_ok = (acts.loc[acts_t.alive].sort_values(["lead_id", "occurred_at"], kind="stable")
+               .reset_index(drop=True))
+    outcomes_ok = (outcomes.loc[out_t.alive].reset_index(drop=True) if out_t is not None
+                   else outcomes)
+    return CrmData(leads_ok, acts_ok, outcomes_ok, as_of_ts, report, data_dir)

@@ -1,0 +1,186 @@
+"""Who the demo leads are: messy job titles with their canonical labels, departments, fake names.
+
+``TITLE_VARIANTS`` is the ground truth for the title parser (``features.demographics``): every
+variant is written the way people type it into a form (abbreviations, ALL CAPS, trailing spaces)
+but stays unambiguous for a sensible keyword parser:
+
+- "Chief ...", "CxO", "Founder", "Owner", "President" -> ``c_level``
+- "VP", "SVP", "EVP", "Vice President" -> ``vp``
+- "Director", "Dir.", "Head of" -> ``director`` (also "Senior Director")
+- "Manager", "Mgr" -> ``manager``
+- engineers, analysts, specialists, coordinators, representatives, interns, ... (also "Sr." and
+  "Senior" ones) -> ``individual_contributor``
+- junk ("n/a", "-", "test") -> ``unknown`` level and ``unknown`` function
+
+Functions: a recognisable title that names no department ("Consultant") is ``other``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SENIORITY_LABELS = ("c_level", "vp", "director", "manager", "individual_contributor", "unknown")
+FUNCTION_LABELS = (
+    "marketing", "sales", "it", "finance", "operations", "hr", "executive", "other", "unknown",
+)
+
+# (title as written, canonical seniority, canonical function)
+TITLE_VARIANTS: tuple[tuple[str, str, str], ...] = (
+    # c_level
+    ("CEO", "c_level", "executive"),
+    ("CEO & Founder", "c_level", "executive"),
+    ("FOUNDER & CEO", "c_level", "executive"),
+    ("Founder", "c_level", "executive"),
+    ("founder", "c_level", "executive"),
+    ("Co-Founder", "c_level", "executive"),
+    ("Owner", "c_level", "executive"),
+    ("President", "c_level", "executive"),
+    ("Chief Executive Officer", "c_level", "executive"),
+    ("Chief Technology Officer", "c_level", "it"),
+    ("CTO", "c_level", "it"),
+    ("CIO", "c_level", "it"),
+    ("Chief Information Officer", "c_level", "it"),
+    ("CFO", "c_level", "finance"),
+    ("Chief Financial Officer", "c_level", "finance"),
+    ("CMO", "c_level", "marketing"),
+    ("Chief Marketing Officer", "c_level", "marketing"),
+    ("Chief Revenue Officer", "c_level", "sales"),
+    ("COO", "c_level", "operations"),
+    ("Chief Operating Officer", "c_level", "operations"),
+    ("Chief People Officer", "c_level", "hr"),
+    # vp
+    ("VP of Mktg", "vp", "marketing"),
+    ("VP Marketing", "vp", "marketing"),
+    ("VICE PRESIDENT MARKETING", "vp", "marketing"),
+    ("vp sales", "vp", "sales"),
+    ("VP SALES", "vp", "sales"),
+    ("Vice President, Sales", "vp", "sales"),
+    ("VP Engineering", "vp", "it"),
+    ("VP, Information Technology", "vp", "it"),
+    ("SVP Finance", "vp", "finance"),
+    ("EVP Operations", "vp", "operations"),
+    ("Vice President of Human Resources", "vp", "hr"),
+    # director
+    ("Head of IT", "director", "it"),
+    ("Head of Marketing", "director", "marketing"),
+    ("head of marketing", "director", "marketing"),
+    ("Head of Sales", "director", "sales"),
+    ("Head of HR", "director", "hr"),
+    ("Head of Operations", "director", "operations"),
+    ("Dir. Sales Ops", "director", "sales"),
+    ("Director, Finance", "director", "finance"),
+    ("Finance Director", "director", "finance"),
+    ("Director of Marketing", "director", "marketing"),
+    ("Marketing Director", "director", "marketing"),
+    ("Senior Director, Sales", "director", "sales"),
+    ("IT Director", "director", "it"),
+    ("DIRECTOR OF IT", "director", "it"),
+    ("Director of Operations", "director", "operations"),
+    ("HR Director", "director", "hr"),
+    # manager
+    ("marketing manager ", "manager", "marketing"),
+    ("Marketing Manager", "manager", "marketing"),
+    ("MARKETING MANAGER", "manager", "marketing"),
+    ("Mktg Mgr", "manager", "marketing"),
+    ("Product Marketing Manager", "manager", "marketing"),
+    ("Digital Marketing Mgr", "manager", "marketing"),
+    ("Sales Manager", "manager", "sales"),
+    (" Sales Manager", "manager", "sales"),
+    ("IT Mgr", "manager", "it"),
+    ("IT MANAGER", "manager", "it"),
+    ("Engineering Manager", "manager", "it"),
+    ("Finance Manager", "manager", "finance"),
+    ("Operations Manager", "manager", "operations"),
+    ("HR Manager", "manager", "hr"),
+    ("Office Manager", "manager", "operations"),
+    # individual_contributor
+    ("Sr. Software Engineer", "individual_contributor", "it"),
+    ("Software Engineer", "individual_contributor", "it"),
+    ("software engineer", "individual_contributor", "it"),
+    ("SOFTWARE ENGINEER", "individual_contributor", "it"),
+    ("Senior Data Engineer", "individual_contributor", "it"),
+    ("Network Engineer", "individual_contributor", "it"),
+    ("Systems Administrator", "individual_contributor", "it"),
+    ("Developer", "individual_contributor", "it"),
+    ("Marketing Coordinator", "individual_contributor", "marketing"),
+    ("Marketing Specialist", "individual_contributor", "marketing"),
+    ("Marketing Analyst", "individual_contributor", "marketing"),
+    ("Marketing Intern", "individual_contributor", "marketing"),
+    ("Sales Representative", "individual_contributor", "sales"),
+    ("Sales Development Rep", "individual_contributor", "sales"),
+    ("Sales Associate", "individual_contributor", "sales"),
+    ("Senior Financial Analyst", "individual_contributor", "finance"),
+    ("Accountant", "individual_contributor", "finance"),
+    ("Sr. Accountant", "individual_contributor", "finance"),
+    ("Operations Analyst", "individual_contributor", "operations"),
+    ("Recruiter", "individual_contributor", "hr"),
+    ("HR Generalist", "individual_contributor", "hr"),
+    ("Consultant", "individual_contributor", "other"),
+    ("Intern", "individual_contributor", "other"),
+    ("intern", "individual_contributor", "other"),
+    # junk people type into a required field
+    ("n/a", "unknown", "unknown"),
+    ("-", "unknown", "unknown"),
+    ("test", "unknown", "unknown"),
+)
+
+# Share of non-blank titles at each level; small companies have more founders and owners.
+SENIORITY_SHARE = {
+    "c_level": 0.09, "vp": 0.08, "director": 0.15, "manager": 0.28,
+    "individual_contributor": 0.37, "unknown": 0.03,
+}
+SMALL_COMPANY_C_LEVEL_BOOST = 4.0
+
+DEPARTMENT_OF_FUNCTION = {
+    "marketing": ("Marketing", "marketing", "Growth"),
+    "sales": ("Sales", "Revenue", "SALES"),
+    "it": ("IT", "Engineering", "Technology"),
+    "finance": ("Finance", "Accounting"),
+    "operations": ("Operations", "Ops"),
+    "hr": ("Human Resources", "HR", "People"),
+    "executive": ("Executive", "Management"),
+    "other": ("Other", "General"),
+    "unknown": ("Other",),
+}
+
+FIRST_NAMES = (
+    "Alex", "Maria", "James", "Priya", "Chen", "Fatima", "Lukas", "Sofia", "Kwame", "Yuki",
+    "Olivia", "Mateo", "Aisha", "Noah", "Emma", "Ravi", "Ingrid", "Diego", "Hannah", "Omar",
+    "Grace", "Pierre", "Zanele", "Liam", "Mei", "Carlos", "Anna", "Tomasz", "Leila", "Jonas",
+)
+LAST_NAMES = (
+    "Smith", "Garcia", "Müller", "Patel", "Wang", "Okafor", "Johansson", "Rossi", "Kim", "Silva",
+    "Brown", "Nguyen", "Dubois", "Tanaka", "Cohen", "Kowalski", "Mensah", "Haddad", "Jones",
+    "Martin", "O'Neil", "van Dijk", "Fernández", "Schmidt", "Singh", "Andersson", "Lopez", "Ali",
+)
+EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
+
+
+def _key(titles: pd.Series) -> pd.Series:
+    return titles.astype("str").str.strip().str.casefold()
+
+
+def title_weights(small_company: bool) -> np.ndarray:
+    """Sampling weight of each ``TITLE_VARIANTS`` row (sums to 1)."""
+    levels = np.array([s for _, s, _ in TITLE_VARIANTS])
+    share = dict(SENIORITY_SHARE)
+    if small_company:
+        share["c_level"] *= SMALL_COMPANY_C_LEVEL_BOOST
+    weights = np.array([share[s] / np.count_nonzero(levels == s) for s in levels])
+    return weights / weights.sum()
+
+
+def title_labels(titles: pd.Series) -> pd.DataFrame:
+    """Canonical ``seniority`` and ``function`` of each title, looked up in ``TITLE_VARIANTS``.
+
+    The lookup ignores case and surrounding spaces. Blank titles and titles not in the table are
+    ``unknown``. Indexed like ``titles``.
+    """
+    table = pd.DataFrame(TITLE_VARIANTS, columns=["title", "seniority", "function"])
+    table = table.assign(key=_key(table["title"])).drop_duplicates("key").set_index("key")
+    keys = _key(titles)
+    seniority = keys.map(table["seniority"]).fillna("unknown").astype("str")
+    function = keys.map(table["function"]).fillna("unknown").astype("str")
+    return pd.DataFrame({"seniority": seniority.to_numpy(), "function": function.to_numpy()},
+                        index=titles.index)

@@ -1,0 +1,67 @@
+"""Training configuration: every number that shapes a run lives here, never as a literal elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What a training run does. The CLI builds one from its flags; the notebook may too.
+
+    Attributes:
+        horizon_days: a lead is converted if it became an SQL within this many days after its
+            scoring moment.
+        valid_fraction, test_fraction: shares of labelled leads (by scoring time, newest last) for
+            the validation and the out-of-time test set.
+        min_positives, min_negatives: refuse to train below these labelled counts.
+        seed: random state for the models and any random split.
+        ece_bins: equal-width probability bins for the expected calibration error.
+        calibration_methods: candidates for calibration, chosen by cross-validated log loss on
+            the validation set.
+        promotion_tolerance: a challenger becomes champion if its test log loss is at most the
+            champion's plus this.
+        model_name: name of the model in the MLflow registry.
+        hgb_params, logreg_c: the small hyper-parameter grids of the two candidate families.
+    """
+
+    horizon_days: int = 90
+    valid_fraction: float = 0.15
+    test_fraction: float = 0.20
+    min_positives: int = 50
+    min_negatives: int = 50
+    seed: int = 42
+    ece_bins: int = 10
+    calibration_methods: tuple[str, ...] = ("sigmoid", "isotonic")
+    promotion_tolerance: float = 0.0
+    model_name: str = "lead-conversion"
+    min_category_count: int = 20
+    max_categories: int = 250
+    logreg_c: tuple[float, ...] = (0.05, 0.5)
+    hgb_params: tuple[dict, ...] = field(default_factory=lambda: (
+        {"learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 40,
+         "l2_regularization": 1.0, "max_iter": 400},
+        {"learning_rate": 0.05, "max_leaf_nodes": 31, "min_samples_leaf": 80,
+         "l2_regularization": 3.0, "max_iter": 400},
+    ))
+
+    def __post_init__(self) -> None:
+        if self.horizon_days <= 0:
+            raise ValueError(f"horizon_days must be positive, got {self.horizon_days}")
+        if not (0 < self.valid_fraction < 1 and 0 < self.test_fraction < 1
+                and self.valid_fraction + self.test_fraction < 0.9):
+            raise ValueError("valid_fraction and test_fraction must be in (0, 1) and leave >10% "
+                             "for training")
+        unknown = set(self.calibration_methods) - {"sigmoid", "isotonic"}
+        if unknown or not self.calibration_methods:
+            raise ValueError(f"calibration_methods must be sigmoid and/or isotonic, got "
+                             f"{self.calibration_methods}")
+
+    def as_params(self) -> dict[str, object]:
+        """Flat parameters for MLflow."""
+        flat = {k: v for k, v in asdict(self).items() if k != "hgb_params"}
+        flat["calibration_methods"] = ",".join(self.calibration_methods)
+        flat["logreg_c"] = ",".join(map(str, self.logreg_c))
+        for i, params in enumerate(self.hgb_params):
+            flat[f"hgb_{i}"] = ",".join(f"{k}={v}" for k, v in params.items())
+        return flat

@@ -1,0 +1,159 @@
+"""MLflow tracking and registry: the only module that talks to MLflow.
+
+Embedded default: with no ``MLFLOW_TRACKING_URI`` in the environment, tracking and the model
+registry live in ``<workdir>/mlflow.db`` (SQLite) and artifacts in ``<workdir>/mlartifacts/``;
+nothing to start. With ``MLFLOW_TRACKING_URI`` set, that server is used. Browse the embedded store
+with ``mlflow ui --backend-store-uri sqlite:///<workdir>/mlflow.db``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+EXPERIMENT = "lead-conversion"
+# MLflow saves scikit-learn models with skops, which loads only types it is told to trust. Our
+# pipelines hold only scikit-learn, NumPy and SciPy objects; anything else is refused.
+TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.")
+
+
+def skops_trusted_types(model: Any) -> list[str]:
+    """The types skops would refuse in ``model``; raises if any is outside TRUSTED_MODULES."""
+    import skops.io
+
+    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    foreign = [t for t in untrusted if not t.startswith(TRUSTED_MODULES)]
+    if foreign:
+        raise ValueError(f"model holds types outside scikit-learn/NumPy/SciPy: {foreign}")
+    return list(untrusted)
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Where runs and the registry live."""
+
+    tracking_uri: str
+    artifact_location: str | None
+    embedded: bool
+
+
+def resolve_tracking(workdir: str | Path) -> Tracking:
+    """The tracking server from ``MLFLOW_TRACKING_URI``, else the embedded SQLite store."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if uri:
+        return Tracking(uri, None, embedded=False)
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    return Tracking(f"sqlite:///{workdir / 'mlflow.db'}", (workdir / "mlartifacts").as_uri(),
+                    embedded=True)
+
+
+def _client(tracking: Tracking):
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlflow.set_tracking_uri(tracking.tracking_uri)
+    mlflow.set_registry_uri(tracking.tracking_uri)
+    return mlflow, MlflowClient(tracking_uri=tracking.tracking_uri,
+                                registry_uri=tracking.tracking_uri)
+
+
+def _experiment_id(mlflow, client, tracking: Tracking) -> str:
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    if experiment is not None:
+        return experiment.experiment_id
+    return client.create_experiment(EXPERIMENT, artifact_location=tracking.artifact_location)
+
+
+def pip_requirements() -> list[str]:
+    """Pinned requirements of the logged model (given explicitly: inference is slow)."""
+    return [f"{pkg}=={version(pkg)}" for pkg in ("scikit-learn", "pandas", "numpy", "scipy")]
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    run_id: str
+    model_uri: str
+    version: str
+
+
+def log_run(
+    tracking: Tracking,
+    *,
+    model: Any,
+    params: dict[str, object],
+    metrics: dict[str, float],
+    fingerprint: dict[str, object],
+    figures: dict[str, Any],
+    tables: dict[str, pd.DataFrame],
+    model_card: str,
+    input_example: pd.DataFrame,
+    model_name: str,
+    tags: dict[str, str],
+) -> LoggedModel:
+    """Log one training run and register its model as a new version of ``model_name``."""
+    mlflow, client = _client(tracking)
+    from mlflow.models import infer_signature
+
+    experiment_id = _experiment_id(mlflow, client, tracking)
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        mlflow.set_tags(tags)
+        mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+        mlflow.log_params({f"data_{k}": str(v)[:500] for k, v in fingerprint.items()})
+        mlflow.log_metrics({k: float(v) for k, v in metrics.items()
+                            if isinstance(v, (int, float, np.floating)) and np.isfinite(v)})
+        mlflow.log_dict(fingerprint, "data_fingerprint.json")
+        for name, fig in figures.items():
+            mlflow.log_figure(fig, f"plots/{name}.png")
+        for name, table in tables.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"{name}.csv"
+                table.to_csv(path, index=False)
+                mlflow.log_artifact(str(path), "tables")
+        mlflow.log_text(model_card, "model_card.md")
+        signature = infer_signature(input_example, model.predict_proba(input_example))
+        info = mlflow.sklearn.log_model(
+            model, name="model", signature=signature, input_example=input_example,
+            pyfunc_predict_fn="predict_proba", registered_model_name=model_name,
+            skops_trusted_types=skops_trusted_types(model), pip_requirements=pip_requirements(),
+            await_registration_for=60)
+        registered = str(info.registered_model_version)
+        return LoggedModel(run.info.run_id, f"models:/{model_name}/{registered}", registered)
+
+
+def champion_version(tracking: Tracking, model_name: str) -> str | None:
+    """The version carrying the ``champion`` alias, or None."""
+    _, client = _client(tracking)
+    try:
+        return str(client.get_model_version_by_alias(model_name, "champion").version)
+    except Exception:  # MlflowException: no such model or alias
+        return None
+
+
+def load_version(tracking: Tracking, model_name: str, version_or_alias: str) -> Any:
+    """Load a registered model as the scikit-learn object (``@alias`` or a version number)."""
+    mlflow, _ = _client(tracking)
+    sep = "@" if not version_or_alias.isdigit() else "/"
+    return mlflow.sklearn.load_model(f"models:/{model_name}{sep}{version_or_alias}")
+
+
+def set_alias(tracking: Tracking, model_name: str, alias: str, version: str, run_id: str,
+              decision: dict[str, object]) -> None:
+    """Point ``alias`` at ``version`` and record why on the run."""
+    mlflow, client = _client(tracking)
+    client.set_registered_model_alias(model_name, alias, version)
+    client.set_model_version_tag(model_name, version, "alias_at_training", alias)
+    with mlflow.start_run(run_id=run_id):
+        mlflow.set_tag("alias", alias)
+        mlflow.log_text(json.dumps(decision, indent=2, default=str), "promotion.json")

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 
 # verb -> (module in cli/, one-line help)
 VERBS = {
-    "demo": ("cli.demo", "run the whole demo: generate data, build features (the `make demo` job)"),
+    "demo": ("cli.demo", "the `make demo` job: demo data, features, train, score"),
     "demo-data": ("cli.data", "write a demo CRM history (leads, activities, outcomes, truth)"),
     "validate": ("cli.data", "check a CRM export against the data contract; write rejects"),
     "features": ("cli.data", "build the point-in-time feature table with BANT flags and points"),
+    "train": ("cli.model", "train, calibrate, evaluate out of time, track in MLflow, promote"),
+    "score": ("cli.model", "batch-score an export with the champion (probability, tier, BANT)"),
 }
 
 
@@ -24,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadconv",
         description="Lead conversion predictor: which MQLs become SQLs, how sure, and why.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more logging on stderr (-v info, -vv debug)")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for verb, (module, help_text) in VERBS.items():
         sub.add_parser(verb, help=help_text, add_help=False)
@@ -36,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     known, rest = parser.parse_known_args(argv)
-    logging.basicConfig(level=logging.DEBUG if known.verbose else logging.INFO,
+    level = {0: logging.WARNING, 1: logging.INFO}.get(known.verbose, logging.DEBUG)
+    logging.basicConfig(level=level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     module = importlib.import_module(VERBS[known.verb][0])
     return int(module.run(known.verb, rest) or 0)

@@ -38,7 +38,7 @@ HISTORY_DAYS = 548  # MQLs spread over ~18 months before as_of
 VOLUME_GROWTH = 2.2  # MQLs per day in the last month vs the first
 PRE_MQL_MAX_DAYS = 180  # pre-MQL history reaches back at most this far
 WINDOW_DAYS = 90  # behaviour window of the story (counts, returning visitor, click ratio)
-DEMO_WINDOW_DAYS = 30  # a demo request counts as recent within this many days of the MQL
+RECENT_DAYS = 30  # demo requests and pricing page views count within this many days of the MQL
 PRE_MQL_SHARE = 0.4  # share of activities_per_lead that happen before the MQL
 
 # --- the causal story: logit contributions (see demo_story.md) ----------------------------------
@@ -120,14 +120,14 @@ class PreMqlType(NamedTuple):
 
 
 PRE_MQL_TYPES = (
-    PreMqlType("page_view", 4.0, 0.35, 0.6, 25.0),
-    PreMqlType("pricing_page_view", 0.5, 1.0, 0.0, 12.0),
-    PreMqlType("content_download", 1.0, 0.5, 0.5, 25.0),
-    PreMqlType("webinar_registered", 0.35, 0.5, 0.4, 30.0),
-    PreMqlType("email_open", 3.5, 0.25, 0.6, 35.0),
+    PreMqlType("page_view", 4.0, 0.15, 0.8, 25.0),
+    PreMqlType("pricing_page_view", 0.5, 1.0, 0.0, 15.0),
+    PreMqlType("content_download", 1.0, 0.3, 0.7, 25.0),
+    PreMqlType("webinar_registered", 0.35, 0.3, 0.5, 30.0),
+    PreMqlType("email_open", 3.5, 0.1, 0.9, 35.0),
     PreMqlType("email_reply", 0.12, 0.9, 0.0, 10.0),
-    PreMqlType("form_submit", 0.6, 0.3, 0.2, 15.0),
-    PreMqlType("demo_request", 0.15, 1.2, 0.0, 6.0),
+    PreMqlType("form_submit", 0.6, 0.2, 0.3, 15.0),
+    PreMqlType("demo_request", 0.15, 1.2, 0.0, 10.0),
     PreMqlType("trial_signup", 0.06, 0.8, 0.0, 12.0),
     PreMqlType("unsubscribe", 0.04, -0.6, 0.0, 40.0),
     PreMqlType("email_bounce", 0.03, 0.0, 0.0, 40.0),
@@ -179,6 +179,7 @@ def _behaviour(ev: _Events, mql_s: np.ndarray) -> dict[str, np.ndarray]:
     age = mql_s[ev.lead] - ev.t
     pre = age >= 0
     in_window = pre & (age <= WINDOW_DAYS * DAY)
+    recent = pre & (age <= RECENT_DAYS * DAY)
 
     def count(mask: np.ndarray, *types: str) -> np.ndarray:
         m = mask & np.isin(ev.code, [_TYPE_CODE[t] for t in types])
@@ -193,8 +194,8 @@ def _behaviour(ev: _Events, mql_s: np.ndarray) -> dict[str, np.ndarray]:
     silence = np.where(last > np.iinfo(np.int64).min, (mql_s - last) / DAY, PRE_MQL_MAX_DAYS)
     opens, clicks = count(in_window, "email_open"), count(in_window, "email_click")
     return {
-        "demo_recent": count(pre & (age <= DEMO_WINDOW_DAYS * DAY), "demo_request"),
-        "pricing": count(in_window, "pricing_page_view"),
+        "demo_recent": count(recent, "demo_request"),
+        "pricing": count(recent, "pricing_page_view"),
         "top": stage_counts[0], "middle": stage_counts[1], "bottom": stage_counts[2],
         "web_days": np.bincount(day_keys // 1_000_000, minlength=n),
         "webinar_attended": count(in_window, "webinar_attended"),
@@ -360,11 +361,11 @@ def _draw_leads(rng: np.random.Generator, n: int, as_of_s: int
         department[rows] = np.array(names, dtype=object)[rng.integers(len(names), size=len(rows))]
     department[pd.isna(titles)] = None
 
-    budget = _round_sig(10.0 ** (3.3 + 0.35 * log_size + 0.15 * intent + rng.normal(0, 0.45, n)), 2)
+    budget = _round_sig(10.0 ** (3.3 + 0.35 * log_size + 0.05 * intent + rng.normal(0, 0.45, n)), 2)
     timeframe = np.array(vocab.PURCHASE_TIMEFRAMES, dtype=object)[_gumbel_pick(rng, np.column_stack(
-        [0.9 * intent - 0.2, 0.3 * intent + 0.3, np.full(n, 0.3), -0.4 * intent - 0.1,
-         -0.7 * intent - 0.6]))]
-    researching = rng.random(n) < _expit(-1.3 - 0.8 * intent)
+        [0.5 * intent - 0.2, 0.2 * intent + 0.3, np.full(n, 0.3), -0.25 * intent - 0.1,
+         -0.4 * intent - 0.6]))]
+    researching = rng.random(n) < _expit(-1.3 - 0.4 * intent)
     specific = np.array(PAIN_POINTS[:-1], dtype=object)[
         rng.choice(5, n, p=[0.28, 0.27, 0.2, 0.1, 0.15])]
     pain = np.where(researching, "just researching", specific)
@@ -414,7 +415,7 @@ def _silence_seconds(rng: np.random.Generator, source: np.ndarray) -> np.ndarray
     u = rng.random(n)
     realtime = rng.uniform(0, 600, n)
     batch = np.minimum(rng.gamma(1.5, 2.5, n), 45.0) * DAY
-    imported = rng.uniform(7, 60, n) * DAY
+    imported = rng.uniform(5, 45, n) * DAY
     gap = np.where(u < p_realtime, realtime, np.where(u < p_realtime + p_import, imported, batch))
     return np.rint(gap).astype(np.int64)
 

@@ -16,23 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from features.behaviour import NAMES as BEHAVIOUR_NAMES
 from features.demographics import SENIORITY_LABELS
-from features.vocab import ACTIVITY_TYPES
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.toml")
 
 REGIONS = ("north_america", "europe", "apac", "latam", "middle_east_africa")
 LEVELS = tuple(label for label in SENIORITY_LABELS if label != "unknown")
 
-# Numeric columns of the per-lead feature table (features/build.py) a behaviour rule may count.
-# Keep in step with build.py: a rule naming anything else is rejected when the file is loaded.
-WINDOWS = (7, 30, 90)
-BEHAVIOUR_FEATURES = frozenset(
-    [f"n_{kind}_{w}d" for kind in ACTIVITY_TYPES for w in WINDOWS]
-    + ["n_activities_90d", "n_active_days_90d", "is_returning_visitor", "n_top_content_90d",
-       "n_middle_content_90d", "n_bottom_content_90d", "email_clicks_per_open_90d",
-       "has_unsubscribed", "has_bounced", "engagement_score"]
-)
+# Columns of the per-lead feature table a behaviour rule may count: the behaviour family's own
+# names (features/behaviour.py), so a rule naming anything else is rejected when the file loads.
+BEHAVIOUR_FEATURES = frozenset(BEHAVIOUR_NAMES)
 
 
 class RulesError(ValueError):
@@ -123,6 +119,19 @@ class PointsRules:
 
 
 @dataclass(frozen=True)
+class ScoreTiers:
+    """Cut-offs on the model's calibrated probability: >= hot is "hot", >= warm is "warm"."""
+
+    hot: float = 0.40
+    warm: float = 0.15
+
+    def tier(self, probability: np.ndarray) -> np.ndarray:
+        """Tier names ("hot", "warm", "cold") for an array of probabilities."""
+        p = np.asarray(probability, dtype=float)
+        return np.where(p >= self.hot, "hot", np.where(p >= self.warm, "warm", "cold"))
+
+
+@dataclass(frozen=True)
 class Rules:
     """A validated rules file; ``source`` is the file it came from."""
 
@@ -130,6 +139,7 @@ class Rules:
     bant: BantRules
     points: PointsRules
     source: str
+    tiers: ScoreTiers = ScoreTiers()
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
@@ -160,6 +170,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         ),
         points=_points(root.table("points")),
         source=source,
+        tiers=_score_tiers(root.table("tiers")),
     )
     bant.finish()
     root.finish()
@@ -327,6 +338,15 @@ def _timeline(table: _Table) -> TimelineRule:
     rule = TimelineRule(yes, no, table.text("label"))
     table.finish()
     return rule
+
+
+def _score_tiers(table: _Table) -> ScoreTiers:
+    hot = table.number("hot", low=0, high=1)
+    warm = table.number("warm", low=0, high=1)
+    if warm >= hot:
+        raise table.error(f"warm must be below hot, got warm = {warm:g}, hot = {hot:g}")
+    table.finish()
+    return ScoreTiers(hot, warm)
 
 
 def _points(table: _Table) -> PointsRules:

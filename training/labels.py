@@ -51,7 +51,8 @@ def make_labels(scored_at: pd.Series, outcomes: pd.DataFrame, as_of: pd.Timestam
         as_of: when the data was exported.
         horizon_days: the horizon ``H`` in days.
     """
-    sql_at = outcomes.set_index("lead_id")["sql_at"].reindex(scored_at.index)
+    sql_at = pd.to_datetime(outcomes.set_index("lead_id")["sql_at"], utc=True).reindex(
+        scored_at.index)
     horizon_end = scored_at + pd.Timedelta(days=horizon_days)
     converted = (sql_at > scored_at) & (sql_at <= horizon_end)
     already = sql_at <= scored_at

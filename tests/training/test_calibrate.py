@@ -1,0 +1,35 @@
+"""Calibration: a deliberately miscalibrated model comes out with a much smaller ECE."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from features.build import CATEGORICAL, NUMERIC, build_features, feature_matrix
+from training.calibrate import calibrate
+from training.config import TrainConfig
+from training.evaluate import expected_calibration_error
+from training.fit import logreg_pipeline
+from training.labels import make_labels
+from training.split import make_split
+
+
+def test_calibration_lowers_ece_of_a_miscalibrated_model(demo_crm):
+    features = build_features(demo_crm.leads, demo_crm.activities)
+    labels = make_labels(features["scored_at"], demo_crm.outcomes, demo_crm.as_of, 90).labelled
+    split = make_split(labels, 0.3, 0.3, seed=0)
+    x = feature_matrix(features.loc[labels.index])
+    y = labels["label"].astype(int)
+    pipe = logreg_pipeline(list(NUMERIC), list(CATEGORICAL), 0.1, TrainConfig())
+    pipe.set_params(model=LogisticRegression(C=0.1, class_weight="balanced", max_iter=2000))
+    pipe.fit(x.loc[split.train], y.loc[split.train])  # "balanced" inflates every probability
+    x_test, y_test = x.loc[split.test], y.loc[split.test].to_numpy()
+    before = expected_calibration_error(y_test, pipe.predict_proba(x_test)[:, 1])
+    result = calibrate(pipe, x.loc[split.valid], y.loc[split.valid].to_numpy(),
+                       ("sigmoid", "isotonic"), seed=0)
+    after = expected_calibration_error(y_test, result.model.predict_proba(x_test)[:, 1])
+    assert before > 0.15, before
+    assert after < before / 3, (before, after)
+    assert result.method in {"sigmoid", "isotonic"}
+    assert set(result.cv_log_loss) == {"sigmoid", "isotonic"}
+    assert np.isfinite(list(result.cv_log_loss.values())).all()

@@ -1,0 +1,116 @@
+"""End-to-end training on seeded demo data: quality against the oracle, MLflow, promotion, refusal."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.demo import write_demo
+from serving.store import StoreError, load_bundle
+from training.config import TrainConfig
+from training.train import TooLittleData, train
+
+# A crippled model: regularised to near-constant predictions, logistic only.
+WORSE = TrainConfig(logreg_c=(1e-6,), hgb_params=())
+QUALITY_DEMO = {"n_leads": 8000, "seed": 11}
+
+
+@pytest.fixture(scope="module")
+def quality_run(tmp_path_factory, isolated_mlflow):
+    data = tmp_path_factory.mktemp("quality_demo")
+    write_demo(data, **QUALITY_DEMO)
+    result = train(data, workdir=isolated_mlflow, models_dir=isolated_mlflow / "models")
+    return data, result
+
+
+@pytest.mark.slow
+def test_model_is_close_to_the_oracle_and_beats_the_points_score(quality_run):
+    _, result = quality_run
+    m = result.metrics
+    # Bars of the issue (default demo, ~3,100 test leads): gap <= 0.02, ECE <= 0.03, gain >= 0.08.
+    # Here ~1,250 test leads: AUC and ECE are ~1.6x noisier, so each bar is loosened by about
+    # two standard errors.
+    assert m["oracle_auc"] - m["test_auc"] <= 0.04, m
+    assert m["test_ece"] <= 0.045, m
+    assert m["test_auc"] - m["points_auc"] >= 0.05, m
+    assert m["split"] == "out_of_time"
+
+
+@pytest.mark.slow
+def test_metrics_hold_every_key_the_cli_promises(quality_run):
+    _, result = quality_run
+    required = {"test_auc", "test_pr_auc", "test_log_loss", "test_brier", "test_ece",
+                "test_top_decile_lift", "points_auc", "oracle_auc", "oracle_brier", "n_train",
+                "n_valid", "n_test", "n_censored", "n_rejected", "chosen_model", "calibration",
+                "model_version", "alias"}
+    assert required <= set(result.metrics)
+    assert result.metrics["n_censored"] > 0
+    json.dumps(result.metrics, default=str)
+
+
+@pytest.mark.slow
+def test_logged_model_loads_through_pyfunc_with_the_same_probabilities(quality_run,
+                                                                       isolated_mlflow):
+    import mlflow
+
+    _, result = quality_run
+    mlflow.set_tracking_uri(result.metrics["tracking_uri"])
+    x_test = result.prepared.x.loc[result.prepared.split.test]
+    loaded = mlflow.pyfunc.load_model("models:/lead-conversion@champion")
+    from_pyfunc = np.asarray(loaded.predict(x_test))[:, 1]
+    np.testing.assert_allclose(from_pyfunc, result.model.predict_proba(x_test)[:, 1], rtol=1e-9)
+
+
+@pytest.mark.slow
+def test_champion_is_exported_to_the_model_store_with_a_checksum(quality_run, isolated_mlflow):
+    _, result = quality_run
+    folder = isolated_mlflow / "models" / "champion"
+    model, card = load_bundle(folder)
+    assert card["version"] == result.metrics["model_version"]
+    assert {f["name"] for f in card["features"]} == set(result.prepared.x.columns)
+    x = result.prepared.x.head(50)
+    np.testing.assert_allclose(model.predict_proba(x), result.model.predict_proba(x))
+    (folder / "model.joblib").write_bytes((folder / "model.joblib").read_bytes() + b"tampered")
+    with pytest.raises(StoreError, match="checksum mismatch"):
+        load_bundle(folder)
+
+
+@pytest.mark.slow
+def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    kw = {"workdir": tmp_path, "models_dir": tmp_path / "models"}
+    fast = TrainConfig(hgb_params=TrainConfig().hgb_params[:1], logreg_c=(0.05,))
+    first = train(demo_dir, WORSE, **kw)
+    assert (first.metrics["alias"], first.metrics["model_version"]) == ("champion", "1")
+    better = train(demo_dir, fast, **kw)
+    assert better.metrics["alias"] == "champion"
+    assert better.decision["new_test_log_loss"] < better.decision["champion_test_log_loss"]
+    worse = train(demo_dir, WORSE, **kw)
+    assert worse.metrics["alias"] == "challenger"
+    assert "vs champion v2" in worse.decision["reason"]
+    _, card = load_bundle(tmp_path / "models" / "champion")
+    assert card["version"] == "2"  # the store still holds the better model
+    forced = train(demo_dir, WORSE, promote=True, **kw)
+    assert forced.metrics["alias"] == "champion" and forced.decision["forced"]
+
+
+def test_refuses_to_train_on_too_little_data(demo_dir, tmp_path):
+    cfg = TrainConfig(min_positives=100_000)
+    with pytest.raises(TooLittleData, match=r"too little labelled history.*need at least 100000"):
+        train(demo_dir, cfg, workdir=tmp_path, models_dir=tmp_path / "models")
+    assert not (tmp_path / "mlflow.db").exists()  # refused before anything was logged
+
+
+def test_censored_leads_stay_out_of_training(quality_run):
+    _, result = quality_run
+    labels = result.prepared.labels.frame
+    used = result.prepared.x.index
+    assert set(labels.loc[used, "status"]) == {"converted", "not_converted"}
+    horizon_end = labels.loc[used, "scored_at"] + pd.Timedelta(days=90)
+    assert (horizon_end <= result.prepared.labels.as_of).all()
+    assert math.isclose(result.prepared.y.mean(), labels.loc[used, "label"].mean())

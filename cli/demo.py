@@ -36,7 +36,7 @@ def run(verb: str, argv: list[str]) -> int:
     from features.contract import load_crm
     from features.demo import write_demo
     from features.table import lead_table
-    from serving.scorer import Scorer
+    from serving.scorer import Scorer, flat_scores
     from training.train import train
 
     args = parser().parse_args(argv)
@@ -66,7 +66,7 @@ def run(verb: str, argv: list[str]) -> int:
     scorer = Scorer.from_bundle(args.models_dir / "champion")
     scores = scorer.score(crm.leads, crm.activities, crm.as_of)
     scores_path = args.out / "scores.csv"
-    scores.to_csv(scores_path, index=False)
+    flat_scores(scores).to_csv(scores_path, index=False)
     tiers = scores["tier"].value_counts().to_dict()
     db = Path(args.workdir).resolve() / "mlflow.db"
     say("")

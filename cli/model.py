@@ -106,7 +106,7 @@ def score_parser() -> argparse.ArgumentParser:
 def score(args: argparse.Namespace) -> int:
     from features.contract import load_crm
     from features.rules import load_rules
-    from serving.scorer import Scorer
+    from serving.scorer import Scorer, flat_scores
 
     scorer = Scorer.from_bundle(args.models_dir / "champion", load_rules(args.rules))
     crm = load_crm(args.data, as_of=args.as_of, require_outcomes=False)
@@ -116,9 +116,9 @@ def score(args: argparse.Namespace) -> int:
     scores = scorer.score(crm.leads, crm.activities, at)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix == ".parquet":
-        scores.to_parquet(args.out, index=False)
+        flat_scores(scores).to_parquet(args.out, index=False)
     else:
-        scores.to_csv(args.out, index=False)
+        flat_scores(scores).to_csv(args.out, index=False)
     tiers = scores["tier"].value_counts().reindex(["hot", "warm", "cold"], fill_value=0)
     say(f"scored {len(scores):,} leads with model v{scorer.version} -> {args.out} "
         f"(hot {tiers['hot']:,}, warm {tiers['warm']:,}, cold {tiers['cold']:,}); "

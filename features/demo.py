@@ -44,43 +44,39 @@ PRE_MQL_SHARE = 0.4  # share of activities_per_lead that happen before the MQL
 # --- the causal story: logit contributions (see demo_story.md) ----------------------------------
 ICP_INDUSTRIES = ("software", "financial_services", "professional_services", "healthcare")
 INDUSTRY_EFFECT = {
-    "software": 0.5, "financial_services": 0.4, "professional_services": 0.35, "healthcare": 0.3,
-    "manufacturing": 0.0, "energy": 0.05, "logistics": -0.05, "media": -0.15, "retail": -0.2,
-    "education": -0.4, "government": -0.5, "nonprofit": -0.6,
+    "software": 0.4, "financial_services": 0.4, "professional_services": 0.4, "healthcare": 0.4,
+    "manufacturing": 0.2, "energy": 0.0, "logistics": 0.0, "media": -0.2, "retail": -0.3,
+    "education": -0.6, "government": -0.6, "nonprofit": -0.6,
 }
 BLANK_INDUSTRY_EFFECT = -0.1
-SIZE_PEAK_LOG10, SIZE_PEAK_EFFECT, SIZE_CURVATURE, SIZE_FLOOR = 2.5, 0.6, 0.45, -0.9
+SIZE_PEAK_LOG10, SIZE_PEAK_EFFECT, SIZE_CURVATURE, SIZE_FLOOR = 2.5, 0.6, 0.6, -0.9
 SENIORITY_EFFECT = {
-    "c_level": 0.45, "vp": 0.55, "director": 0.4, "manager": 0.05,
-    "individual_contributor": -0.45, "unknown": -0.15,
-}
-FUNCTION_EFFECT = {
-    "marketing": 0.2, "sales": 0.2, "it": 0.0, "finance": 0.0, "operations": 0.0, "hr": -0.35,
-    "executive": 0.1, "other": -0.2, "unknown": 0.0,
+    "c_level": 0.3, "vp": 0.5, "director": 0.4, "manager": 0.2, "individual_contributor": -0.7,
+    "unknown": -0.2,
 }
 SOURCE_EFFECT = {
-    "referral": 0.9, "partner": 0.5, "event": 0.45, "direct": 0.15, "organic_search": 0.1,
-    "outbound": 0.0, "email": 0.0, "paid_search": -0.3, "social": -0.45,
+    "referral": 1.2, "partner": 0.7, "event": 0.6, "direct": 0.0, "organic_search": 0.0,
+    "outbound": 0.0, "email": 0.0, "paid_search": -0.5, "social": -0.9,
 }
 TIMEFRAME_EFFECT = {
-    "0-3 months": 0.7, "3-6 months": 0.3, "6-12 months": 0.0, "12+ months": -0.5,
-    "no timeline": -0.7,
+    "0-3 months": 1.1, "3-6 months": 0.4, "6-12 months": 0.0, "12+ months": -0.8,
+    "no timeline": -1.1,
 }
-BUDGET_THRESHOLD, BUDGET_AT_LEAST, BUDGET_BELOW = 25_000.0, 0.45, -0.15
+BUDGET_THRESHOLD, BUDGET_AT_LEAST, BUDGET_BELOW = 25_000.0, 0.8, -0.4
 PAIN_EFFECT = {
-    "reporting automation": 0.3, "pipeline visibility": 0.3, "data integration": 0.1,
-    "compliance": 0.1, "cost reduction": 0.1, "just researching": -0.6,
+    "reporting automation": 0.5, "pipeline visibility": 0.5, "data integration": 0.0,
+    "compliance": 0.0, "cost reduction": 0.0, "just researching": -1.1,
 }
 INTENT_EFFECT = {  # summed into the intent score, which the fit multiplier scales
-    "demo_recent": 1.0, "demo_recent_repeat": 0.2, "log1p_pricing": 0.5, "log1p_bottom": 0.45,
-    "returning_visitor": 0.35, "webinar_attended": 0.45, "click_per_open": 0.8,
-    "email_reply": 0.55, "trial_signup": 0.35,
+    "demo_request_30d": 1.0, "log1p_pricing_30d": 0.45, "log1p_bottom_content_90d": 0.35,
+    "returning_visitor_90d": 0.35, "webinar_attended_90d": 0.45, "clicks_per_open_90d": 0.8,
+    "email_reply_90d": 0.7, "trial_signup_90d": 0.6,
 }
-INTENT_MULTIPLIER = {"icp": 1.35, "other": 0.7, "blank": 1.0}  # by industry
-SENIOR_DEMO_BONUS = 0.6  # c_level / vp / director with a recent demo request
-TOP_ONLY_EFFECT = -0.35
-UNSUBSCRIBE_EFFECT, BOUNCE_EFFECT = -1.6, -1.2
-SILENCE_COEF, SILENCE_SCALE_DAYS = -0.45, 2.0  # SILENCE_COEF * log1p(silence / scale)
+INTENT_MULTIPLIER = {"icp": 1.6, "other": 0.45, "blank": 1.0}  # by industry
+SENIOR_DEMO_BONUS = 0.6  # c_level / vp / director with a demo request in the last 30 days
+TOP_ONLY_EFFECT = -0.6  # content downloads in the last 90 days, all top of funnel
+UNSUBSCRIBE_EFFECT, BOUNCE_EFFECT = -1.2, -1.0  # ever, before the MQL
+SILENCE_COEF, SILENCE_SCALE_DAYS = -0.9, 2.0  # SILENCE_COEF * log1p(silence_days / scale)
 
 # --- how the data is drawn (does not enter p_true directly) -----------------------------------
 INDUSTRY_SHARE = {
@@ -224,7 +220,6 @@ def _story_logit(leads: pd.DataFrame, b: dict[str, np.ndarray]) -> np.ndarray:
         effect(industry, INDUSTRY_EFFECT, BLANK_INDUSTRY_EFFECT)
         + np.where(np.isnan(size), 0.0, np.maximum(size_effect, SIZE_FLOOR))
         + effect(labels["seniority"], SENIORITY_EFFECT)
-        + effect(labels["function"], FUNCTION_EFFECT)
         + effect(leads["source"], SOURCE_EFFECT)
         + effect(leads["purchase_timeframe"], TIMEFRAME_EFFECT)
         + np.select([budget >= BUDGET_THRESHOLD, budget < BUDGET_THRESHOLD],
@@ -233,12 +228,14 @@ def _story_logit(leads: pd.DataFrame, b: dict[str, np.ndarray]) -> np.ndarray:
     )
     e = INTENT_EFFECT
     intent = (
-        e["demo_recent"] * (b["demo_recent"] >= 1) + e["demo_recent_repeat"] * (b["demo_recent"] >= 2)
-        + e["log1p_pricing"] * np.log1p(b["pricing"]) + e["log1p_bottom"] * np.log1p(b["bottom"])
-        + e["returning_visitor"] * (b["web_days"] >= 2)
-        + e["webinar_attended"] * (b["webinar_attended"] >= 1)
-        + e["click_per_open"] * b["click_per_open"] + e["email_reply"] * (b["email_reply"] >= 1)
-        + e["trial_signup"] * (b["trial_signup"] >= 1)
+        e["demo_request_30d"] * (b["demo_recent"] >= 1)
+        + e["log1p_pricing_30d"] * np.log1p(b["pricing"])
+        + e["log1p_bottom_content_90d"] * np.log1p(b["bottom"])
+        + e["returning_visitor_90d"] * (b["web_days"] >= 2)
+        + e["webinar_attended_90d"] * (b["webinar_attended"] >= 1)
+        + e["clicks_per_open_90d"] * b["click_per_open"]
+        + e["email_reply_90d"] * (b["email_reply"] >= 1)
+        + e["trial_signup_90d"] * (b["trial_signup"] >= 1)
     )
     multiplier = np.where(industry.isin(ICP_INDUSTRIES).to_numpy(), INTENT_MULTIPLIER["icp"],
                           np.where(industry.isna().to_numpy(), INTENT_MULTIPLIER["blank"],

@@ -18,10 +18,41 @@ from features.bant import COLUMNS as BANT_COLUMNS
 from features.build import feature_matrix
 from features.rules import Rules, load_rules
 from features.table import lead_table
+from serving.compiled import CompiledModel
 from serving.store import load_bundle
 
 OUTPUT_COLUMNS = ("lead_id", "scored_at", "probability", "score", "tier", *BANT_COLUMNS,
-                  "points_score", "points_tier", "model_version")
+                  "points_score", "points_tier", "reasons_up", "reasons_down", "model_version")
+TOP_REASONS = 3
+MIN_CONTRIBUTION = 0.01  # log-odds; smaller effects are not worth a reason line
+
+
+def _display(value: Any) -> Any:
+    """A feature value as a person reads it: 3.0 -> 3, NaN -> None."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (float, np.floating)):
+        return int(value) if float(value).is_integer() else round(float(value), 3)
+    return str(value)
+
+
+def top_reasons(contributions: np.ndarray, x: pd.DataFrame, labels: list[str],
+                k: int = TOP_REASONS) -> tuple[list[list[dict]], list[list[dict]]]:
+    """Per lead, the ``k`` features pushing the probability up most, and down most."""
+    names = list(x.columns)
+    values = x.to_numpy(dtype=object)
+    order = np.argsort(-contributions, axis=1, kind="stable")
+    ups, downs = [], []
+    for i in range(len(contributions)):
+        row = contributions[i]
+
+        def reason(j: int) -> dict[str, Any]:
+            return {"feature": names[j], "label": labels[j], "value": _display(values[i, j]),
+                    "contribution": round(float(row[j]), 3)}
+
+        ups.append([reason(j) for j in order[i, :k] if row[j] > MIN_CONTRIBUTION])
+        downs.append([reason(j) for j in order[i, ::-1][:k] if row[j] < -MIN_CONTRIBUTION])
+    return ups, downs
 
 
 @dataclass
@@ -31,6 +62,16 @@ class Scorer:
     model: Any
     card: dict[str, Any]
     rules: Rules
+    compiled: CompiledModel | None = None
+    labels: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.compiled is None and self.card.get("reference"):
+            reference = feature_matrix(pd.DataFrame([self.card["reference"]]))
+            self.compiled = CompiledModel.from_calibrated(self.model, reference)
+        by_name = {f["name"]: f["label"] for f in self.card.get("features", [])}
+        names = self.compiled.feature_names if self.compiled else list(by_name)
+        self.labels = [by_name.get(n, n) for n in names]
 
     @classmethod
     def from_bundle(cls, folder: str | Path, rules: Rules | None = None) -> Scorer:
@@ -43,16 +84,43 @@ class Scorer:
 
     def probabilities(self, features: pd.DataFrame) -> np.ndarray:
         """Calibrated probability per row of a ``build_features`` frame."""
-        return self.model.predict_proba(feature_matrix(features))[:, 1]
+        x = feature_matrix(features)
+        if self.compiled is not None:
+            return self.compiled.predict(x)
+        return self.model.predict_proba(x)[:, 1]
+
+    def explain(self, features: pd.DataFrame) -> tuple[np.ndarray, list, list]:
+        """Probabilities and, per lead, the top reasons up and down (see serving.compiled)."""
+        x = feature_matrix(features)
+        if self.compiled is None:
+            p = self.model.predict_proba(x)[:, 1]
+            return p, [[] for _ in range(len(x))], [[] for _ in range(len(x))]
+        z = self.compiled.encode_frame(x)
+        p = self.compiled.proba_from_encoded(z)
+        ups, downs = top_reasons(self.compiled.contributions(z), x, self.labels or [])
+        return p, ups, downs
 
     def score(self, leads: pd.DataFrame, activities: pd.DataFrame,
               at: str | pd.Timestamp | pd.Series | None = None) -> pd.DataFrame:
         """Score each lead at its moment ``at`` (see ``build_features``); one row per lead."""
         table = lead_table(leads, activities, at, rules=self.rules)
-        p = self.probabilities(table)
+        p, ups, downs = self.explain(table)
         out = table.reset_index()
+        out["reasons_up"] = ups
+        out["reasons_down"] = downs
         out["probability"] = p
         out["score"] = np.rint(p * 100).astype(int)
         out["tier"] = self.rules.tiers.tier(p)
         out["model_version"] = self.version
         return out.loc[:, list(OUTPUT_COLUMNS)]
+
+
+def flat_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Scores for a CSV/Parquet file: reason lists become JSON text."""
+    import json
+
+    out = scores.copy()
+    for column in ("reasons_up", "reasons_down"):
+        if column in out.columns:
+            out[column] = [json.dumps(r) for r in out[column]]
+    return out

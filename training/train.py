@@ -255,13 +255,15 @@ def train(
                     "run_id": logged.run_id, "tracking_uri": tracking.tracking_uri,
                     "train_seconds": round(time.perf_counter() - t0, 1)})
     if decision["alias"] == "champion":
+        from serving.compiled import reference_lead
         from serving.store import export_bundle
 
         card = {"version": logged.version, "alias": "champion", "model_name": cfg.model_name,
                 "run_id": logged.run_id, "trained_at": datetime.now(UTC).isoformat(),
                 "horizon_days": cfg.horizon_days, "metrics": metrics, "data_fingerprint": fp,
                 "features": feature_catalog().to_dict(orient="records"),
-                "importances": importances.to_dict(orient="records")}
+                "importances": importances.to_dict(orient="records"),
+                "reference": reference_lead(x_tr, list(NUMERIC), list(CATEGORICAL))}
         folder = export_bundle(model, card, Path(models_dir) / "champion")
         metrics["model_dir"] = str(folder)
     progress(f"[7/7] logged run {logged.run_id} as {cfg.model_name} v{logged.version}: "

@@ -1,0 +1,76 @@
+"""The taken-apart model scores exactly like the calibrated pipeline; reasons are right for it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.build import CATEGORICAL, NUMERIC, build_features, feature_matrix
+from serving.compiled import CompiledModel, reference_lead
+from training.calibrate import calibrate
+from training.config import TrainConfig
+from training.fit import hgb_pipeline, logreg_pipeline
+from training.labels import make_labels
+from training.split import make_split
+
+
+@pytest.fixture(scope="module")
+def data(demo_crm):
+    features = build_features(demo_crm.leads, demo_crm.activities)
+    labels = make_labels(features["scored_at"], demo_crm.outcomes, demo_crm.as_of, 90).labelled
+    split = make_split(labels, 0.3, 0.2, seed=0)
+    x = feature_matrix(features.loc[labels.index])
+    y = labels["label"].astype(int)
+    return x, y, split
+
+
+def fitted(data, kind: str, method: str) -> tuple[CompiledModel, object, pd.DataFrame]:
+    x, y, split = data
+    cfg = TrainConfig()
+    pipe = (logreg_pipeline(list(NUMERIC), list(CATEGORICAL), 0.1, cfg) if kind == "logreg"
+            else hgb_pipeline(list(NUMERIC), list(CATEGORICAL), dict(cfg.hgb_params[0]), cfg))
+    pipe.fit(x.loc[split.train], y.loc[split.train])
+    model = calibrate(pipe, x.loc[split.valid], y.loc[split.valid].to_numpy(), (method,), 0).model
+    reference = feature_matrix(pd.DataFrame(
+        [reference_lead(x.loc[split.train], list(NUMERIC), list(CATEGORICAL))]))
+    return CompiledModel.from_calibrated(model, reference), model, x.loc[split.test]
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p / (1 - p))
+
+
+@pytest.mark.parametrize(("kind", "method"), [("logreg", "sigmoid"), ("logreg", "isotonic"),
+                                              ("hgb", "sigmoid")])
+def test_compiled_model_gives_the_calibrated_probabilities(data, kind, method):
+    compiled, model, x_test = fitted(data, kind, method)
+    np.testing.assert_allclose(compiled.predict(x_test), model.predict_proba(x_test)[:, 1],
+                               atol=1e-12)
+    assert len(compiled.groups) == x_test.shape[1]
+    assert sorted(np.concatenate(compiled.groups)) == list(range(len(compiled.reference)))
+
+
+def test_logistic_reasons_add_up_exactly_to_the_gap_from_the_reference(data):
+    compiled, _, x_test = fitted(data, "logreg", "sigmoid")
+    assert compiled.exact
+    z = compiled.encode_frame(x_test.head(200))
+    contributions = compiled.contributions(z)
+    gap = logit(compiled.proba_from_encoded(z)) - logit(
+        compiled.proba_from_encoded(compiled.reference[None, :]))
+    np.testing.assert_allclose(contributions.sum(axis=1), gap, atol=1e-9)
+
+
+@pytest.mark.parametrize(("kind", "method"), [("logreg", "sigmoid"), ("hgb", "sigmoid")])
+def test_each_reason_is_the_effect_of_setting_that_feature_to_the_reference(data, kind, method):
+    x, _, split = data
+    compiled, model, x_test = fitted(data, kind, method)
+    raw_reference = reference_lead(x.loc[split.train], list(NUMERIC), list(CATEGORICAL))
+    lead = x_test.iloc[[3]]
+    contributions = compiled.contributions(compiled.encode_frame(lead))[0]
+    base = logit(model.predict_proba(lead)[:, 1])[0]
+    for j, name in enumerate(x_test.columns):
+        changed = lead.copy()
+        changed[name] = raw_reference[name] if raw_reference[name] is not None else np.nan
+        expected = base - logit(model.predict_proba(feature_matrix(changed))[:, 1])[0]
+        assert contributions[j] == pytest.approx(expected, abs=1e-9), name

@@ -1,0 +1,96 @@
+"""The CLI verbs, end to end in a temporary folder, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cli.main import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_every_verb_without_importing_the_heavy_stack():
+    code = ("import sys; from cli.main import build_parser; build_parser().format_help(); "
+            "print(sorted(m for m in ('pandas', 'mlflow', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    help_text = subprocess.run([sys.executable, "-m", "cli.main", "--help"], capture_output=True,
+                               text=True, check=True).stdout
+    for verb in ("demo", "demo-data", "validate", "features", "train", "score"):
+        assert verb in help_text
+
+
+def test_data_verbs_end_to_end(tmp_path, capsys):
+    data = tmp_path / "data"
+    code, out, _ = run(capsys, "demo-data", "--out", str(data), "--leads", "400", "--seed", "3")
+    assert code == 0 and "wrote 400 leads" in out
+    assert {p.name for p in data.iterdir()} >= {"leads.csv", "activities.csv", "outcomes.csv",
+                                                 "truth.csv", "README.md"}
+    code, out, _ = run(capsys, "validate", "--data", str(data),
+                       "--rejects", str(tmp_path / "rejects.csv"))
+    assert code == 0 and "leads.csv: 400 rows loaded = 400 used + 0 rejected" in out
+    code, out, _ = run(capsys, "features", "--data", str(data), "--out",
+                       str(tmp_path / "features.csv"))
+    assert code == 0
+    table = pd.read_csv(tmp_path / "features.csv")
+    assert len(table) == 400
+    assert {"n_demo_request_30d", "bant_budget", "bant_budget_reason", "points_score",
+            "points_tier"} <= set(table.columns)
+
+
+def test_validate_names_the_bad_file_and_column(tmp_path, capsys):
+    data = tmp_path / "data"
+    run(capsys, "demo-data", "--out", str(data), "--leads", "200")
+    leads = pd.read_csv(data / "leads.csv").drop(columns=["mql_at"])
+    leads.to_csv(data / "leads.csv", index=False)
+    code, _, err = run(capsys, "validate", "--data", str(data))
+    assert code == 2
+    assert "leads.csv: missing required column(s) 'mql_at'" in err
+
+
+@pytest.mark.slow
+def test_train_then_score_end_to_end(demo_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    metrics_path = tmp_path / "metrics.json"
+    code, out, _ = run(capsys, "train", "--data", str(demo_dir), "--workdir", str(tmp_path),
+                       "--models-dir", str(tmp_path / "models"), "--metrics-out",
+                       str(metrics_path))
+    assert code == 0, out
+    assert "[7/7]" in out and "ROC AUC" in out
+    metrics = json.loads(metrics_path.read_text())
+    assert metrics["alias"] == "champion" and metrics["model_version"] == "1"
+    scores_path = tmp_path / "scores.csv"
+    code, out, _ = run(capsys, "score", "--data", str(demo_dir), "--out", str(scores_path),
+                       "--models-dir", str(tmp_path / "models"), "--at", "mql")
+    assert code == 0, out
+    scores = pd.read_csv(scores_path)
+    assert scores["probability"].between(0, 1).all()
+    assert (scores["score"] == np.rint(scores["probability"] * 100)).all()
+    assert set(scores["tier"]) <= {"hot", "warm", "cold"}
+    reasons = json.loads(scores["reasons_up"].iloc[0])
+    assert all({"feature", "label", "value", "contribution"} <= set(r) for r in reasons)
+    assert (scores["model_version"] == 1).all()
+
+
+def test_train_refuses_with_a_clear_message(demo_dir, tmp_path, capsys):
+    code, _, err = run(capsys, "train", "--data", str(demo_dir), "--workdir", str(tmp_path),
+                       "--min-positives", "999999")
+    assert code == 2
+    assert "refusing to train: too little labelled history" in err
+
+
+def test_score_without_a_model_says_to_train_first(demo_dir, tmp_path, capsys):
+    code, _, err = run(capsys, "score", "--data", str(demo_dir), "--out",
+                       str(tmp_path / "s.csv"), "--models-dir", str(tmp_path / "none"))
+    assert code == 2
+    assert "run `leadconv train --data DIR` first" in err.lower() or "leadconv train" in err

@@ -43,15 +43,14 @@ def top_reasons(contributions: np.ndarray, x: pd.DataFrame, labels: list[str],
     values = x.to_numpy(dtype=object)
     order = np.argsort(-contributions, axis=1, kind="stable")
     ups, downs = [], []
-    for i in range(len(contributions)):
-        row = contributions[i]
 
-        def reason(j: int) -> dict[str, Any]:
-            return {"feature": names[j], "label": labels[j], "value": _display(values[i, j]),
-                    "contribution": round(float(row[j]), 3)}
+    def reason(i: int, j: int) -> dict[str, Any]:
+        return {"feature": names[j], "label": labels[j], "value": _display(values[i, j]),
+                "contribution": round(float(contributions[i, j]), 3)}
 
-        ups.append([reason(j) for j in order[i, :k] if row[j] > MIN_CONTRIBUTION])
-        downs.append([reason(j) for j in order[i, ::-1][:k] if row[j] < -MIN_CONTRIBUTION])
+    for i, row in enumerate(contributions):
+        ups.append([reason(i, j) for j in order[i, :k] if row[j] > MIN_CONTRIBUTION])
+        downs.append([reason(i, j) for j in order[i, ::-1][:k] if row[j] < -MIN_CONTRIBUTION])
     return ups, downs
 
 

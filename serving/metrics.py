@@ -1,0 +1,152 @@
+"""Prometheus metrics of the service, and the middleware that times and logs every request.
+
+Each app has its own ``CollectorRegistry`` (tests build many apps in one process). With
+``--workers N`` every worker process counts for itself; a scrape sees the worker that answered.
+
+=====================================================  =================================
+metric                                                 labels
+=====================================================  =================================
+``leadconv_http_requests_total``                       route (template), method, status
+``leadconv_http_request_duration_seconds`` (histogram)  route, method, status
+``leadconv_predictions_total``                         tier (hot, warm, cold)
+``leadconv_model_info`` (1 for the served model)        version, source
+``leadconv_model_reloads_total``                       -
+``leadconv_model_reload_failures_total``               -
+=====================================================  =================================
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from serving.logs import log_request
+
+TIERS = ("hot", "warm", "cold")
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
+UNMATCHED = "<unmatched>"
+
+
+class Metrics:
+    """The service's counters, histograms and gauges in a registry of their own."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        labels = ("route", "method", "status")
+        self.requests = Counter("leadconv_http_requests_total", "HTTP requests answered",
+                                labels, registry=self.registry)
+        self.latency = Histogram("leadconv_http_request_duration_seconds",
+                                 "Time to answer an HTTP request", labels,
+                                 buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.predictions = Counter("leadconv_predictions_total", "Leads scored, by tier",
+                                   ("tier",), registry=self.registry)
+        self.model = Gauge("leadconv_model_info", "The served model (value 1)",
+                           ("version", "source"), registry=self.registry)
+        self.reloads = Counter("leadconv_model_reloads_total", "Models loaded successfully",
+                               registry=self.registry)
+        self.reload_failures = Counter("leadconv_model_reload_failures_total",
+                                       "Model loads that failed (the old model kept serving)",
+                                       registry=self.registry)
+        for tier in TIERS:
+            self.predictions.labels(tier)
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route, method, str(status)).observe(seconds)
+
+    def count_predictions(self, tiers: Iterable[str]) -> None:
+        counts: dict[str, int] = {}
+        for tier in tiers:
+            counts[tier] = counts.get(tier, 0) + 1
+        for tier, n in counts.items():
+            self.predictions.labels(tier).inc(n)
+
+    def model_loaded(self, version: str, source: str) -> None:
+        self.model.clear()
+        self.model.labels(version, source).set(1)
+        self.reloads.inc()
+
+    def reload_failed(self) -> None:
+        self.reload_failures.inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class ObserveRequests:
+    """ASGI middleware: request id, latency and status metrics, and one JSON log line per request.
+
+    Routes may put ``n_leads`` and ``model_version`` into ``request.state``; nothing else about the
+    request (no body, no query string) is logged.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        request_id = _request_id(scope)
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"],
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - start
+            route = route_label(scope)
+            state: dict[str, Any] = scope.get("state") or {}
+            self.metrics.observe_request(route, scope["method"], status, seconds)
+            log_request(route=route, method=scope["method"], status=status, seconds=seconds,
+                        request_id=request_id, n_leads=state.get("n_leads"),
+                        model_version=state.get("model_version"))
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's path template (bounded label values), or ``<unmatched>``.
+
+    FastAPI 0.165 nests included routers, so ``scope["route"].path`` lacks the prefixes; the full
+    template is on the effective route context. Failing that, the request path is used: none of
+    our routes has path parameters, so it is a template too.
+    """
+    if "route" not in scope:
+        return UNMATCHED
+    context = (scope.get("fastapi") or {}).get("effective_route_context")
+    path = getattr(context, "path", None)
+    return path if isinstance(path, str) else str(scope["path"])
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            text = str(value.decode("latin-1"))
+            if REQUEST_ID.fullmatch(text):
+                return text
+    return uuid.uuid4().hex[:16]

@@ -1,0 +1,204 @@
+"""Which model is served: load the champion, hold it, and swap in a new one safely.
+
+Where the champion comes from (``load_champion``):
+
+1. the MLflow registry alias ``models:/<model_name>@champion`` when ``Settings.registry_uri`` is
+   set (``MLFLOW_TRACKING_URI``, or the embedded ``./mlflow.db`` when it exists; see
+   ``serving.config``), with the registry's version number; MLflow is imported only then;
+2. otherwise, or when the registry cannot deliver, the local store ``<models_dir>/champion``
+   (``serving.store``, checksum-verified).
+
+Hot reload (``ModelHolder``): ``watch()`` polls the local bundle (sha256 of ``model.json`` plus the
+model file's size and mtime; training rewrites both when it promotes) every
+``Settings.reload_seconds``; ``reload()`` (also behind ``POST /v1/admin/reload``) loads the new
+model *completely*, scores a self-test lead with it, and only then replaces the reference. A
+request takes the reference once at its start, so it is answered by one whole model, old or new.
+A failed load keeps the old model, logs the error, counts it in the metrics, and is reported by
+``GET /v1/model``; it is retried when the bundle changes again or on the next admin reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from features.rules import Rules, load_rules
+from serving.config import Settings
+from serving.frames import to_frames
+from serving.metrics import Metrics
+from serving.schemas import ActivityIn, LeadIn
+from serving.scorer import OUTPUT_COLUMNS, Scorer
+from serving.store import CARD_FILE, MODEL_FILE, StoreError, read_card
+
+logger = logging.getLogger(__name__)
+
+
+class ModelLoadError(RuntimeError):
+    """The champion could not be loaded or failed its self-test."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A fully loaded, self-tested model and where it came from."""
+
+    scorer: Scorer
+    source: str
+    fingerprint: str | None
+    loaded_at: datetime
+
+    @property
+    def version(self) -> str:
+        return self.scorer.version
+
+
+def bundle_fingerprint(folder: Path) -> str | None:
+    """What identifies the bundle on disk: card bytes + model file size/mtime; None if no card."""
+    card, model = folder / CARD_FILE, folder / MODEL_FILE
+    try:
+        digest = hashlib.sha256(card.read_bytes())
+    except OSError:
+        return None
+    try:
+        stat = model.stat()
+        digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+    except OSError:
+        digest.update(b"no model file")
+    return digest.hexdigest()
+
+
+def self_test(scorer: Scorer) -> None:
+    """Score one synthetic lead end to end; raise ModelLoadError unless the answer is sane."""
+    now = datetime.now(UTC)
+    lead = LeadIn(lead_id="self-test", mql_at=now, source="organic_search",
+                  job_title="VP Marketing", budget=50_000, company_size=200,
+                  activities=[ActivityIn(activity_type="pricing_page_view", occurred_at=now)])
+    try:
+        out = scorer.score(*to_frames([lead], now))
+        p = float(out["probability"].iloc[0])
+    except Exception as exc:  # a model for other features, a broken pickle, ...
+        raise ModelLoadError(f"self-test scoring failed: {type(exc).__name__}: {exc}") from exc
+    missing = [c for c in OUTPUT_COLUMNS if c not in out.columns]
+    if missing or len(out) != 1 or not (math.isfinite(p) and 0.0 <= p <= 1.0):
+        raise ModelLoadError(f"self-test gave an invalid answer (probability {p}, missing "
+                             f"columns {missing})")
+
+
+def load_local(settings: Settings, rules: Rules) -> Loaded:
+    """The champion bundle of the local store (raises StoreError if missing or corrupt)."""
+    folder = settings.champion_dir
+    fingerprint = bundle_fingerprint(folder)
+    scorer = Scorer.from_bundle(folder, rules)
+    return Loaded(scorer, str(folder), fingerprint, datetime.now(UTC))
+
+
+def load_registry(settings: Settings, rules: Rules) -> Loaded:
+    """The version behind ``@champion`` in the MLflow registry at ``settings.registry_uri``."""
+    import mlflow  # heavy (~2 s): only when a registry is configured
+    from mlflow import MlflowClient
+
+    uri = settings.registry_uri
+    if not uri:
+        raise ModelLoadError("no MLflow registry configured")
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    mv = client.get_model_version_by_alias(settings.model_name, "champion")
+    fingerprint = bundle_fingerprint(settings.champion_dir)
+    model = mlflow.sklearn.load_model(f"models:/{settings.model_name}/{mv.version}")
+    card = _registry_card(client, mv, settings)
+    return Loaded(Scorer(model, card, rules), f"models:/{settings.model_name}@champion",
+                  fingerprint, datetime.now(UTC))
+
+
+def _registry_card(client: Any, mv: Any, settings: Settings) -> dict[str, Any]:
+    """The local card when it describes the same version, else what the registry run records."""
+    try:
+        local = read_card(settings.champion_dir)
+    except StoreError:
+        local = {}
+    if str(local.get("version")) == str(mv.version) and local.get("run_id") == mv.run_id:
+        return local
+    metrics = dict(client.get_run(mv.run_id).data.metrics) if mv.run_id else {}
+    trained = datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC).isoformat()
+    return {"version": str(mv.version), "alias": "champion", "model_name": settings.model_name,
+            "run_id": mv.run_id, "trained_at": trained, "metrics": metrics, "importances": []}
+
+
+def load_champion(settings: Settings) -> Loaded:
+    """Load and self-test the champion: the registry if configured, else the local store."""
+    rules = load_rules(settings.rules_path)
+    loaded = None
+    if settings.registry_uri:
+        try:
+            loaded = load_registry(settings, rules)
+        except Exception as exc:  # no alias, server down, ...: the local store still may serve
+            logger.warning("registry %s gave no champion (%s: %s); using %s",
+                           settings.registry_uri, type(exc).__name__, exc, settings.champion_dir)
+    if loaded is None:
+        if not (settings.champion_dir / CARD_FILE).exists():
+            raise ModelLoadError(f"no champion model found in {settings.champion_dir}: run "
+                                 f"`leadconv train --data DIR` first")
+        loaded = load_local(settings, rules)
+    self_test(loaded.scorer)
+    return loaded
+
+
+class ModelHolder:
+    """Keeps the served model; swaps the reference only after a complete, tested load."""
+
+    def __init__(self, settings: Settings, metrics: Metrics,
+                 loader: Callable[[Settings], Loaded] = load_champion) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.loader = loader
+        self.current: Loaded | None = None
+        self.last_error: str | None = None
+        self.last_error_at: datetime | None = None
+        self._attempted: str | None = None
+        self._lock = threading.Lock()
+
+    def reload(self) -> Loaded:
+        """Load the champion now and serve it; on failure keep the old one and raise."""
+        with self._lock:
+            self._attempted = bundle_fingerprint(self.settings.champion_dir)
+            previous = self.current
+            try:
+                loaded = self.loader(self.settings)
+            except Exception as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.last_error_at = datetime.now(UTC)
+                self.metrics.reload_failed()
+                logger.error("model reload failed, still serving %s: %s",
+                             previous.version if previous else "nothing", self.last_error)
+                raise ModelLoadError(self.last_error) from exc
+            self.current = loaded  # the swap: one reference assignment
+            self.last_error = self.last_error_at = None
+            self.metrics.model_loaded(loaded.version, loaded.source)
+            logger.info("serving model %s from %s (was %s)", loaded.version, loaded.source,
+                        previous.version if previous else "none")
+            return loaded
+
+    def changed(self) -> bool:
+        """Whether the bundle on disk differs from the one last tried."""
+        now = bundle_fingerprint(self.settings.champion_dir)
+        return now is not None and now != self._attempted
+
+    async def watch(self) -> None:
+        """Poll for a new champion every ``reload_seconds`` until cancelled."""
+        while True:
+            await asyncio.sleep(self.settings.reload_seconds)
+            try:
+                if await asyncio.to_thread(self.changed):
+                    await asyncio.to_thread(self.reload)
+            except ModelLoadError:
+                pass  # logged, counted and reported by reload()
+            except Exception:  # never let the watcher die silently
+                logger.exception("model watcher: unexpected error")

@@ -1,0 +1,25 @@
+"""``POST /v1/predict``: calibrated probability, tier, BANT flags, points and reasons per lead."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Request
+
+from serving.deps import MetricsDep, ModelDep, check_batch_size
+from serving.frames import predictions, to_frames
+from serving.schemas import PredictRequest, PredictResponse
+
+router = APIRouter(tags=["predict"])
+
+
+@router.post("/predict", dependencies=[Depends(check_batch_size)],
+             responses={413: {"description": "more leads than LEADCONV_MAX_BATCH"},
+                        503: {"description": "no model loaded yet"}})
+def predict(body: PredictRequest, model: ModelDep, metrics: MetricsDep,
+            request: Request) -> PredictResponse:
+    """Score 1..LEADCONV_MAX_BATCH leads, each at its ``scored_at`` (default: now)."""
+    request.state.n_leads = len(body.leads)
+    scores = model.scorer.score(*to_frames(body.leads, datetime.now(UTC)))
+    metrics.count_predictions(scores["tier"])
+    return PredictResponse(model_version=model.version, predictions=predictions(scores))

@@ -1,0 +1,185 @@
+"""The HTTP contract: request models (``*In``) and response models (``*Out``), split by direction.
+
+Requests mirror the leads table of the data contract (``features.vocab``) plus each lead's own
+activities. Category fields (source, industry, activity type, ...) are free text on purpose: a new
+source or activity type is scored (missing and unknown are information), never rejected. Only the
+content stage has a closed set. Timestamps without an offset are taken as UTC, like the contract.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+Text = Annotated[str, Field(max_length=500)]
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Flag = Literal["true", "false", "unknown"]
+
+
+def as_utc(value: datetime) -> datetime:
+    """Naive datetimes are UTC; aware ones are converted to UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+
+
+class ActivityIn(BaseModel):
+    """One activity of the lead: what happened and when."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    activity_type: Annotated[str, Field(min_length=1, max_length=100,
+                                        examples=["pricing_page_view"])]
+    occurred_at: UtcDatetime
+    content_stage: Literal["top", "middle", "bottom"] | None = None
+
+
+class LeadIn(BaseModel):
+    """One lead: the leads-table fields of the data contract plus its recent activities."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    lead_id: Annotated[str, Field(min_length=1, max_length=200, examples=["L000123"])]
+    mql_at: UtcDatetime
+    source: Annotated[str | None, Field(max_length=100, examples=["paid_search"])] = None
+    industry: Annotated[str | None, Field(max_length=100, examples=["software"])] = None
+    company_size: Annotated[float | None, Field(ge=0, allow_inf_nan=False,
+                                                description="employees")] = None
+    annual_revenue: Annotated[Amount | None, Field(description="USD")] = None
+    country: Annotated[str | None, Field(max_length=100, examples=["US"])] = None
+    job_title: Text | None = None
+    department: Text | None = None
+    budget: Annotated[Amount | None, Field(description="declared budget, USD")] = None
+    purchase_timeframe: Annotated[str | None, Field(max_length=100,
+                                                    examples=["0-3 months"])] = None
+    pain_point: Text | None = None
+    email: Text | None = Field(default=None, description="contact data: accepted, never used "
+                                                         "or logged")
+    full_name: Text | None = Field(default=None, description="contact data: never used")
+    phone: Text | None = Field(default=None, description="contact data: never used")
+    activities: list[ActivityIn] = Field(default_factory=list, max_length=10_000)
+    scored_at: UtcDatetime | None = Field(
+        default=None, description="the scoring moment (default: now, or mql_at if later); "
+                                  "activities after it are ignored")
+
+    @field_validator("scored_at")
+    @classmethod
+    def _not_before_mql(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        mql_at = info.data.get("mql_at")
+        if value is not None and mql_at is not None and value < mql_at:
+            raise ValueError(f"scored_at {value.isoformat()} is before mql_at "
+                             f"{mql_at.isoformat()}")
+        return value
+
+
+class PredictRequest(BaseModel):
+    """One or more leads to score (at most ``LEADCONV_MAX_BATCH``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    leads: Annotated[list[LeadIn], Field(min_length=1)]
+
+    @field_validator("leads")
+    @classmethod
+    def _unique_ids(cls, leads: list[LeadIn]) -> list[LeadIn]:
+        where: dict[str, list[int]] = {}
+        for i, lead in enumerate(leads):
+            where.setdefault(lead.lead_id, []).append(i)
+        dups = {k: v for k, v in where.items() if len(v) > 1}
+        if dups:
+            shown = "; ".join(f"{k!r} at " + ", ".join(f"leads[{i}]" for i in v)
+                              for k, v in list(dups.items())[:5])
+            raise ValueError(f"duplicate lead_id: {shown}")
+        return leads
+
+
+class BantFlagOut(BaseModel):
+    value: Flag
+    reason: str
+
+
+class BantOut(BaseModel):
+    """The four rule-based BANT flags (rules file, not learnt)."""
+
+    budget: BantFlagOut
+    authority: BantFlagOut
+    need: BantFlagOut
+    timeline: BantFlagOut
+
+
+class ReasonOut(BaseModel):
+    """One feature pushing this lead's probability up or down."""
+
+    feature: str
+    label: str
+    value: float | int | str | bool | None
+    contribution: float
+
+
+class PredictionOut(BaseModel):
+    lead_id: str
+    probability: Annotated[float, Field(ge=0, le=1, description="calibrated P(MQL becomes SQL)")]
+    score: Annotated[int, Field(ge=0, le=100)]
+    tier: Literal["hot", "warm", "cold"]
+    bant: BantOut
+    points_score: float
+    points_tier: str
+    reasons_up: list[ReasonOut]
+    reasons_down: list[ReasonOut]
+    scored_at: datetime
+
+
+class PredictResponse(BaseModel):
+    model_version: str
+    predictions: list[PredictionOut]
+
+
+class ModelOut(BaseModel):
+    """The served model: its card and how it was loaded, plus the last reload failure if any."""
+
+    version: str
+    alias: str | None
+    model_name: str | None
+    source: str
+    trained_at: str | None
+    run_id: str | None
+    horizon_days: int | None
+    chosen_model: str | None
+    calibration: str | None
+    test_metrics: dict[str, float]
+    data_fingerprint: dict[str, Any]
+    loaded_at: datetime
+    last_reload_error: str | None
+    last_reload_error_at: datetime | None
+
+
+class ImportanceOut(BaseModel):
+    name: str
+    label: str
+    family: str
+    importance: float
+    direction: str | None = None
+
+
+class ImportancesOut(BaseModel):
+    model_version: str
+    importances: list[ImportanceOut]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready", "not ready"]
+    model_version: str | None = None
+    detail: str | None = None
+
+
+class ReloadOut(BaseModel):
+    reloaded: bool
+    model_version: str
+    previous_version: str | None

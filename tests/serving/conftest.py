@@ -1,0 +1,48 @@
+"""Serving fixtures: one small model trained per session, and apps built on copies of it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from serving.config import Settings
+from tests.serving.helpers import KEY, client_for
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, demo_dir, demo_crm) -> Path:
+    """Workdir of one training run on the small demo: ``models/champion`` and ``mlflow.db``."""
+    from training.config import TrainConfig
+    from training.train import train
+
+    workdir = tmp_path_factory.mktemp("trained")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+        mp.setenv("DO_NOT_TRACK", "true")
+        train(demo_dir, TrainConfig(hgb_params=(), logreg_c=(0.05,)), crm=demo_crm,
+              workdir=workdir, models_dir=workdir / "models")
+    return workdir
+
+
+@pytest.fixture
+def models_dir(tmp_path, trained) -> Path:
+    """A private copy of the trained store (tests may replace or corrupt its champion)."""
+    folder = tmp_path / "models"
+    shutil.copytree(trained / "models", folder)
+    return folder
+
+
+@pytest.fixture
+def settings(models_dir) -> Settings:
+    return Settings(models_dir=models_dir, api_keys=(KEY,), reload_seconds=0)
+
+
+@pytest.fixture
+def client(settings) -> Iterator[TestClient]:
+    with client_for(settings) as c:
+        yield c

@@ -1,0 +1,39 @@
+"""Loading the champion from the MLflow registry, and falling back to the local store."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from serving.config import Settings
+from serving.registry import load_champion
+from tests.serving.helpers import HEADERS, client_for, lead, predict
+
+
+@pytest.fixture
+def registry_uri(trained, monkeypatch):
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    return f"sqlite:///{trained / 'mlflow.db'}"
+
+
+def test_champion_alias_is_loaded_from_the_registry_with_its_version(settings, registry_uri):
+    loaded = load_champion(Settings(models_dir=settings.models_dir, registry_uri=registry_uri))
+    local = load_champion(Settings(models_dir=settings.models_dir))
+    assert loaded.source == "models:/lead-conversion@champion"
+    assert loaded.version == local.version
+    assert loaded.scorer.card["importances"] == local.scorer.card["importances"]
+    with client_for(settings, registry_uri=registry_uri) as c:
+        served = predict(c, lead()).json()["predictions"][0]["probability"]
+        assert c.get("/v1/model", headers=HEADERS).json()["source"] == loaded.source
+    with client_for(settings) as c:
+        assert predict(c, lead()).json()["predictions"][0]["probability"] == pytest.approx(
+            served, abs=1e-12)
+
+
+def test_registry_without_a_champion_falls_back_to_the_local_store(settings, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="serving.registry")
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    loaded = load_champion(Settings(models_dir=settings.models_dir, registry_uri=empty))
+    assert loaded.source == str(settings.champion_dir)
+    assert "gave no champion" in caplog.text

@@ -1,0 +1,108 @@
+"""Bad input gets 413/422 with the lead index and field named, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.serving.helpers import HEADERS, client_for, lead, predict
+
+
+def _without(field: str) -> dict[str, object]:
+    item = lead("L3")
+    del item[field]
+    return item
+
+
+BAD_LEADS = [
+    pytest.param(_without("mql_at"), "leads[3].mql_at", "missing", id="missing mql_at"),
+    pytest.param(_without("lead_id"), "leads[3].lead_id", "missing", id="missing lead_id"),
+    pytest.param(lead("L3", company_size=-5), "leads[3].company_size", "greater_than_equal",
+                 id="negative company_size"),
+    pytest.param(lead("L3", budget=-1), "leads[3].budget", "greater_than_equal",
+                 id="negative budget"),
+    pytest.param(lead("L3", lead_score=99), "leads[3].lead_score", "extra_forbidden",
+                 id="unknown field"),
+    pytest.param(lead("L3", activities=[{"activity_type": "page_view", "content_stage": "late",
+                                          "occurred_at": "2026-09-02T10:00:00Z"}]),
+                 "leads[3].activities[0].content_stage", "literal_error",
+                 id="bad content_stage"),
+    pytest.param(lead("L3", mql_at="last tuesday"), "leads[3].mql_at", "datetime_from_date_parsing",
+                 id="unparsable date"),
+    pytest.param(lead("   "), "leads[3].lead_id", "string_too_short",
+                 id="blank lead_id"),
+    pytest.param(lead("L3", activities=[{"activity_type": " ",
+                                          "occurred_at": "2026-09-02T10:00:00Z"}]),
+                 "leads[3].activities[0].activity_type", "string_too_short",
+                 id="blank activity_type"),
+    pytest.param(lead("L3", scored_at="2026-08-01T00:00:00Z"), "leads[3].scored_at",
+                 "value_error", id="scored before mql"),
+]
+
+
+@pytest.mark.parametrize(("bad", "field", "kind"), BAD_LEADS)
+def test_invalid_lead_gets_422_naming_lead_index_and_field(client, bad, field, kind):
+    r = predict(client, lead("L0"), lead("L1"), lead("L2"), bad)
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert [(e["field"], e["type"]) for e in body["detail"]] == [(field, kind)]
+    assert body["detail"][0]["loc"][:3] == ["body", "leads", 3]
+    assert body["message"].startswith(f"1 invalid field(s): {field}: ")
+
+
+def test_every_invalid_field_is_reported_at_once(client):
+    r = predict(client, lead("A", company_size=-1), _without("mql_at"))
+    fields = {e["field"] for e in r.json()["detail"]}
+    assert fields == {"leads[0].company_size", "leads[1].mql_at"}
+
+
+def test_duplicate_lead_ids_get_422_naming_their_indexes(client):
+    r = predict(client, lead("X"), lead("Y"), lead("X"))
+    assert r.status_code == 422
+    [error] = r.json()["detail"]
+    assert error["field"] == "leads"
+    assert "duplicate lead_id: 'X' at leads[0], leads[2]" in error["msg"]
+
+
+def test_validation_errors_do_not_echo_the_input(client):
+    r = predict(client, lead("L0", email="jane.secret@example.com", company_size=-1))
+    assert r.status_code == 422
+    assert "jane.secret" not in r.text
+
+
+@pytest.mark.parametrize("body", [{"leads": []}, {}, {"lead": [lead()]}, [lead()],
+                                  {"leads": "L1"}, {"leads": [None]}])
+def test_malformed_bodies_get_422(client, body):
+    r = client.post("/v1/predict", json=body, headers=HEADERS)
+    assert r.status_code == 422, r.text
+    assert r.json()["message"]
+
+
+def test_invalid_json_gets_422_not_500(client):
+    r = client.post("/v1/predict", content=b'{"leads": [', headers={
+        **HEADERS, "Content-Type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["field"] == "body"
+    assert "JSON decode error" in r.json()["message"]
+
+
+def test_over_the_batch_limit_gets_413_before_validating_leads(settings):
+    with client_for(settings, max_batch=3) as c:
+        assert predict(c, *[lead(f"L{i}") for i in range(3)]).status_code == 200
+        r = c.post("/v1/predict", json={"leads": [{"junk": i} for i in range(4)]},
+                   headers=HEADERS)
+    assert r.status_code == 413
+    assert r.json()["detail"] == ("too many leads: 4 in one request, at most 3 "
+                                  "(LEADCONV_MAX_BATCH); split the batch")
+
+
+def test_default_batch_limit_is_1000(client):
+    r = client.post("/v1/predict", json={"leads": [{}] * 1001}, headers=HEADERS)
+    assert r.status_code == 413
+    assert "at most 1,000" in r.json()["detail"]
+
+
+def test_body_over_the_byte_limit_gets_413(settings):
+    with client_for(settings, max_body_bytes=2_000) as c:
+        r = predict(c, *[lead(f"L{i}") for i in range(10)])
+    assert r.status_code == 413
+    assert "LEADCONV_MAX_BODY_BYTES" in r.json()["detail"]

@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEMO   := demo
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test venv bench clean serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(DEMO) mlflow.db mlruns
+
+serve: $(STAMP)
+	$(BIN)/leadconv serve

@@ -126,6 +126,14 @@ def _registry_card(client: Any, mv: Any, settings: Settings) -> dict[str, Any]:
         local = {}
     if str(local.get("version")) == str(mv.version) and local.get("run_id") == mv.run_id:
         return local
+    if mv.run_id:
+        try:  # training logs the full card (features, importances, reference) with the run
+            import mlflow
+
+            card = mlflow.artifacts.load_dict(f"runs:/{mv.run_id}/model.json")
+            return {**card, "version": str(mv.version), "alias": "champion"}
+        except Exception:  # older runs have no card: fall back to what the run records
+            logger.warning("run %s has no model.json; using its metrics only", mv.run_id)
     metrics = dict(client.get_run(mv.run_id).data.metrics) if mv.run_id else {}
     trained = datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC).isoformat()
     return {"version": str(mv.version), "alias": "champion", "model_name": settings.model_name,

@@ -150,11 +150,12 @@ def load_version(tracking: Tracking, model_name: str, version_or_alias: str) -> 
 
 
 def set_alias(tracking: Tracking, model_name: str, alias: str, version: str, run_id: str,
-              decision: dict[str, object]) -> None:
-    """Point ``alias`` at ``version`` and record why on the run."""
+              decision: dict[str, object], card: dict[str, object]) -> None:
+    """Point ``alias`` at ``version``; record why, and the model card the service reads."""
     mlflow, client = _client(tracking)
     client.set_registered_model_alias(model_name, alias, version)
     client.set_model_version_tag(model_name, version, "alias_at_training", alias)
     with mlflow.start_run(run_id=run_id):
         mlflow.set_tag("alias", alias)
         mlflow.log_text(json.dumps(decision, indent=2, default=str), "promotion.json")
+        mlflow.log_text(json.dumps(card, indent=2, default=str), "model.json")

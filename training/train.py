@@ -22,6 +22,8 @@ from features.build import CATEGORICAL, NUMERIC, build_features, feature_catalog
 from features.contract import CrmData, load_crm
 from features.points import points_score
 from features.rules import Rules, load_rules
+from serving.compiled import reference_lead
+from serving.store import export_bundle
 from training import plots, track
 from training.calibrate import calibrate
 from training.config import TrainConfig
@@ -249,21 +251,18 @@ def train(
         plots.plt.close(fig)
 
     decision = decide_alias(tracking, cfg, logged, metrics["test_log_loss"], x_te, y_te, promote)
-    track.set_alias(tracking, cfg.model_name, decision["alias"], logged.version, logged.run_id,
-                    decision)
     metrics.update({"model_version": logged.version, "alias": decision["alias"],
                     "run_id": logged.run_id, "tracking_uri": tracking.tracking_uri,
                     "train_seconds": round(time.perf_counter() - t0, 1)})
+    card = {"version": logged.version, "alias": decision["alias"], "model_name": cfg.model_name,
+            "run_id": logged.run_id, "trained_at": datetime.now(UTC).isoformat(),
+            "horizon_days": cfg.horizon_days, "metrics": metrics, "data_fingerprint": fp,
+            "features": feature_catalog().to_dict(orient="records"),
+            "importances": importances.to_dict(orient="records"),
+            "reference": reference_lead(x_tr, list(NUMERIC), list(CATEGORICAL))}
+    track.set_alias(tracking, cfg.model_name, decision["alias"], logged.version, logged.run_id,
+                    decision, card)
     if decision["alias"] == "champion":
-        from serving.compiled import reference_lead
-        from serving.store import export_bundle
-
-        card = {"version": logged.version, "alias": "champion", "model_name": cfg.model_name,
-                "run_id": logged.run_id, "trained_at": datetime.now(UTC).isoformat(),
-                "horizon_days": cfg.horizon_days, "metrics": metrics, "data_fingerprint": fp,
-                "features": feature_catalog().to_dict(orient="records"),
-                "importances": importances.to_dict(orient="records"),
-                "reference": reference_lead(x_tr, list(NUMERIC), list(CATEGORICAL))}
         folder = export_bundle(model, card, Path(models_dir) / "champion")
         metrics["model_dir"] = str(folder)
     progress(f"[7/7] logged run {logged.run_id} as {cfg.model_name} v{logged.version}: "

@@ -1,4 +1,5 @@
-"""Who the demo leads are: messy job titles with their canonical labels, departments, fake names.
+"""Who the demo leads are: messy job titles with their canonical labels, departments, companies
+and countries, fake names and e-mail addresses. Tables and small draws used by ``features.demo``.
 
 ``TITLE_VARIANTS`` is the ground truth for the title parser (``features.demographics``): every
 variant is written the way people type it into a form (abbreviations, ALL CAPS, trailing spaces)
@@ -144,6 +145,23 @@ DEPARTMENT_OF_FUNCTION = {
     "unknown": ("Other",),
 }
 
+INDUSTRY_SHARE = {
+    "software": 0.22, "financial_services": 0.12, "manufacturing": 0.12, "professional_services":
+    0.11, "healthcare": 0.10, "retail": 0.09, "education": 0.07, "media": 0.05, "logistics": 0.04,
+    "energy": 0.017, "government": 0.015, "nonprofit": 0.012,
+}
+REVENUE_PER_EMPLOYEE = {  # USD per employee and year
+    "software": 250e3, "financial_services": 400e3, "healthcare": 150e3, "manufacturing": 300e3,
+    "retail": 200e3, "education": 80e3, "professional_services": 180e3, "media": 220e3,
+    "logistics": 250e3, "energy": 600e3, "government": 120e3, "nonprofit": 70e3,
+}
+COUNTRY_SHARE = {  # ISO 3166 alpha-2
+    "US": 0.36, "GB": 0.10, "DE": 0.07, "CA": 0.06, "FR": 0.05, "IN": 0.05, "AU": 0.04,
+    "NL": 0.03, "BR": 0.025, "SG": 0.02, "ES": 0.02, "IE": 0.012, "SE": 0.015, "IT": 0.015,
+    "JP": 0.015, "MX": 0.015, "CH": 0.01, "PL": 0.008, "ZA": 0.008, "AE": 0.008, "DK": 0.006,
+    "NZ": 0.006, "NG": 0.005, "KR": 0.005, "AR": 0.004, "KE": 0.003, "PT": 0.003, "IL": 0.003,
+}
+
 FIRST_NAMES = (
     "Alex", "Maria", "James", "Priya", "Chen", "Fatima", "Lukas", "Sofia", "Kwame", "Yuki",
     "Olivia", "Mateo", "Aisha", "Noah", "Emma", "Ravi", "Ingrid", "Diego", "Hannah", "Omar",
@@ -169,6 +187,35 @@ def title_weights(small_company: bool) -> np.ndarray:
         share["c_level"] *= SMALL_COMPANY_C_LEVEL_BOOST
     weights = np.array([share[s] / np.count_nonzero(levels == s) for s in levels])
     return weights / weights.sum()
+
+
+def draw_titles(rng: np.random.Generator, small_company: np.ndarray) -> np.ndarray:
+    """Index into ``TITLE_VARIANTS`` per lead; small companies have more founders and owners."""
+    n = len(small_company)
+    return np.where(small_company, rng.choice(len(TITLE_VARIANTS), n, p=title_weights(True)),
+                    rng.choice(len(TITLE_VARIANTS), n, p=title_weights(False)))
+
+
+def draw_departments(rng: np.random.Generator, functions: np.ndarray) -> np.ndarray:
+    """A department name (free text) matching each canonical function."""
+    department = np.empty(len(functions), dtype=object)
+    for function, names in DEPARTMENT_OF_FUNCTION.items():  # a loop over 9 labels, not leads
+        rows = np.flatnonzero(functions == function)
+        department[rows] = np.array(names, dtype=object)[rng.integers(len(names), size=len(rows))]
+    return department
+
+
+def draw_contacts(rng: np.random.Generator, lead_ids: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Fake ``email`` (unique: it carries the lead number) and ``full_name`` per lead."""
+    n = len(lead_ids)
+    first = pd.Series(np.array(FIRST_NAMES)[rng.integers(len(FIRST_NAMES), size=n)])
+    last = pd.Series(np.array(LAST_NAMES)[rng.integers(len(LAST_NAMES), size=n)])
+    domain = np.array(EMAIL_DOMAINS)[rng.integers(len(EMAIL_DOMAINS), size=n)]
+    ascii_last = (last.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+                  .str.lower().str.replace(r"[^a-z]", "", regex=True))
+    number = lead_ids.reset_index(drop=True).str[1:].str.lstrip("0")
+    email = first.str.lower() + "." + ascii_last + number + "@" + domain
+    return email.astype("str"), (first + " " + last).astype("str")
 
 
 def title_labels(titles: pd.Series) -> pd.DataFrame:

@@ -11,6 +11,7 @@ Parsing runs on the distinct titles only and is mapped back, because titles repe
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -124,15 +125,38 @@ def _normalise(titles: pd.Series) -> pd.Series:
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    # Groups in the tables are for readability only; non-capturing keeps str.contains quiet.
+    # Groups in the tables are for readability only; non-capturing ones match faster.
     return re.compile(re.sub(r"\((?!\?)", "(?:", pattern))
+
+
+@functools.cache
+def _compiled(rules: tuple[TitleRule, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((rule.label, _compile(rule.pattern)) for rule in rules)
 
 
 def _apply_rules(norm: pd.Series, rules: tuple[TitleRule, ...], default: str) -> np.ndarray:
     """Label of the first matching rule per normalised title; ``default`` when none match."""
-    conditions = [norm.str.contains(_compile(rule.pattern)).to_numpy(dtype=bool)
-                  for rule in rules]
-    return np.select(conditions, [rule.label for rule in rules], default=default)
+    compiled = _compiled(rules)
+    out = []
+    for text in norm.tolist():
+        out.append(next((label for label, pattern in compiled if pattern.search(text)), default))
+    return np.array(out, dtype=object)
+
+
+def _parse_texts(uniques: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(seniority, function) of distinct raw titles. Blank ones (only punctuation) are unknown."""
+    norm = _normalise(pd.Series(uniques, dtype="str"))
+    seniority = _apply_rules(norm, SENIORITY_RULES, "unknown")
+    function = _apply_rules(norm, FUNCTION_RULES, "other")
+    # A title that names no level and no function is unparseable, not "other".
+    function = np.where((seniority == "unknown") & (function == "other"), "unknown", function)
+    blank = (norm == "").to_numpy(dtype=bool)
+    return np.where(blank, "unknown", seniority), np.where(blank, "unknown", function)
+
+
+# Titles repeat a lot (and a service sees the same ones all day): parse each distinct text once.
+_PARSED: dict[str, tuple[str, str]] = {}
+_PARSED_LIMIT = 200_000
 
 
 def _parse_unique(titles: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,14 +165,16 @@ def _parse_unique(titles: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     Codes are -1 for missing titles. Blank titles (only spaces or punctuation) are "unknown".
     """
     codes, uniques = pd.factorize(titles, use_na_sentinel=True)
-    norm = _normalise(pd.Series(uniques, dtype="str"))
-    seniority = _apply_rules(norm, SENIORITY_RULES, "unknown")
-    function = _apply_rules(norm, FUNCTION_RULES, "other")
-    # A title that names no level and no function is unparseable, not "other".
-    function = np.where((seniority == "unknown") & (function == "other"), "unknown", function)
-    blank = (norm == "").to_numpy(dtype=bool)
-    seniority = np.where(blank, "unknown", seniority)
-    function = np.where(blank, "unknown", function)
+    texts = [str(u) for u in uniques]
+    new = [t for t in dict.fromkeys(texts) if t not in _PARSED]
+    if new:
+        seniority, function = _parse_texts(new)
+        if len(_PARSED) + len(new) > _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED.update(zip(new, zip(seniority.tolist(), function.tolist())))
+    pairs = [_PARSED[t] for t in texts]
+    seniority = np.array([p[0] for p in pairs], dtype=object)
+    function = np.array([p[1] for p in pairs], dtype=object)
     return codes, seniority, function
 
 

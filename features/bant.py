@@ -66,6 +66,13 @@ def bant_flags(leads: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     return pd.DataFrame(out, index=leads.index)
 
 
+# Answers repeat a lot (and a service sees the same ones all day): decide each distinct
+# (flag, rules, value) once. Keys carry the value's type: 40000.0 and "40000" read differently.
+_DECIDED: dict[tuple[Any, ...], tuple[str, str]] = {}
+_DECIDED_LIMIT = 200_000
+_MISSING = object()
+
+
 def _on_uniques(raw: pd.Series, decide: Any, rule: Any) -> Flag:
     """Decide once per distinct value (answers repeat a lot), then spread back to every lead."""
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
@@ -73,7 +80,19 @@ def _on_uniques(raw: pd.Series, decide: Any, rule: Any) -> Flag:
                          ignore_index=True)  # code -1 (missing) -> the last row
     if len(uniques):
         distinct = distinct.astype(pd.Series(uniques).dtype)
-    values, reasons = decide(distinct, rule)
+    kind = str(distinct.dtype)
+    keys = [(decide.__name__, rule, kind, v) for v in list(uniques)]
+    keys.append((decide.__name__, rule, kind, _MISSING))
+    todo = [i for i, key in enumerate(keys) if key not in _DECIDED]
+    if todo:
+        values, reasons = decide(distinct.iloc[todo].reset_index(drop=True), rule)
+        if len(_DECIDED) + len(todo) > _DECIDED_LIMIT:
+            _DECIDED.clear()
+        for j, i in enumerate(todo):
+            _DECIDED[keys[i]] = (values[j], reasons[j])
+    decided = [_DECIDED[key] for key in keys]
+    values = np.array([d[0] for d in decided], dtype=object)
+    reasons = np.array([d[1] for d in decided], dtype=object)
     return values[codes], reasons[codes]
 
 

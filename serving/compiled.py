@@ -97,9 +97,15 @@ class CompiledModel:
         p = np.clip(self.calibrator.predict(raw), EPS, 1 - EPS)
         return np.log(p / (1 - p))
 
+    def raw_score(self, z: np.ndarray) -> np.ndarray:
+        """The final estimator's raw log-odds (before calibration)."""
+        return self.estimator.decision_function(z)
+
+    def proba_from_raw(self, raw: np.ndarray) -> np.ndarray:
+        return np.clip(self.calibrator.predict(raw), 0.0, 1.0)
+
     def proba_from_encoded(self, z: np.ndarray) -> np.ndarray:
-        p = self.calibrator.predict(self.estimator.decision_function(z))
-        return np.clip(p, 0.0, 1.0)
+        return self.proba_from_raw(self.raw_score(z))
 
     def predict(self, x: pd.DataFrame) -> np.ndarray:
         """Calibrated probability per row (same as the calibrated model's predict_proba[:, 1])."""
@@ -111,13 +117,16 @@ class CompiledModel:
         return hasattr(self.estimator, "coef_") and isinstance(self.calibrator,
                                                                 _SigmoidCalibration)
 
-    def contributions(self, z: np.ndarray) -> np.ndarray:
-        """(n_leads, n_features) change in calibrated log-odds from each feature vs reference."""
+    def contributions(self, z: np.ndarray, raw: np.ndarray | None = None) -> np.ndarray:
+        """(n_leads, n_features) change in calibrated log-odds from each feature vs reference.
+
+        ``raw`` is ``raw_score(z)`` when the caller already has it (saves one model call).
+        """
         if self.exact:
             coef = np.ravel(self.estimator.coef_)
             delta = (z - self.reference) * coef * -self.calibrator.a_
             return np.column_stack([delta[:, g].sum(axis=1) for g in self.groups])
-        base = self._logit_from_raw(self.estimator.decision_function(z))
+        base = self._logit_from_raw(self.raw_score(z) if raw is None else raw)
         n, f = len(z), len(self.groups)
         out = np.empty((n, f))
         chunk = max(1, 50_000 // max(n, 1))

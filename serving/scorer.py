@@ -95,8 +95,9 @@ class Scorer:
             p = self.model.predict_proba(x)[:, 1]
             return p, [[] for _ in range(len(x))], [[] for _ in range(len(x))]
         z = self.compiled.encode_frame(x)
-        p = self.compiled.proba_from_encoded(z)
-        ups, downs = top_reasons(self.compiled.contributions(z), x, self.labels or [])
+        raw = self.compiled.raw_score(z)
+        p = self.compiled.proba_from_raw(raw)
+        ups, downs = top_reasons(self.compiled.contributions(z, raw), x, self.labels or [])
         return p, ups, downs
 
     def score(self, leads: pd.DataFrame, activities: pd.DataFrame,

@@ -1,5 +1,6 @@
-"""Who the demo leads are: messy job titles with their canonical labels, departments, companies
-and countries, fake names and e-mail addresses. Tables and small draws used by ``features.demo``.
+"""Who the demo leads are: the leads table of the demo history (``draw_leads``) with its messy
+job titles and their canonical labels, departments, companies, countries, declared BANT fields
+and fake contact data. ``features.demo`` adds what the leads do and how they convert.
 
 ``TITLE_VARIANTS`` is the ground truth for the title parser (``features.demographics``): every
 variant is written the way people type it into a form (abbreviations, ALL CAPS, trailing spaces)
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from features import vocab
 
 SENIORITY_LABELS = ("c_level", "vp", "director", "manager", "individual_contributor", "unknown")
 FUNCTION_LABELS = (
@@ -145,6 +148,12 @@ DEPARTMENT_OF_FUNCTION = {
     "unknown": ("Other",),
 }
 
+SOURCE_SHARE = {
+    "organic_search": 0.25, "paid_search": 0.20, "email": 0.12, "outbound": 0.10, "direct": 0.09,
+    "social": 0.08, "event": 0.07, "referral": 0.06, "partner": 0.018,
+}
+SOURCE_INTENT_SHIFT = {"referral": 0.35, "event": 0.2, "partner": 0.2, "paid_search": -0.15,
+                       "social": -0.3}  # hidden intent is higher for referrals, lower for social
 INDUSTRY_SHARE = {
     "software": 0.22, "financial_services": 0.12, "manufacturing": 0.12, "professional_services":
     0.11, "healthcare": 0.10, "retail": 0.09, "education": 0.07, "media": 0.05, "logistics": 0.04,
@@ -173,6 +182,12 @@ LAST_NAMES = (
     "Martin", "O'Neil", "van Dijk", "Fernández", "Schmidt", "Singh", "Andersson", "Lopez", "Ali",
 )
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
+PAIN_POINTS = ("reporting automation", "pipeline visibility", "data integration", "compliance",
+               "cost reduction")
+RESEARCHING = "just researching"  # the pain point that says there is none
+BLANK_SHARE = {"industry": 0.06, "company_size": 0.12, "annual_revenue": 0.30, "country": 0.05,
+               "job_title": 0.08, "department": 0.85, "budget": 0.65,
+               "purchase_timeframe": 0.50, "pain_point": 0.45}
 
 
 def _key(titles: pd.Series) -> pd.Series:
@@ -189,14 +204,30 @@ def title_weights(small_company: bool) -> np.ndarray:
     return weights / weights.sum()
 
 
-def draw_titles(rng: np.random.Generator, small_company: np.ndarray) -> np.ndarray:
-    """Index into ``TITLE_VARIANTS`` per lead; small companies have more founders and owners."""
-    n = len(small_company)
-    return np.where(small_company, rng.choice(len(TITLE_VARIANTS), n, p=title_weights(True)),
-                    rng.choice(len(TITLE_VARIANTS), n, p=title_weights(False)))
+def choice(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
+    """``n`` keys of ``shares`` drawn with probabilities proportional to the values."""
+    keys = np.array(list(shares), dtype=object)
+    p = np.array(list(shares.values()))
+    return keys[rng.choice(len(keys), size=n, p=p / p.sum())]
 
 
-def draw_departments(rng: np.random.Generator, functions: np.ndarray) -> np.ndarray:
+def softmax_choice(rng: np.random.Generator, logits: np.ndarray) -> np.ndarray:
+    """One category per row of ``logits`` (n, k), drawn with softmax probabilities (Gumbel-max)."""
+    return np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)
+
+
+def _blank(rng: np.random.Generator, values: np.ndarray, column: str) -> np.ndarray:
+    out = values.astype(object)
+    out[rng.random(len(out)) < BLANK_SHARE[column]] = None
+    return out
+
+
+def _round_sig(x: np.ndarray, digits: int) -> np.ndarray:
+    scale = 10.0 ** (np.floor(np.log10(np.maximum(x, 1.0))) - digits + 1)
+    return np.round(x / scale) * scale
+
+
+def _departments(rng: np.random.Generator, functions: np.ndarray) -> np.ndarray:
     """A department name (free text) matching each canonical function."""
     department = np.empty(len(functions), dtype=object)
     for function, names in DEPARTMENT_OF_FUNCTION.items():  # a loop over 9 labels, not leads
@@ -205,7 +236,7 @@ def draw_departments(rng: np.random.Generator, functions: np.ndarray) -> np.ndar
     return department
 
 
-def draw_contacts(rng: np.random.Generator, lead_ids: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _contacts(rng: np.random.Generator, lead_ids: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Fake ``email`` (unique: it carries the lead number) and ``full_name`` per lead."""
     n = len(lead_ids)
     first = pd.Series(np.array(FIRST_NAMES)[rng.integers(len(FIRST_NAMES), size=n)])
@@ -216,6 +247,65 @@ def draw_contacts(rng: np.random.Generator, lead_ids: pd.Series) -> tuple[pd.Ser
     number = lead_ids.reset_index(drop=True).str[1:].str.lstrip("0")
     email = first.str.lower() + "." + ascii_last + number + "@" + domain
     return email.astype("str"), (first + " " + last).astype("str")
+
+
+def draw_leads(rng: np.random.Generator, mql_at: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+    """The leads table (contract columns, ``lead_id`` L000001... in the order of ``mql_at``) and
+    each lead's hidden intent (standard normal, shifted by source).
+
+    Skewed, correlated firmographics (log-normal size, revenue = size x revenue per employee of
+    the industry x noise), titles by seniority share (small companies have more founders), budget
+    growing with size, timeframe and pain point leaning on intent, blanks per ``BLANK_SHARE``.
+    """
+    n = len(mql_at)
+    source = choice(rng, SOURCE_SHARE, n)
+    intent = rng.normal(size=n) + pd.Series(source).map(SOURCE_INTENT_SHIFT).fillna(0.0).to_numpy()
+
+    industry = _blank(rng, choice(rng, INDUSTRY_SHARE, n), "industry")
+    log_size = np.clip(rng.normal(1.9, 0.8, n), 0.0, 5.5)
+    size = np.maximum(np.round(10.0 ** log_size), 1.0)
+    per_employee = pd.Series(industry).map(REVENUE_PER_EMPLOYEE).fillna(200e3).to_numpy()
+    revenue = _round_sig(size * per_employee * rng.lognormal(0.0, 0.45, n), 3)
+
+    title = np.where(size < 50, rng.choice(len(TITLE_VARIANTS), n, p=title_weights(True)),
+                     rng.choice(len(TITLE_VARIANTS), n, p=title_weights(False)))
+    titles = _blank(rng, np.array([t for t, _, _ in TITLE_VARIANTS], dtype=object)[title],
+                    "job_title")
+    department = _departments(rng, np.array([f for _, _, f in TITLE_VARIANTS])[title])
+    department[pd.isna(titles)] = None
+
+    budget = _round_sig(10.0 ** (3.3 + 0.35 * log_size + 0.05 * intent + rng.normal(0, 0.45, n)), 2)
+    timeframe_logits = np.column_stack([0.5 * intent - 0.2, 0.2 * intent + 0.3, np.full(n, 0.3),
+                                        -0.25 * intent - 0.1, -0.4 * intent - 0.6])
+    timeframe = np.array(vocab.PURCHASE_TIMEFRAMES, dtype=object)[
+        softmax_choice(rng, timeframe_logits)]
+    specific = np.array(PAIN_POINTS, dtype=object)[
+        rng.choice(len(PAIN_POINTS), n, p=[0.28, 0.27, 0.2, 0.1, 0.15])]
+    researching = rng.random(n) < 1.0 / (1.0 + np.exp(1.3 + 0.4 * intent))
+    pain = np.where(researching, RESEARCHING, specific)
+
+    lead_ids = pd.Series(np.arange(1, n + 1)).astype("str").str.zfill(max(6, len(str(n)))).radd("L")
+    email, full_name = _contacts(rng, lead_ids)
+    leads = pd.DataFrame({
+        "lead_id": lead_ids,
+        "mql_at": mql_at.reset_index(drop=True),
+        "source": source,
+        "industry": industry,
+        "company_size": pd.array(np.where(rng.random(n) < BLANK_SHARE["company_size"], np.nan,
+                                          size), dtype="Int64"),
+        "annual_revenue": np.where(rng.random(n) < BLANK_SHARE["annual_revenue"], np.nan, revenue),
+        "country": _blank(rng, choice(rng, COUNTRY_SHARE, n), "country"),
+        "job_title": titles,
+        "department": _blank(rng, department, "department"),
+        "budget": np.where(rng.random(n) < BLANK_SHARE["budget"], np.nan, budget),
+        "purchase_timeframe": _blank(rng, timeframe, "purchase_timeframe"),
+        "pain_point": _blank(rng, pain, "pain_point"),
+        "email": email,
+        "full_name": full_name,
+    })
+    for column in leads.columns.drop(["mql_at", "company_size", "annual_revenue", "budget"]):
+        leads[column] = leads[column].astype("str")
+    return leads, intent
 
 
 def title_labels(titles: pd.Series) -> pd.DataFrame:

@@ -41,8 +41,10 @@ class TrainConfig:
     hgb_params: tuple[dict, ...] = field(default_factory=lambda: (
         {"learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 40,
          "l2_regularization": 1.0, "max_iter": 400},
-        {"learning_rate": 0.05, "max_leaf_nodes": 31, "min_samples_leaf": 80,
-         "l2_regularization": 3.0, "max_iter": 400},
+        {"learning_rate": 0.03, "max_leaf_nodes": 7, "min_samples_leaf": 80,
+         "l2_regularization": 5.0, "max_iter": 1000},
+        {"learning_rate": 0.02, "max_leaf_nodes": 4, "min_samples_leaf": 100,
+         "l2_regularization": 10.0, "max_iter": 2000},
     ))
 
     def __post_init__(self) -> None:

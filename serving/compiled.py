@@ -128,16 +128,19 @@ class CompiledModel:
             return np.column_stack([delta[:, g].sum(axis=1) for g in self.groups])
         base = self._logit_from_raw(self.raw_score(z) if raw is None else raw)
         n, f = len(z), len(self.groups)
-        out = np.empty((n, f))
-        chunk = max(1, 50_000 // max(n, 1))
-        for lo in range(0, f, chunk):
-            feats = range(lo, min(f, lo + chunk))
-            stacked = np.concatenate([z] * len(feats))
-            for k, j in enumerate(feats):
-                cols = self.groups[j]
-                stacked[k * n:(k + 1) * n][:, cols] = self.reference[cols]
-            perturbed = self._logit_from_raw(self.estimator.decision_function(stacked))
-            out[:, lo:lo + len(feats)] = (base - perturbed.reshape(len(feats), n)).T
+        out = np.zeros((n, f))
+        # A feature already at the reference value contributes exactly 0: score only the others.
+        same = (z == self.reference) | (np.isnan(z) & np.isnan(self.reference))
+        differs = np.column_stack([~same[:, g].all(axis=1) for g in self.groups])
+        leads, feats = np.nonzero(differs)
+        for lo in range(0, len(leads), 50_000):
+            rows, cols = leads[lo:lo + 50_000], feats[lo:lo + 50_000]
+            stacked = z[rows].copy()
+            for j in np.unique(cols):
+                at = cols == j
+                stacked[np.ix_(at, self.groups[j])] = self.reference[self.groups[j]]
+            perturbed = self._logit_from_raw(self.raw_score(stacked))
+            out[rows, cols] = base[rows] - perturbed
         return out
 
 

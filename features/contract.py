@@ -257,19 +257,24 @@ def validate_leads(table: _Table) -> pd.DataFrame:
     return out
 
 
+def _child_lead_ids(table: _Table, lead_ids: pd.Index, rejected_ids: set[str]) -> pd.DataFrame:
+    """Start a frame for a table keyed by its lead: reject blank, rejected and unknown leads."""
+    out = pd.DataFrame(index=table.frame.index)
+    out["lead_id"] = _strip(table.frame["lead_id"])
+    table.frame = table.frame.assign(lead_id=out["lead_id"])
+    table.reject(out["lead_id"].isna().to_numpy(), "lead_id", "lead_id is blank", "blank")
+    table.reject(out["lead_id"].isin(rejected_ids).to_numpy(), "lead_id",
+                 "its lead was rejected in the leads table", "lead rejected")
+    table.reject(~out["lead_id"].isin(lead_ids).to_numpy(), "lead_id",
+                 "lead_id '" + out["lead_id"].fillna("") + "' is not in the leads table",
+                 "unknown lead_id")
+    return out
+
+
 def validate_activities(table: _Table, lead_ids: pd.Index, rejected_ids: set[str]) -> pd.DataFrame:
     require_columns(table, vocab.ACTIVITIES_REQUIRED)
     raw = table.frame
-    out = pd.DataFrame(index=raw.index)
-    out["lead_id"] = _strip(raw["lead_id"])
-    table.frame = table.frame.assign(lead_id=out["lead_id"])
-    table.reject(out["lead_id"].isna().to_numpy(), "lead_id", "lead_id is blank", "blank")
-    was_rejected = out["lead_id"].isin(rejected_ids).to_numpy()
-    table.reject(was_rejected, "lead_id", "its lead was rejected in the leads table",
-                 "lead rejected")
-    unknown = ~out["lead_id"].isin(lead_ids).to_numpy()
-    table.reject(unknown, "lead_id", "lead_id '" + out["lead_id"].fillna("")
-                 + "' is not in the leads table", "unknown lead_id")
+    out = _child_lead_ids(table, lead_ids, rejected_ids)
     out["occurred_at"] = parse_timestamps(table, "occurred_at", required=True)
     out["activity_type"] = normalise_label(raw["activity_type"])
     table.reject(out["activity_type"].isna().to_numpy(), "activity_type", "activity_type is blank",
@@ -285,16 +290,7 @@ def validate_activities(table: _Table, lead_ids: pd.Index, rejected_ids: set[str
 
 def validate_outcomes(table: _Table, mql_at: pd.Series, rejected_ids: set[str]) -> pd.DataFrame:
     require_columns(table, vocab.OUTCOMES_REQUIRED)
-    raw = table.frame
-    out = pd.DataFrame(index=raw.index)
-    out["lead_id"] = _strip(raw["lead_id"])
-    table.frame = table.frame.assign(lead_id=out["lead_id"])
-    table.reject(out["lead_id"].isna().to_numpy(), "lead_id", "lead_id is blank", "blank")
-    table.reject(out["lead_id"].isin(rejected_ids).to_numpy(), "lead_id",
-                 "its lead was rejected in the leads table", "lead rejected")
-    table.reject(~out["lead_id"].isin(mql_at.index).to_numpy(), "lead_id",
-                 "lead_id '" + out["lead_id"].fillna("") + "' is not in the leads table",
-                 "unknown lead_id")
+    out = _child_lead_ids(table, pd.Index(mql_at.index), rejected_ids)
     reject_duplicates(table)
     out["sql_at"] = parse_timestamps(table, "sql_at", required=False)
     out["disqualified_at"] = parse_timestamps(table, "disqualified_at", required=False)

@@ -23,3 +23,14 @@ def demo_crm(demo_dir):
     from features.contract import load_crm
 
     return load_crm(demo_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_xy(demo_crm):
+    """Model inputs ``x``, labels ``y`` and the labelled frame of the small demo, at MQL time."""
+    from features.build import build_features, feature_matrix
+    from training.labels import make_labels
+
+    features = build_features(demo_crm.leads, demo_crm.activities)
+    labelled = make_labels(features["scored_at"], demo_crm.outcomes, demo_crm.as_of, 90).labelled
+    return feature_matrix(features.loc[labelled.index]), labelled["label"].astype(int), labelled

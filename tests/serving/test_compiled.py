@@ -6,23 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.build import CATEGORICAL, NUMERIC, build_features, feature_matrix
+from features.build import CATEGORICAL, NUMERIC, feature_matrix
 from serving.compiled import CompiledModel, reference_lead
 from training.calibrate import calibrate
 from training.config import TrainConfig
 from training.fit import hgb_pipeline, logreg_pipeline
-from training.labels import make_labels
 from training.split import make_split
 
 
 @pytest.fixture(scope="module")
-def data(demo_crm):
-    features = build_features(demo_crm.leads, demo_crm.activities)
-    labels = make_labels(features["scored_at"], demo_crm.outcomes, demo_crm.as_of, 90).labelled
-    split = make_split(labels, 0.3, 0.2, seed=0)
-    x = feature_matrix(features.loc[labels.index])
-    y = labels["label"].astype(int)
-    return x, y, split
+def data(demo_xy):
+    x, y, labelled = demo_xy
+    return x, y, make_split(labelled, 0.3, 0.2, seed=0)
 
 
 def fitted(data, kind: str, method: str) -> tuple[CompiledModel, object, pd.DataFrame]:

@@ -5,21 +5,17 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from features.build import CATEGORICAL, NUMERIC, build_features, feature_matrix
+from features.build import CATEGORICAL, NUMERIC
 from training.calibrate import calibrate
 from training.config import TrainConfig
 from training.evaluate import expected_calibration_error
 from training.fit import logreg_pipeline
-from training.labels import make_labels
 from training.split import make_split
 
 
-def test_calibration_lowers_ece_of_a_miscalibrated_model(demo_crm):
-    features = build_features(demo_crm.leads, demo_crm.activities)
-    labels = make_labels(features["scored_at"], demo_crm.outcomes, demo_crm.as_of, 90).labelled
-    split = make_split(labels, 0.3, 0.3, seed=0)
-    x = feature_matrix(features.loc[labels.index])
-    y = labels["label"].astype(int)
+def test_calibration_lowers_ece_of_a_miscalibrated_model(demo_xy):
+    x, y, labelled = demo_xy
+    split = make_split(labelled, 0.3, 0.3, seed=0)
     pipe = logreg_pipeline(list(NUMERIC), list(CATEGORICAL), 0.1, TrainConfig())
     pipe.set_params(model=LogisticRegression(C=0.1, class_weight="balanced", max_iter=2000))
     pipe.fit(x.loc[split.train], y.loc[split.train])  # "balanced" inflates every probability

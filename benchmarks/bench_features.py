@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
+
 
 def generate(out: Path, leads: int, per_lead: float) -> None:
     code = ("import sys; from features.demo import write_demo; "

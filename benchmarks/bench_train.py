@@ -12,8 +12,11 @@ import argparse
 import logging
 import os
 import tempfile
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
 
 
 def main() -> None:

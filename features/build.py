@@ -99,12 +99,10 @@ def build_features(
 
 def feature_matrix(features: pd.DataFrame) -> pd.DataFrame:
     """The model-input columns only, with categoricals as text and numbers as float."""
-    out = features.loc[:, list(FEATURE_NAMES)].copy()
-    for name in NUMERIC:
-        out[name] = out[name].astype("float64")
-    for name in CATEGORICAL:
-        out[name] = out[name].astype("str")
-    return out
+    out = features.loc[:, list(FEATURE_NAMES)]
+    wanted = {**dict.fromkeys(NUMERIC, "float64"), **dict.fromkeys(CATEGORICAL, "str")}
+    convert = {name: dtype for name, dtype in wanted.items() if out[name].dtype != dtype}
+    return out.astype(convert) if convert else out.copy()
 
 
 __all__ = ["FEATURE_NAMES", "CATEGORICAL", "NUMERIC", "SPECS", "build_features",

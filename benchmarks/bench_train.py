@@ -49,7 +49,8 @@ def main() -> None:
     args = p.parse_args()
     os.environ.pop("MLFLOW_TRACKING_URI", None)
     logging.basicConfig(level=logging.WARNING)
-    # One parent folder for the whole run: MLflow keeps its SQLite engines for the process.
+    # One parent folder for the whole run: deleting the first store before training the second
+    # in the same process made MLflow fail with "attempt to write a readonly database".
     with tempfile.TemporaryDirectory() as parent:
         rows = [run_one(n, Path(parent) / f"leads_{n}") for n in args.leads]
     print(f"{'leads':>8} {'seconds':>8} {'model':>14} {'auc':>6} {'oracle':>6} {'points':>6} "

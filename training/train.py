@@ -286,8 +286,8 @@ def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.Logge
         logger.warning("champion v%s cannot score these test leads: %s", current, exc)
         old_loss = float("nan")
     decision["champion_test_log_loss"] = old_loss
-    comparison = (f"test log loss new v{logged.version} {new_loss:.4f} vs champion v{current} "
-                  f"{old_loss:.4f} on the same {len(y_test):,} test leads")
+    comparison = (f"test log loss new v{logged.version} {new_loss:.5f} vs champion v{current} "
+                  f"{old_loss:.5f} on the same {len(y_test):,} test leads")
     if promote:
         return {**decision, "alias": "champion", "reason": f"--promote forced; {comparison}"}
     if not np.isfinite(old_loss) or new_loss <= old_loss + cfg.promotion_tolerance:

@@ -23,6 +23,7 @@ import pandas as pd
 logger = logging.getLogger(__name__)
 
 EXPERIMENT = "lead-conversion"
+ENV_URIS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 # MLflow saves scikit-learn models with skops, which loads only types it is told to trust. Our
 # pipelines hold only scikit-learn, NumPy and SciPy objects; anything else is refused.
 TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.")
@@ -61,11 +62,23 @@ def resolve_tracking(workdir: str | Path) -> Tracking:
 
 
 def _client(tracking: Tracking):
+    """MLflow pointed at ``tracking``, leaving the user's environment as it was.
+
+    ``mlflow.set_tracking_uri`` also writes ``MLFLOW_TRACKING_URI`` into ``os.environ``; left
+    there, the next run in the same process (a notebook, a benchmark) would take it for the
+    user's own server and log into the previous run's store.
+    """
     import mlflow
     from mlflow import MlflowClient
 
+    saved = {name: os.environ.get(name) for name in ENV_URIS}
     mlflow.set_tracking_uri(tracking.tracking_uri)
     mlflow.set_registry_uri(tracking.tracking_uri)
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     return mlflow, MlflowClient(tracking_uri=tracking.tracking_uri,
                                 registry_uri=tracking.tracking_uri)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,18 @@ def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_
     assert card["version"] == "2"  # the store still holds the better model
     forced = train(demo_dir, WORSE, promote=True, **kw)
     assert forced.metrics["alias"] == "champion" and forced.decision["forced"]
+
+
+@pytest.mark.slow
+def test_two_runs_in_one_process_use_their_own_embedded_stores(demo_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    fast = TrainConfig(hgb_params=(), logreg_c=(0.05,))
+    for name in ("a", "b"):
+        result = train(demo_dir, fast, workdir=tmp_path / name, models_dir=tmp_path / name / "m")
+        assert result.metrics["model_version"] == "1"  # a fresh registry each time
+        assert result.metrics["tracking_uri"].endswith(f"{name}/mlflow.db")
+        assert "MLFLOW_TRACKING_URI" not in os.environ  # the user's environment is untouched
 
 
 def test_refuses_to_train_on_too_little_data(demo_dir, tmp_path):

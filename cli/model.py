@@ -73,7 +73,7 @@ def train(args: argparse.Namespace) -> int:
     say(summary_table(m))
     say("")
     say(f"model    {m['chosen_model']} + {m['calibration']} calibration, "
-        f"{'lead-conversion'} v{m['model_version']} -> {m['alias']}")
+        f"{cfg.model_name} v{m['model_version']} -> {m['alias']}")
     say(f"decision {result.decision['reason']}")
     say(f"data     train {m['n_train']:,} / valid {m['n_valid']:,} / test {m['n_test']:,} "
         f"({m['split']}); censored {m['n_censored']:,}; rejected rows {m['n_rejected']:,}")

@@ -35,6 +35,12 @@ class Labels:
     def labelled(self) -> pd.DataFrame:
         return self.frame[self.frame["status"].isin(("converted", "not_converted"))]
 
+    @property
+    def n_censored(self) -> int:
+        """Leads left out because their horizon was not over by ``as_of`` (converted or not)."""
+        counts = self.counts()
+        return counts["censored"] + counts["censored_converted"]
+
     def counts(self) -> dict[str, int]:
         counts = self.frame["status"].value_counts()
         return {s: int(counts.get(s, 0)) for s in STATUSES}

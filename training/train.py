@@ -77,7 +77,7 @@ def fingerprint(crm: CrmData, labels: Labels) -> dict[str, object]:
         "n_outcomes": len(crm.outcomes), "n_rejected": crm.report.n_rejected,
         "mql_from": str(crm.leads["mql_at"].min()), "mql_to": str(crm.leads["mql_at"].max()),
         "as_of": str(crm.as_of), "horizon_days": labels.horizon_days,
-        "n_censored": counts["censored"] + counts["censored_converted"],
+        "n_censored": labels.n_censored,
         "n_censored_converted": counts["censored_converted"],
         "n_already_converted": counts["already_converted"],
     }
@@ -102,15 +102,15 @@ def prepare(crm: CrmData, cfg: TrainConfig, rules: Rules, progress: Progress) ->
     counts = labels.counts()
     progress(f"[3/7] labels ({cfg.horizon_days}-day horizon, as_of {crm.as_of.date()}): "
              f"{counts['converted']:,} converted, {counts['not_converted']:,} not, "
-             f"{counts['censored'] + counts['censored_converted']:,} censored (horizon not over by as_of"
-             f", {counts['censored_converted']:,} of them already converted: left out), "
+             f"{labels.n_censored:,} censored (horizon not over by as_of, "
+             f"{counts['censored_converted']:,} of them already converted: left out), "
              f"{counts['already_converted']:,} already SQL at scoring time (left out)")
     if counts["converted"] < cfg.min_positives or counts["not_converted"] < cfg.min_negatives:
         raise TooLittleData(
             f"too little labelled history to learn from: {counts['converted']} converted and "
             f"{counts['not_converted']} unconverted leads whose {cfg.horizon_days}-day horizon has "
             f"passed (need at least {cfg.min_positives} and {cfg.min_negatives}; "
-            f"{counts['censored'] + counts['censored_converted']} more are censored). Export a longer history, shorten "
+            f"{labels.n_censored} more are censored). Export a longer history, shorten "
             f"--horizon-days, or lower --min-positives/--min-negatives knowingly.")
     labelled = labels.labelled
     split = make_split(labelled, cfg.valid_fraction, cfg.test_fraction, cfg.seed)
@@ -134,8 +134,9 @@ def flat_metrics(evaluation: dict[str, Any], prepared: Prepared, crm: CrmData,
     out["gain_over_points_auc"] = out["test_auc"] - out["points_auc"]
     out.update(prepared.split.sizes())
     counts = prepared.labels.counts()
-    out.update({"n_censored": counts["censored"] + counts["censored_converted"],
-                "n_censored_converted": counts["censored_converted"], "n_rejected": crm.report.n_rejected,
+    out.update({"n_censored": prepared.labels.n_censored,
+                "n_censored_converted": counts["censored_converted"],
+                "n_rejected": crm.report.n_rejected,
                 "n_labelled": len(prepared.y), "split": prepared.split.kind,
                 "chosen_model": chosen, "calibration": method})
     return out

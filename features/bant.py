@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features import columns
 from features.demographics import parse_seniority
 from features.rules import (
     AuthorityRule,
@@ -47,23 +48,28 @@ def bant_flags(leads: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     Flags are the strings "true", "false", "unknown"; reasons are one line each.
     ``leads`` is not modified.
     """
+    cols = bant_columns(columns.from_frame(leads), len(leads), rules)
+    return columns.to_frame(cols, leads.index, COLUMNS, COLUMNS)
+
+
+def bant_columns(leads: columns.Columns, n: int, rules: Rules) -> dict[str, np.ndarray]:
+    """The core of :func:`bant_flags` on the leads table's columns (object arrays out)."""
     deciders = (
         ("budget", "budget", _budget, rules.bant.budget),
         ("authority", "job_title", _authority, rules.bant.authority),
         ("need", "pain_point", _need, rules.bant.need),
         ("timeline", "purchase_timeframe", _timeline, rules.bant.timeline),
     )
-    out: dict[str, pd.Series] = {}
+    out: dict[str, np.ndarray] = {}
     for flag, column, decide, rule in deciders:
-        if column in leads.columns:
-            values, reasons = _on_uniques(leads[column], decide, rule)
+        if column in leads:
+            values, reasons = _on_uniques(np.asarray(leads[column]), decide, rule)
         else:
-            values = np.full(len(leads), "unknown", dtype=object)
-            reasons = np.full(len(leads), f"{flag}: no {column} column in the leads data",
-                              dtype=object)
-        out[f"bant_{flag}"] = pd.Series(values, index=leads.index, dtype="str")
-        out[f"bant_{flag}_reason"] = pd.Series(reasons, index=leads.index, dtype="str")
-    return pd.DataFrame(out, index=leads.index)
+            values = np.full(n, "unknown", dtype=object)
+            reasons = np.full(n, f"{flag}: no {column} column in the leads data", dtype=object)
+        out[f"bant_{flag}"] = values
+        out[f"bant_{flag}_reason"] = reasons
+    return out
 
 
 # Answers repeat a lot (and a service sees the same ones all day): decide each distinct
@@ -73,27 +79,25 @@ _DECIDED_LIMIT = 200_000
 _MISSING = object()
 
 
-def _on_uniques(raw: pd.Series, decide: Any, rule: Any) -> Flag:
+def _on_uniques(raw: np.ndarray, decide: Any, rule: Any) -> Flag:
     """Decide once per distinct value (answers repeat a lot), then spread back to every lead."""
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    distinct = pd.concat([pd.Series(uniques), pd.Series([np.nan], dtype=object)],
-                         ignore_index=True)  # code -1 (missing) -> the last row
-    if len(uniques):
-        distinct = distinct.astype(pd.Series(uniques).dtype)
-    kind = str(distinct.dtype)
-    keys = [(decide.__name__, rule, kind, v) for v in list(uniques)]
-    keys.append((decide.__name__, rule, kind, _MISSING))
-    todo = [i for i, key in enumerate(keys) if key not in _DECIDED]
+    numeric = raw.dtype.kind in "fiub"
+    gone = columns.missing(raw)
+    values = [_MISSING if m else v for v, m in zip(raw.tolist(), gone.tolist(), strict=True)]
+    kind = "number" if numeric else "text"
+    name = decide.__name__
+    todo = list(dict.fromkeys(v for v in values if (name, rule, kind, v) not in _DECIDED))
     if todo:
-        values, reasons = decide(distinct.iloc[todo].reset_index(drop=True), rule)
+        asked = [np.nan if v is _MISSING else v for v in todo]
+        series = pd.Series(asked, dtype="float64" if numeric else "str")
+        flags, reasons = decide(series, rule)
         if len(_DECIDED) + len(todo) > _DECIDED_LIMIT:
             _DECIDED.clear()
-        for j, i in enumerate(todo):
-            _DECIDED[keys[i]] = (values[j], reasons[j])
-    decided = [_DECIDED[key] for key in keys]
-    values = np.array([d[0] for d in decided], dtype=object)
-    reasons = np.array([d[1] for d in decided], dtype=object)
-    return values[codes], reasons[codes]
+        for k, v in enumerate(todo):
+            _DECIDED[(name, rule, kind, v)] = (flags[k], reasons[k])
+    decided = [_DECIDED[(name, rule, kind, v)] for v in values]
+    return (np.array([d[0] for d in decided], dtype=object),
+            np.array([d[1] for d in decided], dtype=object))
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -7,6 +7,8 @@ uses only activities with ``occurred_at <= scoring moment``: that is the point-i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -67,8 +69,14 @@ SPECS = (
                 "Activity pace, last 7 days vs last 30 days (1 = steady)"),
 )
 NAMES = tuple(s.name for s in SPECS)
-TYPE_INDEX = pd.Index(ACTIVITY_TYPES)
-STAGE_INDEX = pd.Index(CONTENT_STAGES)
+TYPE_CODE = {t: i for i, t in enumerate(ACTIVITY_TYPES)}
+STAGE_CODE = {s: i for i, s in enumerate(CONTENT_STAGES)}
+
+
+def _codes(values: np.ndarray, code_of: Mapping[str, int]) -> np.ndarray:
+    """Position of each value in a vocabulary; -1 for unknown or missing values."""
+    return np.fromiter((code_of.get(v, -1) if isinstance(v, str) else -1 for v in values.tolist()),
+                       dtype=np.int64, count=len(values))
 
 
 def _bincount(index: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -97,10 +105,32 @@ def behaviour_features(lead_ids: pd.Index, at: np.ndarray, activities: pd.DataFr
         One row per lead (index ``lead_ids``), columns ``NAMES``. Counts are 0 with no activity;
         ``days_since_*`` and ratios are missing (NaN) when undefined.
     """
+    out = behaviour_columns(lead_ids, at, activity_columns(activities))
+    return pd.DataFrame({name: out[name] for name in NAMES}, index=lead_ids)
+
+
+def activity_columns(activities: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The activities table as the arrays :func:`behaviour_columns` reads."""
+    out = {"lead_id": activities["lead_id"].to_numpy(),
+           "occurred_at": activities["occurred_at"].to_numpy(dtype="datetime64[ns]"),
+           "activity_type": activities["activity_type"].to_numpy()}
+    if "content_stage" in activities.columns:
+        out["content_stage"] = activities["content_stage"].to_numpy()
+    return out
+
+
+def behaviour_columns(lead_ids: pd.Index, at: np.ndarray,
+                      activities: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The core of :func:`behaviour_features` on plain arrays.
+
+    ``activities`` holds ``lead_id``, ``occurred_at`` (``datetime64[ns]``, UTC), ``activity_type``
+    and optionally ``content_stage`` as 1-D arrays.
+    """
     n = len(lead_ids)
     n_types = len(ACTIVITY_TYPES)
-    pos = lead_ids.get_indexer(activities["lead_id"])
-    occurred = activities["occurred_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    pos = lead_ids.get_indexer(activities["lead_id"]) if len(activities["lead_id"]) else \
+        np.zeros(0, dtype=np.int64)
+    occurred = np.asarray(activities["occurred_at"], dtype="datetime64[ns]").view(np.int64)
     valid = pos >= 0
     at_ns = at.astype("datetime64[ns]").view(np.int64)
     age_ns = np.where(valid, at_ns[np.where(valid, pos, 0)] - occurred, -1)
@@ -108,11 +138,10 @@ def behaviour_features(lead_ids: pd.Index, at: np.ndarray, activities: pd.DataFr
 
     pos, age_ns, occurred = pos[keep], age_ns[keep], occurred[keep]
     age = age_ns / DAY_NS
-    code = TYPE_INDEX.get_indexer(activities["activity_type"].to_numpy()[keep]).astype(np.int64)
+    code = _codes(np.asarray(activities["activity_type"])[keep], TYPE_CODE)
     known = code >= 0
-    stages = (activities["content_stage"].to_numpy()[keep] if "content_stage" in activities.columns
-              else np.full(len(pos), None))
-    stage = STAGE_INDEX.get_indexer(stages).astype(np.int64)
+    stage = (_codes(np.asarray(activities["content_stage"])[keep], STAGE_CODE)
+             if "content_stage" in activities else np.full(len(pos), -1, dtype=np.int64))
 
     out: dict[str, np.ndarray] = {}
     for w in WINDOWS_DAYS:
@@ -123,15 +152,12 @@ def behaviour_features(lead_ids: pd.Index, at: np.ndarray, activities: pd.DataFr
             out[f"n_{t}_{w}d"] = counts[:, j].astype(float)
         out[f"n_activities_{w}d"] = _bincount(pos[in_w], n).astype(float)
 
-    ages = pd.Series(age).groupby(pos)
-    last = np.full(n, np.nan)
-    first = np.full(n, np.nan)
-    if len(pos):
-        mins, maxs = ages.min(), ages.max()
-        last[mins.index.to_numpy()] = mins.to_numpy()
-        first[maxs.index.to_numpy()] = maxs.to_numpy()
-    out["days_since_last_activity"] = last
-    out["days_since_first_activity"] = first
+    last = np.full(n, np.inf)
+    first = np.full(n, -np.inf)
+    np.minimum.at(last, pos, age)
+    np.maximum.at(first, pos, age)
+    out["days_since_last_activity"] = np.where(np.isfinite(last), last, np.nan)
+    out["days_since_first_activity"] = np.where(np.isfinite(first), first, np.nan)
 
     in_90 = age <= 90
     day = occurred // DAY_NS
@@ -159,4 +185,4 @@ def behaviour_features(lead_ids: pd.Index, at: np.ndarray, activities: pd.DataFr
     n7, n30 = out["n_activities_7d"], out["n_activities_30d"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["recent_velocity"] = np.where(n30 > 0, (n7 / 7.0) / (n30 / 30.0), np.nan)
-    return pd.DataFrame({name: out[name] for name in NAMES}, index=lead_ids)
+    return out

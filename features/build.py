@@ -8,9 +8,10 @@ fields) are a snapshot and are taken as known at the scoring moment.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from features import behaviour, declared, demographics, firmographics, source
+from features import behaviour, columns, declared, demographics, firmographics, source
 from features.catalog import FeatureSpec, catalog_frame
 from features.rules import Rules, load_rules
 
@@ -80,21 +81,43 @@ def build_features(
     """
     if leads["lead_id"].duplicated().any():
         raise ValueError("leads.lead_id must be unique (load through features.contract)")
-    rules = rules or load_rules()
     moments = scoring_moments(leads, at)
-    ids = moments.index
-    frame = leads.set_index(pd.Index(leads["lead_id"], name="lead_id"))
-    at_values = moments.to_numpy(dtype="datetime64[ns]")
-    parts = [
-        firmographics.firmographic_features(frame, rules.icp),
-        demographics.demographic_features(frame),
-        source.source_features(frame),
-        declared.declared_features(frame),
-        behaviour.behaviour_features(ids, at_values, activities),
-    ]
-    features = pd.concat(parts, axis=1).loc[:, list(FEATURE_NAMES)]
+    cols = feature_columns(columns.from_frame(leads), moments.to_numpy(dtype="datetime64[ns]"),
+                           behaviour.activity_columns(activities), rules=rules,
+                           lead_ids=moments.index)
+    features = columns.to_frame(cols, moments.index, FEATURE_NAMES, CATEGORICAL)
     features["scored_at"] = moments
     return features
+
+
+def feature_columns(
+    leads: columns.Columns,
+    at: np.ndarray,
+    activities: columns.Columns,
+    *,
+    rules: Rules | None = None,
+    lead_ids: pd.Index | None = None,
+) -> dict[str, np.ndarray]:
+    """The core of :func:`build_features` on plain arrays: one entry per feature name.
+
+    Args:
+        leads: the leads table's columns (``lead_id`` unique; see ``build_features``).
+        at: scoring moment per lead, ``datetime64[ns]`` UTC.
+        activities: ``lead_id``, ``occurred_at`` (``datetime64[ns]`` UTC), ``activity_type``,
+            optional ``content_stage``.
+        rules: the rules file (ideal customer profile); default the shipped ``rules.toml``.
+        lead_ids: ``leads["lead_id"]`` as an Index, when the caller has it already.
+    """
+    rules = rules or load_rules()
+    n = len(leads["lead_id"])
+    ids = lead_ids if lead_ids is not None else pd.Index(leads["lead_id"], name="lead_id")
+    out: dict[str, np.ndarray] = {}
+    out.update(firmographics.firmographic_columns(leads, n, rules.icp))
+    out.update(demographics.demographic_columns(leads, n))
+    out.update(source.source_columns(leads, n))
+    out.update(declared.declared_columns(leads, n))
+    out.update(behaviour.behaviour_columns(ids, np.asarray(at, dtype="datetime64[ns]"), activities))
+    return out
 
 
 def feature_matrix(features: pd.DataFrame) -> pd.DataFrame:
@@ -105,5 +128,5 @@ def feature_matrix(features: pd.DataFrame) -> pd.DataFrame:
     return out.astype(convert) if convert else out.copy()
 
 
-__all__ = ["FEATURE_NAMES", "CATEGORICAL", "NUMERIC", "SPECS", "build_features",
+__all__ = ["FEATURE_NAMES", "CATEGORICAL", "NUMERIC", "SPECS", "build_features", "feature_columns",
            "feature_catalog", "feature_matrix", "scoring_moments"]

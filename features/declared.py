@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features import columns
 from features.catalog import FeatureSpec
 
 SPECS = (
@@ -18,19 +19,17 @@ SPECS = (
 )
 
 
-def _column(leads: pd.DataFrame, name: str) -> pd.Series:
-    if name in leads.columns:
-        return leads[name]
-    return pd.Series(np.nan, index=leads.index)
+def declared_columns(leads: columns.Columns, n: int) -> dict[str, np.ndarray]:
+    """``log_budget`` (log1p USD), ``purchase_timeframe`` and ``pain_point`` (trimmed, lower case)."""
+    budget = columns.floats(columns.get(leads, "budget", n))
+    return {"log_budget": np.log1p(np.clip(budget, 0, None)),
+            "purchase_timeframe": columns.text(columns.get(leads, "purchase_timeframe", n),
+                                               "lower"),
+            "pain_point": columns.text(columns.get(leads, "pain_point", n), "lower")}
 
 
 def declared_features(leads: pd.DataFrame) -> pd.DataFrame:
     """Return ``log_budget`` (log1p USD), ``purchase_timeframe`` and ``pain_point`` (lower case)."""
-    budget = pd.to_numeric(_column(leads, "budget"), errors="coerce").astype("float64")
-    timeframe = _column(leads, "purchase_timeframe").astype("str").str.strip().str.lower()
-    pain = _column(leads, "pain_point").astype("str").str.strip().str.lower()
-    return pd.DataFrame(
-        {"log_budget": np.log1p(budget.clip(lower=0)), "purchase_timeframe": timeframe,
-         "pain_point": pain},
-        index=leads.index,
-    )
+    cols = declared_columns(columns.from_frame(leads), len(leads))
+    return columns.to_frame(cols, leads.index, [s.name for s in SPECS],
+                            ["purchase_timeframe", "pain_point"])

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from features import columns
 from features.catalog import FeatureSpec
 
 SENIORITY_LABELS = ("c_level", "vp", "director", "manager", "individual_contributor", "unknown")
@@ -159,6 +160,14 @@ _PARSED: dict[str, tuple[str, str]] = {}
 _PARSED_LIMIT = 200_000
 
 
+def _remember(new: list[str]) -> None:
+    """Parse titles not seen before and keep the answers."""
+    seniority, function = _parse_texts(new)
+    if len(_PARSED) + len(new) > _PARSED_LIMIT:
+        _PARSED.clear()
+    _PARSED.update(zip(new, zip(seniority.tolist(), function.tolist(), strict=True)))
+
+
 def _parse_unique(titles: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Factorise titles; return (codes, seniority per unique title, function per unique title).
 
@@ -168,10 +177,7 @@ def _parse_unique(titles: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     texts = [str(u) for u in uniques]
     new = [t for t in dict.fromkeys(texts) if t not in _PARSED]
     if new:
-        seniority, function = _parse_texts(new)
-        if len(_PARSED) + len(new) > _PARSED_LIMIT:
-            _PARSED.clear()
-        _PARSED.update(zip(new, zip(seniority.tolist(), function.tolist())))
+        _remember(new)
     pairs = [_PARSED[t] for t in texts]
     seniority = np.array([p[0] for p in pairs], dtype=object)
     function = np.array([p[1] for p in pairs], dtype=object)
@@ -202,18 +208,30 @@ def parse_function(titles: pd.Series) -> pd.Series:
     return _map_back(codes, function, titles.index)
 
 
+def parse_title_values(titles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(seniority, function) per title of an object array; missing titles are "unknown"."""
+    gone = columns.missing(titles)
+    texts = [None if m else str(t) for t, m in zip(titles.tolist(), gone.tolist(), strict=True)]
+    new = [t for t in dict.fromkeys(texts) if t is not None and t not in _PARSED]
+    if new:
+        _remember(new)
+    unknown = ("unknown", "unknown")
+    pairs = [unknown if t is None else _PARSED[t] for t in texts]
+    return (np.array([p[0] for p in pairs], dtype=object),
+            np.array([p[1] for p in pairs], dtype=object))
+
+
+def demographic_columns(leads: columns.Columns, n: int) -> dict[str, np.ndarray]:
+    """``seniority`` and ``job_function`` from the leads table's ``job_title`` column."""
+    seniority, function = parse_title_values(columns.get(leads, "job_title", n))
+    return {"seniority": seniority, "job_function": function}
+
+
 def demographic_features(leads: pd.DataFrame) -> pd.DataFrame:
     """Return ``seniority`` and ``job_function`` parsed from ``job_title``, indexed like ``leads``.
 
     Without a ``job_title`` column both are "unknown" for every lead. ``leads`` is not modified.
     """
-    if "job_title" in leads.columns:
-        titles = leads["job_title"]
-    else:
-        titles = pd.Series(np.nan, index=leads.index, dtype="str")
-    codes, seniority, function = _parse_unique(titles)
-    return pd.DataFrame(
-        {"seniority": _map_back(codes, seniority, leads.index),
-         "job_function": _map_back(codes, function, leads.index)},
-        index=leads.index,
-    )
+    cols = demographic_columns(columns.from_frame(leads), len(leads))
+    return columns.to_frame(cols, leads.index, ["seniority", "job_function"],
+                            ["seniority", "job_function"])

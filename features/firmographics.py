@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features import columns
 from features.catalog import FeatureSpec
 from features.rules import ICP
 
@@ -34,50 +35,62 @@ REGION_OF_COUNTRY = {
 }
 
 
-def size_band(company_size: pd.Series) -> pd.Series:
-    """Employees -> band label ("51-200"); missing stays missing."""
+def size_band_values(size: np.ndarray) -> np.ndarray:
+    """Employees (float array) -> band labels ("51-200") as objects; missing stays None."""
     lower = np.array([b for b, _ in SIZE_BANDS], dtype="float64")
     labels = np.array([name for _, name in SIZE_BANDS], dtype=object)
-    size = company_size.to_numpy(dtype="float64", na_value=np.nan)
     pos = np.searchsorted(lower, np.maximum(size, 1), side="right") - 1
-    out = np.where(np.isnan(size), None, labels[np.clip(pos, 0, len(labels) - 1)])
-    return pd.Series(out, index=company_size.index, dtype="str")
+    return np.where(np.isnan(size), None, labels[np.clip(pos, 0, len(labels) - 1)])
+
+
+def size_band(company_size: pd.Series) -> pd.Series:
+    """Employees -> band label ("51-200"); missing stays missing."""
+    size = company_size.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.Series(size_band_values(size), index=company_size.index, dtype="str")
+
+
+def region_values(country: np.ndarray) -> np.ndarray:
+    """ISO alpha-2 codes (any case, untrimmed) -> region; unlisted -> "other"; missing None."""
+    return np.array([None if code is None else REGION_OF_COUNTRY.get(code, "other")
+                     for code in columns.text(country, "upper").tolist()], dtype=object)
 
 
 def region_of(country: pd.Series) -> pd.Series:
     """ISO alpha-2 code -> region; unlisted codes -> "other"; missing stays missing."""
-    region = country.map(REGION_OF_COUNTRY).fillna("other").astype("str")
-    return region.mask(country.isna())
+    return pd.Series(region_values(country.to_numpy()), index=country.index, dtype="str")
 
 
-def icp_fit(industry: pd.Series, size: pd.Series, region: pd.Series, icp: ICP) -> pd.Series:
+def icp_fit_values(industry: np.ndarray, size: np.ndarray, region: np.ndarray,
+                   icp: ICP) -> np.ndarray:
     """Share of the three ICP criteria (industry, size range, region) the company meets.
 
     A criterion whose data is missing counts as not met.
     """
-    in_industry = industry.isin(icp.industries).to_numpy()
     upper = np.inf if icp.max_employees is None else icp.max_employees
-    size_values = size.to_numpy(dtype="float64", na_value=np.nan)
-    in_size = (size_values >= icp.min_employees) & (size_values <= upper)
-    in_region = region.isin(icp.regions).to_numpy()
-    fit = (in_industry.astype(float) + in_size.astype(float) + in_region.astype(float)) / 3.0
-    return pd.Series(fit, index=industry.index)
+    in_size = (size >= icp.min_employees) & (size <= upper)
+    met = (columns.isin(industry, icp.industries).astype(float) + in_size.astype(float)
+           + columns.isin(region, icp.regions).astype(float))
+    return met / 3.0
+
+
+def firmographic_columns(leads: columns.Columns, n: int, icp: ICP) -> dict[str, np.ndarray]:
+    """The firmographic columns of SPECS from the leads table's columns."""
+    industry = columns.get(leads, "industry", n)
+    size = columns.floats(columns.get(leads, "company_size", n))
+    revenue = columns.floats(columns.get(leads, "annual_revenue", n))
+    region = region_values(columns.get(leads, "country", n))
+    return {
+        "industry": industry,
+        "company_size": size,
+        "company_size_band": size_band_values(size),
+        "log_annual_revenue": np.log1p(np.clip(revenue, 0, None)),
+        "region": region,
+        "icp_fit": icp_fit_values(industry, size, region, icp),
+    }
 
 
 def firmographic_features(leads: pd.DataFrame, icp: ICP) -> pd.DataFrame:
     """Return the firmographic columns of SPECS, indexed like ``leads``."""
-    def column(name: str) -> pd.Series:
-        return leads[name] if name in leads.columns else pd.Series(np.nan, index=leads.index)
-
-    industry = column("industry").astype("str")
-    size = pd.to_numeric(column("company_size"), errors="coerce").astype("float64")
-    revenue = pd.to_numeric(column("annual_revenue"), errors="coerce").astype("float64")
-    region = region_of(column("country").astype("str").str.strip().str.upper())
-    return pd.DataFrame({
-        "industry": industry,
-        "company_size": size,
-        "company_size_band": size_band(size),
-        "log_annual_revenue": np.log1p(revenue.clip(lower=0)),
-        "region": region,
-        "icp_fit": icp_fit(industry, size, region, icp),
-    }, index=leads.index)
+    cols = firmographic_columns(columns.from_frame(leads), len(leads), icp)
+    return columns.to_frame(cols, leads.index, [s.name for s in SPECS],
+                            [s.name for s in SPECS if s.kind == "categorical"])

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from features import columns
 from features.rules import Rules, RulesError
 
 TIERS = ("hot", "warm", "cold")
@@ -29,38 +30,46 @@ def points_breakdown(features: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     ``seniority``, ``industry_in_icp``, ``company_size_in_icp``, ``region_in_icp``,
     ``unsubscribed``, ``bounced``, ``silence``. Negative rules give values ≤ 0.
     """
+    return pd.DataFrame(breakdown_columns(columns.from_frame(features), len(features), rules),
+                        index=features.index)
+
+
+def breakdown_columns(features: columns.Columns, n: int, rules: Rules) -> dict[str, np.ndarray]:
+    """The core of :func:`points_breakdown` on the feature table's columns."""
     points, icp = rules.points, rules.icp
     _require_columns(features, rules)
     out: dict[str, np.ndarray] = {}
     for rule in points.behaviour:
-        count = _numeric(features, rule.feature) if rule.each else np.zeros(len(features))
+        count = _numeric(features, rule.feature) if rule.each else np.zeros(n)
         out[rule.feature] = np.minimum(np.clip(count, 0, None) * rule.each, rule.max)
 
     levels = dict(points.seniority)
     out["seniority"] = (
-        features["seniority"].astype("str").map(levels).fillna(0.0).to_numpy(dtype="float64")
-        if any(levels.values()) else np.zeros(len(features))
-    )
-    out["industry_in_icp"] = _when(features, "industry", points.industry_in_icp,
-                                   lambda col: col.isin(icp.industries))
+        np.array([levels.get(v, 0.0) if isinstance(v, str) else 0.0
+                  for v in features["seniority"].tolist()], dtype="float64")
+        if any(levels.values()) else np.zeros(n))
     upper = np.inf if icp.max_employees is None else icp.max_employees
-    out["company_size_in_icp"] = _when(
-        features, "company_size", points.company_size_in_icp,
-        lambda col: pd.to_numeric(col, errors="coerce").between(icp.min_employees, upper))
-    out["region_in_icp"] = _when(features, "region", points.region_in_icp,
-                                 lambda col: col.isin(icp.regions))
-    out["unsubscribed"] = _when(features, "has_unsubscribed", points.unsubscribed,
-                                lambda col: pd.to_numeric(col, errors="coerce") > 0)
-    out["bounced"] = _when(features, "has_bounced", points.bounced,
-                           lambda col: pd.to_numeric(col, errors="coerce") > 0)
+    tests: tuple[tuple[str, str, float, Callable[[np.ndarray], np.ndarray]], ...] = (
+        ("industry_in_icp", "industry", points.industry_in_icp,
+         lambda col: columns.isin(col, icp.industries)),
+        ("company_size_in_icp", "company_size", points.company_size_in_icp,
+         lambda col: (columns.floats(col) >= icp.min_employees) & (columns.floats(col) <= upper)),
+        ("region_in_icp", "region", points.region_in_icp,
+         lambda col: columns.isin(col, icp.regions)),
+        ("unsubscribed", "has_unsubscribed", points.unsubscribed,
+         lambda col: columns.floats(col) > 0),
+        ("bounced", "has_bounced", points.bounced, lambda col: columns.floats(col) > 0),
+    )
+    for name, column, worth, test in tests:
+        out[name] = np.where(test(features[column]), worth, 0.0) if worth else np.zeros(n)
 
-    silence = np.zeros(len(features))
+    silence = np.zeros(n)
     if any(step.points for step in points.silence):
         days = _numeric(features, "days_since_last_activity", fill=np.nan)
         for step in points.silence:  # ascending: the largest step passed wins
             silence = np.where(days > step.after_days, step.points, silence)
     out["silence"] = silence
-    return pd.DataFrame(out, index=features.index)
+    return out
 
 
 def points_score(features: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -72,14 +81,20 @@ def points_score(features: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     Raises:
         RulesError: a rule with non-zero points needs a column ``features`` lacks.
     """
-    total = points_breakdown(features, rules).to_numpy().sum(axis=1)
+    cols = points_columns(columns.from_frame(features), len(features), rules)
+    return pd.DataFrame({"points_score": cols["points_score"],
+                         "points_tier": pd.Series(cols["points_tier"], index=features.index,
+                                                  dtype="str")}, index=features.index)
+
+
+def points_columns(features: columns.Columns, n: int, rules: Rules) -> dict[str, np.ndarray]:
+    """The core of :func:`points_score`: ``points_score`` (int64) and ``points_tier``."""
+    parts = breakdown_columns(features, n, rules)
+    total = np.sum(list(parts.values()), axis=0) if parts else np.zeros(n)
     score = np.clip(np.rint(total), 0, 100).astype("int64")
     tier = np.where(score >= rules.points.hot, "hot",
-                    np.where(score >= rules.points.warm, "warm", "cold"))
-    return pd.DataFrame(
-        {"points_score": score, "points_tier": pd.Series(tier, index=features.index, dtype="str")},
-        index=features.index,
-    )
+                    np.where(score >= rules.points.warm, "warm", "cold")).astype(object)
+    return {"points_score": score, "points_tier": tier}
 
 
 def _required_columns(rules: Rules) -> list[tuple[str, str]]:
@@ -100,22 +115,13 @@ def _required_columns(rules: Rules) -> list[tuple[str, str]]:
     return needs
 
 
-def _require_columns(features: pd.DataFrame, rules: Rules) -> None:
+def _require_columns(features: columns.Columns, rules: Rules) -> None:
     for rule, column in _required_columns(rules):
-        if column not in features.columns:
+        if column not in features:
             raise RulesError(f"{rules.source}: {rule} needs the feature column {column!r}, "
                              f"which the feature table does not have")
 
 
-def _numeric(features: pd.DataFrame, column: str, fill: float = 0.0) -> np.ndarray:
-    values = pd.to_numeric(features[column], errors="coerce").astype("float64")
-    return values.fillna(fill).to_numpy()
-
-
-def _when(features: pd.DataFrame, column: str, points: float,
-          test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
-    """``points`` where ``test(features[column])`` holds (missing values never hold), else 0."""
-    if not points:
-        return np.zeros(len(features))
-    holds = test(features[column]).fillna(False).to_numpy(dtype=bool)
-    return np.where(holds, points, 0.0)
+def _numeric(features: columns.Columns, column: str, fill: float = 0.0) -> np.ndarray:
+    values = columns.floats(features[column])
+    return np.where(np.isnan(values), fill, values)

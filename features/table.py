@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from features.bant import bant_flags
-from features.build import build_features
-from features.points import points_score
+from features import columns
+from features.bant import COLUMNS as BANT_COLUMNS
+from features.bant import bant_columns
+from features.build import build_features, feature_columns
+from features.points import points_columns
 from features.rules import Rules, load_rules
 
 
@@ -24,6 +27,20 @@ def lead_table(
     """
     rules = rules or load_rules()
     features = build_features(leads, activities, at, rules=rules)
-    flags = bant_flags(leads.set_index(pd.Index(leads["lead_id"], name="lead_id")), rules)
-    points = points_score(features, rules)
-    return pd.concat([features, flags, points], axis=1)
+    extra = rules_columns(columns.from_frame(leads), columns.from_frame(features), len(leads),
+                          rules)
+    return pd.concat([features, columns.to_frame(extra, features.index, list(extra),
+                                                 [*BANT_COLUMNS, "points_tier"])], axis=1)
+
+
+def rules_columns(leads: columns.Columns, features: columns.Columns, n: int,
+                  rules: Rules) -> dict[str, np.ndarray]:
+    """The BANT flags with reasons (from the leads table) and the points score (from features)."""
+    return {**bant_columns(leads, n, rules), **points_columns(features, n, rules)}
+
+
+def lead_columns(leads: columns.Columns, at: np.ndarray, activities: columns.Columns,
+                 rules: Rules, lead_ids: pd.Index | None = None) -> dict[str, np.ndarray]:
+    """The core of :func:`lead_table` on plain arrays: features, BANT flags and points."""
+    features = feature_columns(leads, at, activities, rules=rules, lead_ids=lead_ids)
+    return {**features, **rules_columns(leads, features, len(leads["lead_id"]), rules)}

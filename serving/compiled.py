@@ -12,8 +12,10 @@ card). For feature ``f``: ``logit p(x) - logit p(x with f set to the reference)`
 * logistic regression + sigmoid calibration: the model is additive in the encoded columns and the
   calibrator is affine in log-odds, so this is exact and the contributions add up to
   ``logit p(x) - logit p(reference)``; computed in closed form.
-* any other model or isotonic calibration: the same leave-one-feature-at-reference perturbation,
-  evaluated by re-scoring (one extra row per feature); exact per feature, not additive.
+* gradient-boosted trees: the same leave-one-feature-at-reference perturbation, exact per feature
+  (not additive). Only the trees that split on a feature are walked again for it
+  (``serving.forest``), and encoding is a table lookup built at load (``serving.encoding``).
+* any other model: the same perturbation, evaluated by re-scoring (one extra row per feature).
 """
 
 from __future__ import annotations
@@ -24,11 +26,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+from scipy.special import expit
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+from serving.encoding import TreeEncoding
+from serving.forest import Forest
+
 EPS = 1e-6
+CHUNK = 500  # leads per tree walk: bounds memory on big batches
 
 
 def _encoded_groups(encode: ColumnTransformer, feature_names: list[str]) -> list[np.ndarray]:
@@ -73,6 +82,8 @@ class CompiledModel:
     feature_names: list[str]
     groups: list[np.ndarray]
     reference: np.ndarray  # encoded reference lead, shape (n_encoded,)
+    tables: TreeEncoding | None = None  # trees: encoding by lookup, straight to the trees' input
+    forest: Forest | None = None  # trees: all walked at once
 
     @classmethod
     def from_calibrated(cls, model: CalibratedClassifierCV, reference: pd.DataFrame
@@ -86,23 +97,46 @@ class CompiledModel:
         encode, estimator = pipeline[:-1], pipeline[-1]
         column_transformer = encode[-1] if isinstance(encode, Pipeline) else encode
         names = list(reference.columns)
+        calibrator = calibrated.calibrators[0]
+        if isinstance(estimator, HistGradientBoostingClassifier):
+            tables = TreeEncoding.from_pipeline(encode, estimator, reference)
+            groups = [np.array([tables.column_of[n]]) for n in names]
+            return cls(encode, estimator, calibrator, names, groups,
+                       tables.transform(reference)[0], tables, Forest.from_estimator(estimator))
         groups = _encoded_groups(column_transformer, names)
         ref = np.asarray(encode.transform(reference), dtype=float)[0]
-        return cls(encode, estimator, calibrated.calibrators[0], names, groups, ref)
+        return cls(encode, estimator, calibrator, names, groups, ref)
 
     def encode_frame(self, x: pd.DataFrame) -> np.ndarray:
+        """The estimator's input for model-input columns ``x`` (a DataFrame or dict of arrays)."""
+        if self.tables is not None:
+            return self.tables.transform(x)
+        if not isinstance(x, pd.DataFrame):
+            x = pd.DataFrame({name: x[name] for name in self.feature_names})
         return np.asarray(self.encode.transform(x), dtype=float)
 
+    def _calibrate(self, raw: np.ndarray) -> np.ndarray:
+        """The calibrator's probability for raw scores (its own formula, without input checks)."""
+        if isinstance(self.calibrator, _SigmoidCalibration):
+            return expit(-(self.calibrator.a_ * raw + self.calibrator.b_))
+        if isinstance(self.calibrator, IsotonicRegression) and \
+                self.calibrator.out_of_bounds == "clip":
+            return np.interp(raw, self.calibrator.X_thresholds_, self.calibrator.y_thresholds_)
+        return self.calibrator.predict(raw)
+
     def _logit_from_raw(self, raw: np.ndarray) -> np.ndarray:
-        p = np.clip(self.calibrator.predict(raw), EPS, 1 - EPS)
+        p = np.clip(self._calibrate(raw), EPS, 1 - EPS)
         return np.log(p / (1 - p))
 
     def raw_score(self, z: np.ndarray) -> np.ndarray:
         """The final estimator's raw log-odds (before calibration)."""
+        if self.forest is not None:
+            return np.concatenate([self.forest.raw(z[lo:lo + CHUNK])
+                                   for lo in range(0, len(z), CHUNK)]) if len(z) else np.zeros(0)
         return self.estimator.decision_function(z)
 
     def proba_from_raw(self, raw: np.ndarray) -> np.ndarray:
-        return np.clip(self.calibrator.predict(raw), 0.0, 1.0)
+        return np.clip(self._calibrate(raw), 0.0, 1.0)
 
     def proba_from_encoded(self, z: np.ndarray) -> np.ndarray:
         return self.proba_from_raw(self.raw_score(z))
@@ -126,6 +160,8 @@ class CompiledModel:
             coef = np.ravel(self.estimator.coef_)
             delta = (z - self.reference) * coef * -self.calibrator.a_
             return np.column_stack([delta[:, g].sum(axis=1) for g in self.groups])
+        if self.forest is not None:
+            return self._tree_contributions(z)
         base = self._logit_from_raw(self.raw_score(z) if raw is None else raw)
         n, f = len(z), len(self.groups)
         out = np.zeros((n, f))
@@ -141,6 +177,20 @@ class CompiledModel:
                 stacked[np.ix_(at, self.groups[j])] = self.reference[self.groups[j]]
             perturbed = self._logit_from_raw(self.raw_score(stacked))
             out[rows, cols] = base[rows] - perturbed
+        return out
+
+    def _tree_contributions(self, z: np.ndarray) -> np.ndarray:
+        assert self.forest is not None
+        out = np.zeros((len(z), len(self.groups)))
+        columns = np.concatenate(self.groups)  # one internal column per feature
+        for lo in range(0, len(z), CHUNK):
+            raw, changed = self.forest.raw_without(z[lo:lo + CHUNK], self.reference)
+            changed = changed[:, columns]
+            moved = changed != raw[:, None]
+            if moved.any():
+                base = self._logit_from_raw(raw)
+                rows, cols = np.nonzero(moved)
+                out[lo + rows, cols] = base[rows] - self._logit_from_raw(changed[rows, cols])
         return out
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from features.rules import Rules, load_rules
 from serving.config import Settings
-from serving.frames import to_frames
+from serving.frames import to_columns
 from serving.metrics import Metrics
 from serving.schemas import ActivityIn, LeadIn
 from serving.scorer import OUTPUT_COLUMNS, Scorer
@@ -81,12 +81,12 @@ def self_test(scorer: Scorer) -> None:
                   job_title="VP Marketing", budget=50_000, company_size=200,
                   activities=[ActivityIn(activity_type="pricing_page_view", occurred_at=now)])
     try:
-        out = scorer.score(*to_frames([lead], now))
-        p = float(out["probability"].iloc[0])
+        out = scorer.score_columns(*to_columns([lead], now))
+        p = float(out["probability"][0])
     except Exception as exc:  # a model for other features, a broken pickle, ...
         raise ModelLoadError(f"self-test scoring failed: {type(exc).__name__}: {exc}") from exc
-    missing = [c for c in OUTPUT_COLUMNS if c not in out.columns]
-    if missing or len(out) != 1 or not (math.isfinite(p) and 0.0 <= p <= 1.0):
+    missing = [c for c in OUTPUT_COLUMNS if c not in out]
+    if missing or len(out["lead_id"]) != 1 or not (math.isfinite(p) and 0.0 <= p <= 1.0):
         raise ModelLoadError(f"self-test gave an invalid answer (probability {p}, missing "
                              f"columns {missing})")
 

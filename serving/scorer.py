@@ -7,6 +7,7 @@ train/serve skew.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features import columns
 from features.bant import COLUMNS as BANT_COLUMNS
-from features.build import feature_matrix
+from features.behaviour import activity_columns
+from features.build import FEATURE_NAMES, feature_matrix, scoring_moments
 from features.rules import Rules, load_rules
-from features.table import lead_table
+from features.table import lead_columns
 from serving.compiled import CompiledModel
 from serving.store import load_bundle
 
@@ -36,21 +39,26 @@ def _display(value: Any) -> Any:
     return str(value)
 
 
-def top_reasons(contributions: np.ndarray, x: pd.DataFrame, labels: list[str],
-                k: int = TOP_REASONS) -> tuple[list[list[dict]], list[list[dict]]]:
-    """Per lead, the ``k`` features pushing the probability up most, and down most."""
-    names = list(x.columns)
-    values = x.to_numpy(dtype=object)
-    order = np.argsort(-contributions, axis=1, kind="stable")
+def top_reasons(contributions: np.ndarray, values: Mapping[str, np.ndarray], names: list[str],
+                labels: list[str], k: int = TOP_REASONS) -> tuple[list[list[dict]], list[list[dict]]]:
+    """Per lead, the ``k`` features pushing the probability up most, and down most.
+
+    ``values`` holds each feature's column (by name); ``names`` and ``labels`` follow the columns
+    of ``contributions``.
+    """
     ups, downs = [], []
 
     def reason(i: int, j: int) -> dict[str, Any]:
-        return {"feature": names[j], "label": labels[j], "value": _display(values[i, j]),
+        return {"feature": names[j], "label": labels[j], "value": _display(values[names[j]][i]),
                 "contribution": round(float(contributions[i, j]), 3)}
 
     for i, row in enumerate(contributions):
-        ups.append([reason(i, j) for j in order[i, :k] if row[j] > MIN_CONTRIBUTION])
-        downs.append([reason(i, j) for j in order[i, ::-1][:k] if row[j] < -MIN_CONTRIBUTION])
+        up = np.flatnonzero(row > MIN_CONTRIBUTION)
+        down = np.flatnonzero(row < -MIN_CONTRIBUTION)
+        up = up[np.argsort(-row[up], kind="stable")][:k]
+        down = down[np.argsort(row[down], kind="stable")][:k]
+        ups.append([reason(i, j) for j in up])
+        downs.append([reason(i, j) for j in down])
     return ups, downs
 
 
@@ -88,31 +96,61 @@ class Scorer:
             return self.compiled.predict(x)
         return self.model.predict_proba(x)[:, 1]
 
-    def explain(self, features: pd.DataFrame) -> tuple[np.ndarray, list, list]:
-        """Probabilities and, per lead, the top reasons up and down (see serving.compiled)."""
-        x = feature_matrix(features)
+    def explain(self, features: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list, list]:
+        """Probabilities and, per lead, the top reasons up and down (see serving.compiled).
+
+        ``features``: the feature columns (``features.build.feature_columns``), or a frame.
+        """
+        if self.compiled is None or self.compiled.tables is None:
+            x = feature_matrix(pd.DataFrame({n: features[n] for n in FEATURE_NAMES}))
         if self.compiled is None:
             p = self.model.predict_proba(x)[:, 1]
             return p, [[] for _ in range(len(x))], [[] for _ in range(len(x))]
-        z = self.compiled.encode_frame(x)
+        z = self.compiled.encode_frame(x if self.compiled.tables is None else features)
         raw = self.compiled.raw_score(z)
         p = self.compiled.proba_from_raw(raw)
-        ups, downs = top_reasons(self.compiled.contributions(z, raw), x, self.labels or [])
+        ups, downs = top_reasons(self.compiled.contributions(z, raw), features,
+                                 self.compiled.feature_names, self.labels or [])
         return p, ups, downs
+
+    def score_columns(self, leads: Mapping[str, np.ndarray], activities: Mapping[str, np.ndarray],
+                      at: np.ndarray) -> dict[str, Any]:
+        """Score leads given as plain arrays (see ``features.table.lead_columns``).
+
+        Args:
+            leads: the leads table's columns, as ``features.contract`` reads them.
+            activities: ``lead_id``, ``occurred_at`` (``datetime64[ns]`` UTC),
+                ``activity_type``, optional ``content_stage``.
+            at: scoring moment per lead, ``datetime64[ns]`` UTC.
+
+        Returns:
+            ``OUTPUT_COLUMNS`` as arrays or lists, one entry per lead, in input order.
+        """
+        table = lead_columns(leads, at, activities, self.rules)
+        p, ups, downs = self.explain(table)
+        out: dict[str, Any] = {"lead_id": np.asarray(leads["lead_id"]),
+                               "scored_at": np.asarray(at, dtype="datetime64[ns]"),
+                               "probability": p, "score": np.rint(p * 100).astype(int),
+                               "tier": self.rules.tiers.tier(p)}
+        out.update({name: table[name] for name in (*BANT_COLUMNS, "points_score",
+                                                  "points_tier")})
+        out.update({"reasons_up": ups, "reasons_down": downs,
+                    "model_version": np.full(len(p), self.version, dtype=object)})
+        return out
 
     def score(self, leads: pd.DataFrame, activities: pd.DataFrame,
               at: str | pd.Timestamp | pd.Series | None = None) -> pd.DataFrame:
         """Score each lead at its moment ``at`` (see ``build_features``); one row per lead."""
-        table = lead_table(leads, activities, at, rules=self.rules)
-        p, ups, downs = self.explain(table)
-        out = table.reset_index()
-        out["reasons_up"] = ups
-        out["reasons_down"] = downs
-        out["probability"] = p
-        out["score"] = np.rint(p * 100).astype(int)
-        out["tier"] = self.rules.tiers.tier(p)
-        out["model_version"] = self.version
-        return out.loc[:, list(OUTPUT_COLUMNS)]
+        if leads["lead_id"].duplicated().any():
+            raise ValueError("leads.lead_id must be unique (load through features.contract)")
+        moments = scoring_moments(leads, at)
+        cols = self.score_columns(columns.from_frame(leads), activity_columns(activities),
+                                  moments.to_numpy(dtype="datetime64[ns]"))
+        out = pd.DataFrame({name: cols[name] for name in OUTPUT_COLUMNS if name != "scored_at"})
+        out.insert(1, "scored_at", moments.reset_index(drop=True))
+        for name in ("tier", *BANT_COLUMNS, "points_tier", "model_version"):
+            out[name] = out[name].astype("str")
+        return out
 
 
 def flat_scores(scores: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Depends, Request
 
 from serving.deps import MetricsDep, ModelDep, check_batch_size
-from serving.frames import predictions, to_frames
+from serving.frames import predictions, to_columns
 from serving.schemas import PredictRequest, PredictResponse
 
 router = APIRouter(tags=["predict"])
@@ -20,6 +20,6 @@ def predict(body: PredictRequest, model: ModelDep, metrics: MetricsDep,
             request: Request) -> PredictResponse:
     """Score 1..LEADCONV_MAX_BATCH leads, each at its ``scored_at`` (default: now)."""
     request.state.n_leads = len(body.leads)
-    scores = model.scorer.score(*to_frames(body.leads, datetime.now(UTC)))
+    scores = model.scorer.score_columns(*to_columns(body.leads, datetime.now(UTC)))
     metrics.count_predictions(scores["tier"])
     return PredictResponse(model_version=model.version, predictions=predictions(scores))

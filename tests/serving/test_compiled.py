@@ -69,3 +69,58 @@ def test_each_reason_is_the_effect_of_setting_that_feature_to_the_reference(data
         changed[name] = raw_reference[name] if raw_reference[name] is not None else np.nan
         expected = base - logit(model.predict_proba(feature_matrix(changed))[:, 1])[0]
         assert contributions[j] == pytest.approx(expected, abs=1e-9), name
+
+
+def test_tree_model_scores_unknown_categories_and_missing_values_like_the_pipeline(data):
+    compiled, model, x_test = fitted(data, "hgb", "sigmoid")
+    assert compiled.forest is not None and compiled.tables is not None
+    rng = np.random.default_rng(3)
+    odd = x_test.copy()
+    for name in CATEGORICAL:
+        pick = rng.random(len(odd))
+        odd.loc[pick < 0.15, name] = "never_seen_before"
+        odd.loc[(pick >= 0.15) & (pick < 0.3), name] = np.nan
+    for name in NUMERIC[:20]:
+        odd.loc[rng.random(len(odd)) < 0.2, name] = np.nan
+    odd = feature_matrix(odd)
+    big = pd.concat([odd] * 3, ignore_index=True)  # more leads than one tree-walk chunk
+    np.testing.assert_allclose(compiled.predict(big), model.predict_proba(big)[:, 1], atol=1e-12)
+    columns = {name: odd[name].to_numpy() for name in odd.columns}
+    np.testing.assert_array_equal(compiled.encode_frame(columns), compiled.encode_frame(odd))
+
+
+def test_tree_reasons_equal_rescoring_the_whole_model_with_one_feature_changed(data):
+    x, _, split = data
+    compiled, model, x_test = fitted(data, "hgb", "isotonic")
+    leads = x_test.head(40)
+    raw_reference = reference_lead(x.loc[split.train], list(NUMERIC), list(CATEGORICAL))
+    contributions = compiled.contributions(compiled.encode_frame(leads))
+    base = logit(np.clip(model.predict_proba(leads)[:, 1], 1e-6, 1 - 1e-6))
+    for j, name in enumerate(leads.columns):
+        changed = leads.copy()
+        changed[name] = raw_reference[name] if raw_reference[name] is not None else np.nan
+        rescored = model.predict_proba(feature_matrix(changed))[:, 1]
+        expected = base - logit(np.clip(rescored, 1e-6, 1 - 1e-6))
+        np.testing.assert_allclose(contributions[:, j], expected, atol=1e-9, err_msg=name)
+
+
+def test_scorer_with_a_tree_model_equals_the_pipeline_on_build_features(data, demo_crm):
+    from features.build import build_features, feature_catalog
+    from features.rules import load_rules
+    from serving.scorer import Scorer
+
+    x, _, split = data
+    _, model, _ = fitted(data, "hgb", "sigmoid")
+    card = {"version": "t", "reference": reference_lead(x.loc[split.train], list(NUMERIC),
+                                                        list(CATEGORICAL)),
+            "features": feature_catalog().to_dict(orient="records")}
+    scorer = Scorer(model, card, load_rules())
+    leads = demo_crm.leads.iloc[::25]
+    acts = demo_crm.activities[demo_crm.activities["lead_id"].isin(leads["lead_id"])]
+    at = demo_crm.as_of
+    scores = scorer.score(leads, acts, at)
+    expected = model.predict_proba(feature_matrix(build_features(leads, acts, at)))[:, 1]
+    np.testing.assert_allclose(scores["probability"].to_numpy(), expected, atol=1e-12)
+    assert scores["reasons_up"].map(len).sum() > 0 and scores["reasons_down"].map(len).sum() > 0
+    first = scores["reasons_up"].iloc[int(np.argmax(scores["reasons_up"].map(len)))][0]
+    assert first["contribution"] > 0 and first["label"] != first["feature"]

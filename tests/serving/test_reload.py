@@ -6,7 +6,6 @@ import json
 import time
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from serving.registry import ModelLoadError, self_test
@@ -71,9 +70,9 @@ def test_model_that_cannot_score_is_not_swapped_in(client, models_dir):
 class _NanScorer:
     """Loads fine, answers nonsense: what the self-test is for."""
 
-    def score(self, leads, activities, at):
-        out = pd.DataFrame({c: ["x"] * len(leads) for c in OUTPUT_COLUMNS})
-        out["probability"] = np.nan
+    def score_columns(self, leads, activities, at):
+        out = {c: np.array(["x"] * len(leads["lead_id"]), dtype=object) for c in OUTPUT_COLUMNS}
+        out["probability"] = np.full(len(leads["lead_id"]), np.nan)
         return out
 
 

@@ -89,6 +89,10 @@ class Forest:
             pairs_tree=used[:, 0].astype(np.int64), pairs_feature=used[:, 1].astype(np.int64))
 
     @property
+    def any_categorical(self) -> bool:
+        return bool(self.is_categorical.any())
+
+    @property
     def n_trees(self) -> int:
         return len(self.roots)
 
@@ -106,17 +110,19 @@ class Forest:
             trees: (m,) tree of each walk.
             replace: optional (feature, value) per walk: that feature reads as that value.
         """
+        flat = values.ravel()
+        start = rows * values.shape[1]
         node = self.roots[trees]
         for _ in range(self.depth):
             f = self.feature[node]
-            v = values[rows, f]
+            v = flat.take(start + f)
             if replace is not None:
                 v = np.where(f == replace[0], replace[1], v)
             missing = np.isnan(v)
-            go_left = np.where(missing, self.missing_left[node], v <= self.threshold[node])
-            cat = self.is_categorical[node] & ~missing
-            if cat.any():
-                c_rows = np.flatnonzero(cat)
+            go_left = (v <= self.threshold[node]) | (missing & self.missing_left[node])
+            cat = self.is_categorical[node]
+            if self.any_categorical and cat.any():
+                c_rows = np.flatnonzero(cat & ~missing)
                 cv = v[c_rows]
                 code = np.clip(cv, 0, 255).astype(np.int64)
                 c_node = node[c_rows]
@@ -154,7 +160,7 @@ class Forest:
         if len(row):
             trees, features = self.pairs_tree[pair], self.pairs_feature[pair]
             walked = self.leaves(x, row, trees, (features, reference[features]))
-            delta = np.zeros(n * n_features)
-            np.add.at(delta, row * n_features + features, leaf[row, trees] - walked)
-            changed -= delta.reshape(n, n_features)
+            delta = leaf.ravel().take(row * self.n_trees + trees) - walked
+            changed -= np.bincount(row * n_features + features, weights=delta,
+                                   minlength=n * n_features).reshape(n, n_features)
         return raw, changed

@@ -9,8 +9,8 @@ Where the champion comes from (``load_champion``):
    (``serving.store``, checksum-verified).
 
 Hot reload (``ModelHolder``): ``watch()`` polls the local bundle (sha256 of ``model.json`` plus the
-model file's size and mtime; training rewrites both when it promotes) every
-``Settings.reload_seconds``; ``reload()`` (also behind ``POST /v1/admin/reload``) loads the new
+model file's size and mtime; training rewrites both when it promotes) and, when the model came
+from the registry, the version its ``@champion`` alias names, every ``Settings.reload_seconds``; ``reload()`` (also behind ``POST /v1/admin/reload``) loads the new
 model *completely*, scores a self-test lead with it, and only then replaces the reference. A
 request takes the reference once at its start, so it is answered by one whole model, old or new.
 A failed load keeps the old model, logs the error, counts it in the metrics, and is reported by
@@ -118,6 +118,16 @@ def load_registry(settings: Settings, rules: Rules) -> Loaded:
                   fingerprint, datetime.now(UTC))
 
 
+def registry_champion_version(settings: Settings) -> str | None:
+    """The version the registry's ``@champion`` alias names now (None without a registry)."""
+    if not settings.registry_uri:
+        return None
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=settings.registry_uri, registry_uri=settings.registry_uri)
+    return str(client.get_model_version_by_alias(settings.model_name, "champion").version)
+
+
 def _registry_card(client: Any, mv: Any, settings: Settings) -> dict[str, Any]:
     """The local card when it describes the same version, else what the registry run records."""
     try:
@@ -195,9 +205,21 @@ class ModelHolder:
             return loaded
 
     def changed(self) -> bool:
-        """Whether the bundle on disk differs from the one last tried."""
+        """Whether the bundle on disk differs from the one last tried, or, when serving from the
+        MLflow registry, its ``@champion`` alias now names another version."""
         now = bundle_fingerprint(self.settings.champion_dir)
-        return now is not None and now != self._attempted
+        if now is not None and now != self._attempted:
+            return True
+        current = self.current
+        if current is None or not current.source.startswith("models:/"):
+            return False
+        try:
+            version = registry_champion_version(self.settings)
+        except Exception as exc:  # registry down: keep serving, try again next poll
+            logger.warning("model watcher: cannot read the registry alias (%s: %s)",
+                           type(exc).__name__, exc)
+            return False
+        return version is not None and version != current.version
 
     async def watch(self) -> None:
         """Poll for a new champion every ``reload_seconds`` until cancelled."""

@@ -37,3 +37,27 @@ def test_registry_without_a_champion_falls_back_to_the_local_store(settings, tmp
     loaded = load_champion(Settings(models_dir=settings.models_dir, registry_uri=empty))
     assert loaded.source == str(settings.champion_dir)
     assert "gave no champion" in caplog.text
+
+
+def test_watcher_sees_the_registry_alias_move_without_a_local_export(settings, trained,
+                                                                      tmp_path, monkeypatch):
+    import shutil
+
+    from mlflow import MlflowClient
+
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    shutil.copy(trained / "mlflow.db", tmp_path / "copy.db")
+    uri = f"sqlite:///{tmp_path / 'copy.db'}"
+    with client_for(settings, registry_uri=uri) as c:
+        holder = c.app.state.holder
+        assert holder.current.source == "models:/lead-conversion@champion"
+        assert not holder.changed()
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        old = client.get_model_version_by_alias("lead-conversion", "champion")
+        new = client.create_model_version("lead-conversion", old.source, run_id=old.run_id)
+        client.set_registered_model_alias("lead-conversion", "champion", new.version)
+        assert holder.changed()
+        holder.reload()
+        assert holder.current.version == str(new.version) != str(old.version)
+        assert not holder.changed()
+        assert c.get("/v1/model", headers=HEADERS).json()["version"] == str(new.version)

@@ -161,7 +161,7 @@ class CompiledModel:
             delta = (z - self.reference) * coef * -self.calibrator.a_
             return np.column_stack([delta[:, g].sum(axis=1) for g in self.groups])
         if self.forest is not None:
-            return self._tree_contributions(z)
+            return self._tree_contributions(z)[1]
         base = self._logit_from_raw(self.raw_score(z) if raw is None else raw)
         n, f = len(z), len(self.groups)
         out = np.zeros((n, f))
@@ -179,19 +179,30 @@ class CompiledModel:
             out[rows, cols] = base[rows] - perturbed
         return out
 
-    def _tree_contributions(self, z: np.ndarray) -> np.ndarray:
+    def explain(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated probabilities and contributions (see ``contributions``) in one pass."""
+        if self.forest is not None:
+            raw, out = self._tree_contributions(z)
+            return self.proba_from_raw(raw), out
+        raw = self.raw_score(z)
+        return self.proba_from_raw(raw), self.contributions(z, raw)
+
+    def _tree_contributions(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw scores and contributions, tree walks shared between the two."""
         assert self.forest is not None
         out = np.zeros((len(z), len(self.groups)))
+        raws = np.zeros(len(z))
         columns = np.concatenate(self.groups)  # one internal column per feature
         for lo in range(0, len(z), CHUNK):
             raw, changed = self.forest.raw_without(z[lo:lo + CHUNK], self.reference)
+            raws[lo:lo + len(raw)] = raw
             changed = changed[:, columns]
             moved = changed != raw[:, None]
             if moved.any():
                 base = self._logit_from_raw(raw)
                 rows, cols = np.nonzero(moved)
                 out[lo + rows, cols] = base[rows] - self._logit_from_raw(changed[rows, cols])
-        return out
+        return raws, out
 
 
 def reference_lead(x: pd.DataFrame, numeric: list[str], categorical: list[str]) -> dict[str, Any]:

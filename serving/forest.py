@@ -100,6 +100,22 @@ class Forest:
         words = bits[rows, code >> 5]
         return ((words >> (code & (BITS - 1)).astype(np.uint32)) & 1).astype(bool)
 
+    def _go_left(self, node: np.ndarray, f: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Whether each walk at ``node`` (splitting on ``f``) goes left with value ``v``."""
+        missing = np.isnan(v)
+        go_left = (v <= self.threshold[node]) | (missing & self.missing_left[node])
+        if self.any_categorical:
+            cat = self.is_categorical[node] & ~missing
+            if cat.any():
+                c_rows = np.flatnonzero(cat)
+                cv = v[c_rows]
+                code = np.clip(cv, 0, 255).astype(np.int64)
+                c_node = node[c_rows]
+                in_left = self._in(self.left_bits, self.bitset[c_node], code)
+                known = self._in(self.known_bits, f[c_rows], code) & (cv >= 0)
+                go_left[c_rows] = in_left & (cv >= 0) | (~known & self.missing_left[c_node])
+        return go_left
+
     def leaves(self, values: np.ndarray, rows: np.ndarray, trees: np.ndarray,
                replace: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """Leaf value reached by each walk: walk ``k`` takes tree ``trees[k]`` on ``values[rows[k]]``.
@@ -110,27 +126,23 @@ class Forest:
             trees: (m,) tree of each walk.
             replace: optional (feature, value) per walk: that feature reads as that value.
         """
+        return self.value[self._walk(values, rows, trees, replace)[-1]]
+
+    def _walk(self, values: np.ndarray, rows: np.ndarray, trees: np.ndarray,
+              replace: tuple[np.ndarray, np.ndarray] | None = None) -> list[np.ndarray]:
+        """The nodes each walk visits, level by level (``depth + 1`` arrays; leaves repeat)."""
         flat = values.ravel()
         start = rows * values.shape[1]
         node = self.roots[trees]
+        path = [node]
         for _ in range(self.depth):
             f = self.feature[node]
             v = flat.take(start + f)
             if replace is not None:
                 v = np.where(f == replace[0], replace[1], v)
-            missing = np.isnan(v)
-            go_left = (v <= self.threshold[node]) | (missing & self.missing_left[node])
-            cat = self.is_categorical[node]
-            if self.any_categorical and cat.any():
-                c_rows = np.flatnonzero(cat & ~missing)
-                cv = v[c_rows]
-                code = np.clip(cv, 0, 255).astype(np.int64)
-                c_node = node[c_rows]
-                in_left = self._in(self.left_bits, self.bitset[c_node], code)
-                known = self._in(self.known_bits, f[c_rows], code) & (cv >= 0)
-                go_left[c_rows] = in_left & (cv >= 0) | (~known & self.missing_left[c_node])
-            node = np.where(go_left, self.left[node], self.right[node])
-        return self.value[node]
+            node = np.where(self._go_left(node, f, v), self.left[node], self.right[node])
+            path.append(node)
+        return path
 
     def leaf_matrix(self, x: np.ndarray) -> np.ndarray:
         """(n_rows, n_trees) leaf value of every tree for every row of ``x``."""
@@ -147,20 +159,47 @@ class Forest:
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Raw log-odds per row, and per (row, feature) with that feature set to ``reference``.
 
-        Returns ``(raw, raw_changed)`` of shapes (n,) and (n, n_features). Only the trees that
-        split on a feature are walked again for it, and only when the row's value differs from
-        the reference.
+        Returns ``(raw, raw_changed)`` of shapes (n,) and (n, n_features). A tree's leaf can only
+        change when the row's path in it splits on the feature, the row's value differs from the
+        reference, and the reference would turn the other way there (or the feature is split on
+        twice along the path): only those walks are done again, in full, with the feature set to
+        the reference. Every other tree keeps its leaf, so the result is exact.
         """
-        leaf = self.leaf_matrix(x)
-        raw = self.baseline + leaf.sum(axis=1)
         n, n_features = x.shape
+        t = self.n_trees
+        rows = np.repeat(np.arange(n), t)
+        trees = np.tile(np.arange(t), n)
+        path = self._walk(x, rows, trees)
+        leaf = self.value[path[-1]]
+        raw = self.baseline + leaf.reshape(n, t).sum(axis=1)
         changed = np.repeat(raw[:, None], n_features, axis=1)
-        same = (x == reference) | (np.isnan(x) & np.isnan(reference))
-        row, pair = np.nonzero(~same[:, self.pairs_feature])
-        if len(row):
-            trees, features = self.pairs_tree[pair], self.pairs_feature[pair]
-            walked = self.leaves(x, row, trees, (features, reference[features]))
-            delta = leaf.ravel().take(row * self.n_trees + trees) - walked
-            changed -= np.bincount(row * n_features + features, weights=delta,
+        if self.depth == 0:
+            return raw, changed
+
+        nodes = np.stack(path[:-1])  # (depth, walks): node at each level
+        after = np.stack(path[1:])
+        internal = nodes != after  # a leaf loops onto itself
+        feats = self.feature[nodes]
+        same = ((x == reference) | (np.isnan(x) & np.isnan(reference))).ravel()
+        start = rows * n_features
+        candidate = internal & ~same.take(start[None, :] + feats)
+        earlier = np.zeros_like(candidate)
+        repeated = np.zeros_like(candidate)
+        for a in range(self.depth):
+            for b in range(self.depth):
+                if a != b:
+                    hit = internal[b] & (feats[b] == feats[a])
+                    repeated[a] |= hit
+                    if b < a:
+                        earlier[a] |= hit
+        level, walk = np.nonzero(candidate & ~earlier)
+        at, feat = nodes[level, walk], feats[level, walk]
+        turns = self._go_left(at, feat, reference[feat]) != (after[level, walk] == self.left[at])
+        redo = turns | repeated[level, walk]
+        walk, feat = walk[redo], feat[redo]
+        if len(walk):
+            walked = self.leaves(x, rows[walk], trees[walk], (feat, reference[feat]))
+            delta = leaf[walk] - walked
+            changed -= np.bincount(rows[walk] * n_features + feat, weights=delta,
                                    minlength=n * n_features).reshape(n, n_features)
         return raw, changed

@@ -107,9 +107,8 @@ class Scorer:
             p = self.model.predict_proba(x)[:, 1]
             return p, [[] for _ in range(len(x))], [[] for _ in range(len(x))]
         z = self.compiled.encode_frame(x if self.compiled.tables is None else features)
-        raw = self.compiled.raw_score(z)
-        p = self.compiled.proba_from_raw(raw)
-        ups, downs = top_reasons(self.compiled.contributions(z, raw), features,
+        p, contributions = self.compiled.explain(z)
+        ups, downs = top_reasons(contributions, features,
                                  self.compiled.feature_names, self.labels or [])
         return p, ups, downs
 

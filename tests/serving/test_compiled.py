@@ -124,3 +124,12 @@ def test_scorer_with_a_tree_model_equals_the_pipeline_on_build_features(data, de
     assert scores["reasons_up"].map(len).sum() > 0 and scores["reasons_down"].map(len).sum() > 0
     first = scores["reasons_up"].iloc[int(np.argmax(scores["reasons_up"].map(len)))][0]
     assert first["contribution"] > 0 and first["label"] != first["feature"]
+
+
+@pytest.mark.parametrize(("kind", "method"), [("logreg", "sigmoid"), ("hgb", "sigmoid")])
+def test_explain_gives_the_same_probabilities_and_reasons_as_separate_calls(data, kind, method):
+    compiled, _, x_test = fitted(data, kind, method)
+    z = compiled.encode_frame(x_test.head(700))  # more than one tree-walk chunk
+    p, contributions = compiled.explain(z)
+    np.testing.assert_allclose(p, compiled.proba_from_encoded(z), atol=1e-12)
+    np.testing.assert_allclose(contributions, compiled.contributions(z), atol=1e-12)

@@ -250,11 +250,11 @@ def infer_role(name: str, values: pd.Series, n_rows: int, decimal: str) -> str:
         parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
         if _share(parsed.notna()) >= 0.98:
             return "timestamp"
-    if distinct == len(values) == n_rows:
-        return "id" if set(tokens(name)) & ID_WORDS else "ignore"
     words = values.str.count(r"\s+") + 1
     if distinct > 0.5 * len(values) and words.mean() >= 3:
         return "text"
+    if distinct == len(values) == n_rows:
+        return "id" if set(tokens(name)) & ID_WORDS else "ignore"
     return "categorical"
 
 

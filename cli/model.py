@@ -47,6 +47,9 @@ def train_parser() -> argparse.ArgumentParser:
     flat.add_argument("--placeholders", default=None,
                       help="comma-separated values meaning 'not answered' (default: Select, "
                            "N/A, NA, -, --, null, None, ?, Unknown, not provided, blank)")
+    flat.add_argument("--dry-run", action="store_true",
+                      help="print the column roles and the leakage report (and write "
+                           "--mapping-out), then stop: nothing is trained or logged")
     p.add_argument("--keep-column", action="append", default=[], metavar="NAME",
                    help="keep a column the leakage check flags (repeatable; logged to MLflow)")
     p.add_argument("--as-of", default=None, help="export date (default: latest timestamp)")
@@ -100,7 +103,10 @@ def train(args: argparse.Namespace) -> int:
                             time_column=args.time_column, mapping=args.mapping,
                             mapping_out=args.mapping_out, positive=args.positive,
                             placeholders=placeholders, workdir=args.workdir,
-                            models_dir=args.models_dir, promote=args.promote, progress=say)
+                            models_dir=args.models_dir, promote=args.promote,
+                            dry_run=args.dry_run, progress=say)
+        if args.dry_run:
+            return 0
     else:
         from training.train import train as run_training
 

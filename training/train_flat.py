@@ -173,10 +173,15 @@ def train_flat(
     workdir: str | Path = ".",
     models_dir: str | Path = "models",
     promote: bool = False,
+    dry_run: bool = False,
     progress: Progress = lambda line: logger.info("%s", line),
 ) -> FlatTrainResult:
     """Train, evaluate, track and (if at least as good as the champion) promote a model on a
-    flat export (CSV or Parquet, one row per lead, a label column ``target``)."""
+    flat export (CSV or Parquet, one row per lead, a label column ``target``).
+
+    ``dry_run``: stop after the role table and the leakage report (nothing fitted or logged);
+    ``model`` is then None and ``metrics`` holds the split and the leakage record only.
+    """
     cfg = cfg or TrainConfig()
     t0 = time.perf_counter()
     path = Path(path)
@@ -227,6 +232,11 @@ def train_flat(
     for column in leakage["dropped_columns"]:
         mapping.roles[column] = "ignore"
         mapping.vocabularies.pop(column, None)
+    if dry_run:
+        progress("dry run: nothing fitted or logged")
+        return FlatTrainResult({"split": split.kind, "shape": "flat", "dry_run": True,
+                                **split.sizes(), **leakage}, {}, pd.DataFrame(), None, mapping,
+                               x, y, split, flags)
 
     x_tr, y_tr = x.loc[split.train], y.loc[split.train].to_numpy()
     x_va, y_va = x.loc[split.valid], y.loc[split.valid].to_numpy()

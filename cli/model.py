@@ -190,8 +190,9 @@ def score_flat(args: argparse.Namespace) -> int:
         from sklearn.metrics import roc_auc_score
 
         known = scores[target].notna()
+        auc = roc_auc_score(scores.loc[known, target].astype(int), scores.loc[known, "probability"])
         say(f"the file has the label {target!r}: ROC AUC on its {int(known.sum()):,} labelled "
-            f"rows {roc_auc_score(scores.loc[known, target], scores.loc[known, 'probability']):.3f}")
+            f"rows {auc:.3f}")
     return 0
 
 

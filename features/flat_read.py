@@ -42,7 +42,8 @@ class FlatFile:
 
     def describe(self) -> str:
         if self.delimiter is None:
-            return f"{self.path.name}: Parquet, {len(self.frame):,} rows x {self.frame.shape[1]} columns"
+            return (f"{self.path.name}: Parquet, {len(self.frame):,} rows x "
+                    f"{self.frame.shape[1]} columns")
         name = {"\t": "tab"}.get(self.delimiter, repr(self.delimiter))
         return (f"{self.path.name}: CSV ({self.encoding}, delimiter {name}, decimal mark "
                 f"{self.decimal!r}), {len(self.frame):,} rows x {self.frame.shape[1]} columns")

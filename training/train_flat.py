@@ -1,5 +1,5 @@
-"""One training run on a flat export: read → roles → labels → split → features → leakage check →
-fit → calibrate → evaluate → track → promote → export.
+"""One training run on a flat export: read → roles → labels → split → features → leakage
+check → fit → calibrate → evaluate → track → promote → export.
 
 The steps after the features are those of the event shape (``training.train``): the same
 candidates, calibration, evaluation, MLflow tracking, promotion rule and model store. A flat

@@ -1,4 +1,4 @@
-"""flat_features: placeholders, yes/no, vocabularies (rare, >255 values, unseen), the demo export."""
+"""flat_features: placeholders, yes/no, vocabularies (rare, >255, unseen), the demo export."""
 
 from __future__ import annotations
 

@@ -41,7 +41,8 @@ def test_placeholder_list_is_configurable():
     assert out.tolist()[0] == "Select" and pd.isna(out.iloc[1])
 
 
-@pytest.mark.parametrize("values", [["1", "0", "1"], ["Yes", "no", "YES"], ["true", "False", "TRUE"],
+@pytest.mark.parametrize("values", [["1", "0", "1"], ["Yes", "no", "YES"],
+                                    ["true", "False", "TRUE"],
                                     ["Converted", "Not converted", "converted"]])
 def test_known_label_spellings(values):
     assert parse_labels(pd.Series(values, name="Converted")).tolist() == [1.0, 0.0, 1.0]
@@ -111,8 +112,9 @@ def test_a_mapping_with_an_unknown_role_is_refused():
         Mapping({"a": "numerical"})
 
 
-@pytest.mark.parametrize(("name", "words"), [("LastNotableActivity", ["last", "notable", "activity"]),
-                                             ("Lead Quality", ["lead", "quality"]),
-                                             ("lead_stage-2", ["lead", "stage", "2"])])
+@pytest.mark.parametrize(("name", "words"),
+                         [("LastNotableActivity", ["last", "notable", "activity"]),
+                          ("Lead Quality", ["lead", "quality"]),
+                          ("lead_stage-2", ["lead", "stage", "2"])])
 def test_column_names_split_into_words(name, words):
     assert tokens(name) == words

@@ -23,6 +23,10 @@ def _demo_data_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", default=DEFAULT_AS_OF, help="export date YYYY-MM-DD")
     p.add_argument("--conversion-rate", type=float, default=0.13,
                    help="target MQL->SQL rate within 90 days")
+    p.add_argument("--flat", action="store_true",
+                   help="write the same leads as one flat export instead (export.csv: one row "
+                        "per lead, behaviour aggregated, placeholders, planted leaky columns; "
+                        "truth.csv; README.md)")
     return p
 
 
@@ -41,6 +45,17 @@ def demo_data(args: argparse.Namespace) -> int:
     from features.demo import write_demo
 
     start = time.perf_counter()
+    if args.flat:
+        from features.demo_flat import LEAKY_COLUMNS, TARGET, write_flat_demo
+
+        export, truth = write_flat_demo(args.out, n_leads=args.leads, seed=args.seed,
+                                        as_of=args.as_of, conversion_rate=args.conversion_rate)
+        say(f"wrote a flat export of {len(export):,} leads x {export.shape[1]} columns to "
+            f"{args.out}/export.csv (+ truth.csv, README.md) in "
+            f"{time.perf_counter() - start:.1f}s: label {TARGET!r} "
+            f"(rate {export[TARGET].mean():.3f}), planted leaky columns "
+            f"{', '.join(LEAKY_COLUMNS)}")
+        return 0
     data = write_demo(args.out, n_leads=args.leads, seed=args.seed, as_of=args.as_of,
                       conversion_rate=args.conversion_rate)
     say(f"wrote {len(data.leads):,} leads, {len(data.activities):,} activities, "
@@ -90,7 +105,10 @@ def run(verb: str, argv: list[str]) -> int:
     from features.rules import RulesError
 
     if verb == "demo-data":
-        return demo_data(_demo_data_parser().parse_args(argv))
+        try:
+            return demo_data(_demo_data_parser().parse_args(argv))
+        except ValueError as exc:
+            return fail(str(exc))
     if verb == "validate":
         parser = _data_parser("leadconv validate", "Check an export against the data contract.")
     else:

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 # verb -> (module in cli/, one-line help)
 VERBS = {
     "demo": ("cli.demo", "the `make demo` job: demo data, features, train, score"),
-    "demo-data": ("cli.data", "write a demo CRM history (leads, activities, outcomes, truth)"),
+    "demo-data": ("cli.data", "write a demo CRM history (event shape; --flat: one flat export)"),
     "validate": ("cli.data", "check a CRM export against the data contract; write rejects"),
     "features": ("cli.data", "build the point-in-time feature table with BANT flags and points"),
-    "train": ("cli.model", "train, calibrate, evaluate out of time, track in MLflow, promote"),
+    "train": ("cli.model", "train on an event folder or a flat CSV/Parquet; leakage check; track"),
     "score": ("cli.model", "batch-score an export with the champion (probability, tier, BANT)"),
     "serve": ("cli.serve", "run the HTTP scoring service (FastAPI + uvicorn) on the champion"),
 }

@@ -1,4 +1,8 @@
-"""Model verbs: ``train`` (fit, evaluate, track, promote) and ``score`` (batch-score an export)."""
+"""Model verbs: ``train`` (fit, evaluate, track, promote) and ``score`` (batch-score an export).
+
+Both take either data shape: ``--data`` a folder (event shape: leads, activities, outcomes) or a
+file (flat export, one row per lead; ``train`` then needs ``--target``).
+"""
 
 from __future__ import annotations
 
@@ -25,8 +29,29 @@ def train_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="leadconv train",
                                 description="Train, calibrate, evaluate out of time, log to "
                                             "MLflow, and promote if at least as good.")
-    p.add_argument("--data", type=Path, required=True, help="event-shape export folder")
+    p.add_argument("--data", type=Path, required=True,
+                   help="event-shape export folder, or a flat export file (.csv, .parquet)")
     p.add_argument("--horizon-days", type=int, default=90, help="conversion horizon (days)")
+    flat = p.add_argument_group("flat export (--data FILE)")
+    flat.add_argument("--target", default=None, help="the label column, e.g. Converted")
+    flat.add_argument("--id-column", default=None, help="the lead id column (kept in scores)")
+    flat.add_argument("--time-column", default=None,
+                      help="when each lead became an MQL: out-of-time split (without one: a "
+                           "random stratified split, with a warning)")
+    flat.add_argument("--mapping", type=Path, default=None,
+                      help="column roles (YAML), as written by --mapping-out and edited")
+    flat.add_argument("--mapping-out", type=Path, default=None,
+                      help="write the inferred column roles here (YAML) to edit and pass back")
+    flat.add_argument("--positive", default=None,
+                      help="the label value meaning converted, when not 1/yes/true/converted")
+    flat.add_argument("--placeholders", default=None,
+                      help="comma-separated values meaning 'not answered' (default: Select, "
+                           "N/A, NA, -, --, null, None, ?, Unknown, not provided, blank)")
+    flat.add_argument("--dry-run", action="store_true",
+                      help="print the column roles and the leakage report (and write "
+                           "--mapping-out), then stop: nothing is trained or logged")
+    p.add_argument("--keep-column", action="append", default=[], metavar="NAME",
+                   help="keep a column the leakage check flags (repeatable; logged to MLflow)")
     p.add_argument("--as-of", default=None, help="export date (default: latest timestamp)")
     p.add_argument("--metrics-out", type=Path, default=None, help="write flat metrics JSON here")
     p.add_argument("--promote", action="store_true",
@@ -53,21 +78,44 @@ def summary_table(metrics: dict[str, Any]) -> str:
     for name, model, points, oracle in SUMMARY_ROWS:
         lines.append(f"{name:<18}{_fmt(metrics, model):>9}{_fmt(metrics, points):>9}"
                      f"{_fmt(metrics, oracle):>9}")
+    notes = []
     if "oracle_auc" in metrics:
-        lines.append(f"gap to oracle AUC {metrics['gap_to_oracle_auc']:+.3f}; "
-                     f"gain over points AUC {metrics['gain_over_points_auc']:+.3f}")
+        notes.append(f"gap to oracle AUC {metrics['gap_to_oracle_auc']:+.3f}")
+    if "points_auc" in metrics:
+        notes.append(f"gain over points AUC {metrics['gain_over_points_auc']:+.3f}")
+    if notes:
+        lines.append("; ".join(notes))
     return "\n".join(lines)
 
 
 def train(args: argparse.Namespace) -> int:
     from training.config import TrainConfig
-    from training.train import train as run_training
 
     cfg = TrainConfig(horizon_days=args.horizon_days, min_positives=args.min_positives,
-                      min_negatives=args.min_negatives, seed=args.seed)
-    result = run_training(args.data, cfg, workdir=args.workdir, models_dir=args.models_dir,
-                          promote=args.promote, as_of=args.as_of, rules_path=args.rules,
-                          progress=say)
+                      min_negatives=args.min_negatives, seed=args.seed,
+                      keep_columns=tuple(args.keep_column))
+    if args.data.is_file():
+        from training.train_flat import train_flat
+
+        placeholders = (None if args.placeholders is None
+                        else tuple(v.strip() for v in args.placeholders.split(",")))
+        result = train_flat(args.data, args.target, cfg, id_column=args.id_column,
+                            time_column=args.time_column, mapping=args.mapping,
+                            mapping_out=args.mapping_out, positive=args.positive,
+                            placeholders=placeholders, workdir=args.workdir,
+                            models_dir=args.models_dir, promote=args.promote,
+                            dry_run=args.dry_run, progress=say)
+        if args.dry_run:
+            return 0
+    else:
+        from training.train import train as run_training
+
+        if args.target or args.mapping:
+            return fail(f"--target and --mapping are for a flat export file; {args.data} is "
+                        f"a folder (event shape)")
+        result = run_training(args.data, cfg, workdir=args.workdir, models_dir=args.models_dir,
+                              promote=args.promote, as_of=args.as_of, rules_path=args.rules,
+                              progress=say)
     m = result.metrics
     say("")
     say(summary_table(m))
@@ -75,8 +123,16 @@ def train(args: argparse.Namespace) -> int:
     say(f"model    {m['chosen_model']} + {m['calibration']} calibration, "
         f"{cfg.model_name} v{m['model_version']} -> {m['alias']}")
     say(f"decision {result.decision['reason']}")
-    say(f"data     train {m['n_train']:,} / valid {m['n_valid']:,} / test {m['n_test']:,} "
-        f"({m['split']}); censored {m['n_censored']:,}; rejected rows {m['n_rejected']:,}")
+    if m.get("shape") == "flat":
+        say(f"data     train {m['n_train']:,} / valid {m['n_valid']:,} / test {m['n_test']:,} "
+            f"({m['split']}); blank labels {m['n_unlabelled']:,}")
+    else:
+        say(f"data     train {m['n_train']:,} / valid {m['n_valid']:,} / test "
+            f"{m['n_test']:,} ({m['split']}); censored {m['n_censored']:,}; rejected rows "
+            f"{m['n_rejected']:,}")
+    if m["dropped_columns"] or m["kept_columns"]:
+        say(f"leakage  dropped {', '.join(m['dropped_columns']) or 'none'}; kept "
+            f"{', '.join(m['kept_columns']) or 'none'}")
     say(f"time     {m['train_seconds']:.1f}s")
     say(f"mlflow   {m['tracking_uri']}")
     if "model_dir" in m:
@@ -91,7 +147,9 @@ def train(args: argparse.Namespace) -> int:
 def score_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="leadconv score",
                                 description="Batch-score leads with the champion model.")
-    p.add_argument("--data", type=Path, required=True, help="event-shape export folder")
+    p.add_argument("--data", type=Path, required=True,
+                   help="event-shape export folder, or a flat export file when the champion was "
+                        "trained on one (the label column may be there or not)")
     p.add_argument("--out", type=Path, required=True, help="scores .csv or .parquet")
     p.add_argument("--at", default="as_of",
                    help="scoring moment: 'as_of' (the export date, default), 'mql' (each lead's "
@@ -103,22 +161,56 @@ def score_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _write(frame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".parquet":
+        frame.to_parquet(out, index=False)
+    else:
+        frame.to_csv(out, index=False)
+
+
+def score_flat(args: argparse.Namespace) -> int:
+    from features.flat_read import read_flat
+    from features.rules import load_rules
+    from serving.flat_scorer import FlatScorer
+
+    scorer = FlatScorer.from_bundle(args.models_dir / "champion", load_rules(args.rules))
+    if not args.data.is_file():
+        return fail(f"the champion (v{scorer.version}) was trained on a flat export: pass a "
+                    f"file with --data, not the folder {args.data}")
+    flat = read_flat(args.data)
+    say(flat.describe())
+    scores = scorer.score(flat.frame)
+    _write(scores, args.out)
+    tiers = scores["tier"].value_counts().reindex(["hot", "warm", "cold"], fill_value=0)
+    say(f"scored {len(scores):,} leads with model v{scorer.version} -> {args.out} "
+        f"(hot {tiers['hot']:,}, warm {tiers['warm']:,}, cold {tiers['cold']:,})")
+    target = scorer.mapping.target
+    if target in scores.columns and scores[target].nunique() == 2:
+        from sklearn.metrics import roc_auc_score
+
+        known = scores[target].notna()
+        auc = roc_auc_score(scores.loc[known, target].astype(int), scores.loc[known, "probability"])
+        say(f"the file has the label {target!r}: ROC AUC on its {int(known.sum()):,} labelled "
+            f"rows {auc:.3f}")
+    return 0
+
+
 def score(args: argparse.Namespace) -> int:
     from features.contract import load_crm
     from features.rules import load_rules
     from serving.scorer import Scorer, flat_scores
+    from serving.store import read_card
 
+    if read_card(args.models_dir / "champion").get("shape") == "flat":
+        return score_flat(args)
     scorer = Scorer.from_bundle(args.models_dir / "champion", load_rules(args.rules))
     crm = load_crm(args.data, as_of=args.as_of, require_outcomes=False)
     say(crm.report.summary())
     rejects = crm.report.write_rejects(args.out.with_name(args.out.stem + ".rejects.csv"))
     at = {"as_of": crm.as_of, "mql": None}.get(args.at, args.at)
     scores = scorer.score(crm.leads, crm.activities, at)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    if args.out.suffix == ".parquet":
-        flat_scores(scores).to_parquet(args.out, index=False)
-    else:
-        flat_scores(scores).to_csv(args.out, index=False)
+    _write(flat_scores(scores), args.out)
     tiers = scores["tier"].value_counts().reindex(["hot", "warm", "cold"], fill_value=0)
     say(f"scored {len(scores):,} leads with model v{scorer.version} -> {args.out} "
         f"(hot {tiers['hot']:,}, warm {tiers['warm']:,}, cold {tiers['cold']:,}); "

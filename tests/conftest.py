@@ -34,3 +34,16 @@ def demo_xy(demo_crm):
     features = build_features(demo_crm.leads, demo_crm.activities)
     labelled = make_labels(features["scored_at"], demo_crm.outcomes, demo_crm.as_of, 90).labelled
     return feature_matrix(features.loc[labelled.index]), labelled["label"].astype(int), labelled
+
+
+FLAT_DEMO = {"n_leads": 8000, "seed": 11}
+
+
+@pytest.fixture(scope="session")
+def flat_demo_dir(tmp_path_factory):
+    """The flat demo export (export.csv, truth.csv): ~6,300 leads whose horizon is over."""
+    from features.demo_flat import write_flat_demo
+
+    folder = tmp_path_factory.mktemp("flat_demo")
+    write_flat_demo(folder, **FLAT_DEMO)
+    return folder

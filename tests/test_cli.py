@@ -94,3 +94,52 @@ def test_score_without_a_model_says_to_train_first(demo_dir, tmp_path, capsys):
                        str(tmp_path / "s.csv"), "--models-dir", str(tmp_path / "none"))
     assert code == 2
     assert "run `leadconv train --data DIR` first" in err.lower() or "leadconv train" in err
+
+
+@pytest.mark.slow
+def test_flat_export_from_csv_to_scores_with_an_edited_mapping(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    data = tmp_path / "flat"
+    code, out, _ = run(capsys, "demo-data", "--flat", "--out", str(data), "--leads", "3000",
+                       "--seed", "5")
+    assert code == 0 and "planted leaky columns" in out
+    assert {p.name for p in data.iterdir()} == {"export.csv", "truth.csv", "README.md"}
+    mapping = tmp_path / "mapping.yaml"
+    common = ["--workdir", str(tmp_path), "--models-dir", str(tmp_path / "models")]
+    code, out, _ = run(capsys, "train", "--data", str(data / "export.csv"), "--target",
+                       "Converted", "--mapping-out", str(mapping), "--dry-run", *common)
+    assert code == 0, out
+    assert "Landing Page ID" in out and "categorical" in out  # the role table
+    assert "leakage check: 4 column(s) flagged" in out and "[separates]" in out
+    assert "dry run" in out and not (tmp_path / "models").exists()
+    # The user edits the mapping: the landing page id is not to be used.
+    mapping.write_text(mapping.read_text().replace("Landing Page ID: categorical",
+                                                   "Landing Page ID: ignore"))
+    metrics_path = tmp_path / "metrics.json"
+    code, out, _ = run(capsys, "train", "--data", str(data / "export.csv"), "--mapping",
+                       str(mapping), "--keep-column", "Tags", "--metrics-out",
+                       str(metrics_path), *common)
+    assert code == 0, out
+    assert "Tags: KEPT (--keep-column)" in out and "gap to oracle AUC" in out
+    metrics = json.loads(metrics_path.read_text())
+    assert metrics["kept_columns"] == ["Tags"] and metrics["model_version"] == "1"
+    card = json.loads((tmp_path / "models" / "champion" / "model.json").read_text())
+    assert "Landing Page ID" not in card["feature_names"] and "Tags" in card["feature_names"]
+    # Score this month's leads: no label column, ids kept.
+    month = pd.read_csv(data / "export.csv").drop(columns=["Converted"]).tail(100)
+    month.to_csv(tmp_path / "month.csv", index=False)
+    code, out, _ = run(capsys, "score", "--data", str(tmp_path / "month.csv"), "--out",
+                       str(tmp_path / "scores.csv"), "--models-dir", str(tmp_path / "models"))
+    assert code == 0, out
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert scores["Lead Number"].tolist() == month["Lead Number"].tolist()
+    assert scores["probability"].between(0, 1).all() and "Converted" not in scores.columns
+
+
+def test_ambiguous_flat_label_asks_for_positive(tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"id": range(6), "x": range(6),
+                  "Outcome": ["Won", "Lost", "Open"] * 2}).to_csv(path, index=False)
+    code, _, err = run(capsys, "train", "--data", str(path), "--target", "Outcome",
+                       "--workdir", str(tmp_path))
+    assert code == 2 and "--positive" in err and "'Outcome' is ambiguous" in err

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from features.leakage import LeakageConfig
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -23,6 +25,8 @@ class TrainConfig:
             champion's plus this.
         model_name: name of the model in the MLflow registry.
         hgb_params, logreg_c: the small hyper-parameter grids of the two candidate families.
+        leakage: thresholds of the leakage check run before fitting (``features.leakage``).
+        keep_columns: flagged columns to keep anyway (``--keep-column``), logged to MLflow.
     """
 
     horizon_days: int = 90
@@ -48,6 +52,8 @@ class TrainConfig:
         {"learning_rate": 0.06, "max_leaf_nodes": 4, "min_samples_leaf": 100,
          "l2_regularization": 10.0, "max_iter": 1000},
     ))
+    leakage: LeakageConfig = field(default_factory=LeakageConfig)
+    keep_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.horizon_days <= 0:
@@ -63,7 +69,10 @@ class TrainConfig:
 
     def as_params(self) -> dict[str, object]:
         """Flat parameters for MLflow."""
-        flat = {k: v for k, v in asdict(self).items() if k != "hgb_params"}
+        flat = {k: v for k, v in asdict(self).items() if k not in ("hgb_params", "leakage")}
+        flat.update({f"leakage_{k}": v for k, v in asdict(self.leakage).items()})
+        flat["leakage_name_words"] = ",".join(self.leakage.name_words)
+        flat["keep_columns"] = ",".join(self.keep_columns) or "(none)"
         flat["calibration_methods"] = ",".join(self.calibration_methods)
         flat["logreg_c"] = ",".join(map(str, self.logreg_c))
         for i, params in enumerate(self.hgb_params):

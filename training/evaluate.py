@@ -89,14 +89,17 @@ def slice_metrics(y: np.ndarray, p: np.ndarray, groups: pd.Series, min_leads: in
     return pd.DataFrame(rows, columns=["group", "n", "observed_rate", "mean_predicted", "auc"])
 
 
-def evaluate(y: np.ndarray, p: np.ndarray, points: np.ndarray, *, p_true: np.ndarray | None = None,
-             groups: pd.Series | None = None, bins: int = 10) -> dict[str, object]:
-    """Everything about one test set: model, points score and (demo data) the oracle."""
+def evaluate(y: np.ndarray, p: np.ndarray, points: np.ndarray | None, *,
+             p_true: np.ndarray | None = None, groups: pd.Series | None = None,
+             bins: int = 10) -> dict[str, object]:
+    """Everything about one test set: model, points score (None for flat exports, which have
+    none) and (demo data) the oracle."""
     result: dict[str, object] = {
         "overall": probability_metrics(y, p, bins),
-        "points": ranking_metrics(y, points),
         "calibration": reliability_table(y, p, bins),
     }
+    if points is not None:
+        result["points"] = ranking_metrics(y, points)
     if p_true is not None:
         result["oracle"] = probability_metrics(y, p_true, bins)
     if groups is not None:

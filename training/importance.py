@@ -15,11 +15,13 @@ from features.build import feature_catalog
 
 
 def global_importances(model, x: pd.DataFrame, y: np.ndarray, seed: int,
-                       max_rows: int = 2000, repeats: int = 3) -> pd.DataFrame:
+                       max_rows: int = 2000, repeats: int = 3,
+                       catalog: pd.DataFrame | None = None) -> pd.DataFrame:
     """Importance of each feature (rise in log loss when it is shuffled), most important first.
 
     Returns name, label, family, importance, std and direction: ``up`` when higher values go with
     higher predictions, ``down`` when lower, ``mixed`` for categories or no clear relation.
+    ``catalog`` (name, label, family) defaults to the event-shape ``feature_catalog()``.
     """
     rng = np.random.default_rng(seed)
     rows = rng.choice(len(x), size=min(max_rows, len(x)), replace=False)
@@ -35,7 +37,7 @@ def global_importances(model, x: pd.DataFrame, y: np.ndarray, seed: int,
             continue
         corr = pd.Series(values.to_numpy()).corr(pd.Series(predictions), method="spearman")
         directions.append("up" if corr > 0.05 else "down" if corr < -0.05 else "mixed")
-    catalog = feature_catalog().set_index("name")
+    catalog = (feature_catalog() if catalog is None else catalog).set_index("name")
     frame = pd.DataFrame({
         "name": list(x.columns),
         "importance": result.importances_mean,

@@ -115,8 +115,13 @@ def log_run(
     input_example: pd.DataFrame,
     model_name: str,
     tags: dict[str, str],
+    json_artifacts: dict[str, Any] | None = None,
 ) -> LoggedModel:
-    """Log one training run and register its model as a new version of ``model_name``."""
+    """Log one training run and register its model as a new version of ``model_name``.
+
+    ``json_artifacts``: name -> JSON-able object, each logged as ``<name>.json`` (e.g. the
+    leakage flags with their evidence).
+    """
     mlflow, client = _client(tracking)
     from mlflow.models import infer_signature
 
@@ -128,6 +133,8 @@ def log_run(
         mlflow.log_metrics({k: float(v) for k, v in metrics.items()
                             if isinstance(v, (int, float, np.floating)) and np.isfinite(v)})
         mlflow.log_dict(fingerprint, "data_fingerprint.json")
+        for name, obj in (json_artifacts or {}).items():
+            mlflow.log_text(json.dumps(obj, indent=2, default=str), f"{name}.json")
         for name, fig in figures.items():
             mlflow.log_figure(fig, f"plots/{name}.png")
         for name, table in tables.items():

@@ -20,15 +20,16 @@ from sklearn.metrics import log_loss
 
 from features.build import CATEGORICAL, NUMERIC, build_features, feature_catalog, feature_matrix
 from features.contract import CrmData, load_crm
+from features.leakage import LeakageFlag, detect_event_leakage, flagged_columns, format_report
 from features.points import points_score
 from features.rules import Rules, load_rules
 from serving.compiled import reference_lead
 from serving.store import export_bundle
 from training import plots, track
-from training.calibrate import calibrate
+from training.calibrate import Calibrated, calibrate
 from training.config import TrainConfig
 from training.evaluate import evaluate
-from training.fit import fit_candidates
+from training.fit import Candidate, fit_candidates
 from training.importance import global_importances
 from training.labels import Labels, make_labels
 from training.split import Split, make_split
@@ -124,14 +125,77 @@ def prepare(crm: CrmData, cfg: TrainConfig, rules: Rules, progress: Progress) ->
                     None if p_true is None else p_true.reindex(labelled.index))
 
 
-def flat_metrics(evaluation: dict[str, Any], prepared: Prepared, crm: CrmData,
-                 chosen: str, method: str) -> dict[str, Any]:
+def test_metrics(evaluation: dict[str, Any]) -> dict[str, Any]:
+    """Test metrics of the model, the points score (if any) and the oracle (if known)."""
     out: dict[str, Any] = {f"test_{k}": v for k, v in evaluation["overall"].items()}
-    out.update({f"points_{k}": v for k, v in evaluation["points"].items()})
+    if "points" in evaluation:
+        out.update({f"points_{k}": v for k, v in evaluation["points"].items()})
+        out["gain_over_points_auc"] = out["test_auc"] - out["points_auc"]
     if "oracle" in evaluation:
         out.update({f"oracle_{k}": v for k, v in evaluation["oracle"].items()})
         out["gap_to_oracle_auc"] = out["oracle_auc"] - out["test_auc"]
-    out["gain_over_points_auc"] = out["test_auc"] - out["points_auc"]
+    return out
+
+
+def drop_leaky(x: pd.DataFrame, flags: list[LeakageFlag], keep: tuple[str, ...],
+               progress: Progress) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Drop the flagged columns of ``x`` except those in ``keep``; report and return the record
+    (``leakage_flags``, ``dropped_columns``, ``kept_columns``) for the metrics and MLflow."""
+    unknown = [c for c in keep if c not in x.columns]
+    if unknown:
+        raise ValueError(f"--keep-column {unknown[0]!r} is not a feature column (features: "
+                         f"{', '.join(x.columns)})")
+    flagged = flagged_columns(flags)
+    for column in keep:
+        if column not in flagged:
+            logger.warning("--keep-column %r: the column was not flagged", column)
+    dropped = [c for c in flagged if c not in keep]
+    progress(format_report(flags, keep))
+    record = {"leakage_flags": [f.to_dict() for f in flags], "dropped_columns": dropped,
+              "kept_columns": [c for c in keep if c in flagged]}
+    return x.drop(columns=dropped), record
+
+
+def track_and_decide(
+    cfg: TrainConfig, workdir: str | Path, *, model: Any, best: Candidate,
+    calibrated: Calibrated, candidates: list[Candidate], x_train: pd.DataFrame,
+    x_test: pd.DataFrame, y_test: np.ndarray, curves: dict[str, np.ndarray],
+    evaluation: dict[str, Any], metrics: dict[str, Any], fp: dict[str, object],
+    importances: pd.DataFrame, card_md: str, promote: bool, tags: dict[str, str],
+    json_artifacts: dict[str, Any] | None = None,
+) -> tuple[track.Tracking, track.LoggedModel, dict[str, Any]]:
+    """The shared tail of a run (either data shape): plots and tables, log the run and the
+    model to MLflow, decide champion or challenger. Adds version, alias, run id and tracking URI
+    to ``metrics``. ``curves``: label -> test scores, the model's first."""
+    tracking = track.resolve_tracking(workdir)
+    figures = {"reliability": plots.reliability_figure(evaluation["calibration"]),
+               "roc_pr": plots.roc_pr_figure(y_test, curves),
+               "lift": plots.lift_figure(y_test, curves),
+               "importances": plots.importance_figure(importances)}
+    tables = {"calibration": evaluation["calibration"], "importances": importances,
+              "candidates": pd.DataFrame([{"name": c.name, "valid_log_loss": c.valid_log_loss,
+                                           "fit_seconds": c.fit_seconds} for c in candidates])}
+    if "slices" in evaluation:
+        tables["slices_by_source"] = evaluation["slices"]
+    logged = track.log_run(
+        tracking, model=model, params={**cfg.as_params(), "chosen_model": best.name,
+                                       "calibration": calibrated.method, **best.params},
+        metrics={k: v for k, v in metrics.items() if not isinstance(v, str)},
+        fingerprint=fp, figures=figures, tables=tables, model_card=card_md,
+        input_example=x_train.head(5), model_name=cfg.model_name,
+        tags={**tags, "data_sha256": str(fp["sha256"])}, json_artifacts=json_artifacts)
+    for fig in figures.values():
+        plots.plt.close(fig)
+    decision = decide_alias(tracking, cfg, logged, metrics["test_log_loss"], x_test, y_test,
+                            promote)
+    metrics.update({"model_version": logged.version, "alias": decision["alias"],
+                    "run_id": logged.run_id, "tracking_uri": tracking.tracking_uri})
+    return tracking, logged, decision
+
+
+def flat_metrics(evaluation: dict[str, Any], prepared: Prepared, crm: CrmData,
+                 chosen: str, method: str) -> dict[str, Any]:
+    out = test_metrics(evaluation)
     out.update(prepared.split.sizes())
     counts = prepared.labels.counts()
     out.update({"n_censored": prepared.labels.n_censored,
@@ -205,14 +269,22 @@ def train(
     progress(f"[1/7] data: {len(crm.leads):,} leads, {len(crm.activities):,} activities, "
              f"{crm.report.n_rejected:,} rejected rows")
     prepared = prepare(crm, cfg, rules, progress)
-    x, y, split = prepared.x, prepared.y, prepared.split
+    y, split = prepared.y, prepared.split
+    flags, notes = detect_event_leakage(
+        prepared.x.loc[split.train], y.loc[split.train], list(NUMERIC), list(CATEGORICAL),
+        crm.activities, crm.outcomes, cfg.leakage)
+    for note in notes:
+        progress(f"note: {note}")
+    x, leakage = drop_leaky(prepared.x, flags, cfg.keep_columns, progress)
+    prepared.x = x
+    numeric = [c for c in NUMERIC if c in x.columns]
+    categorical = [c for c in CATEGORICAL if c in x.columns]
     x_tr, y_tr = x.loc[split.train], y.loc[split.train].to_numpy()
     x_va, y_va = x.loc[split.valid], y.loc[split.valid].to_numpy()
     x_te, y_te = x.loc[split.test], y.loc[split.test].to_numpy()
 
     progress("[5/7] fitting candidates (chosen by validation log loss):")
-    candidates = fit_candidates(x_tr, y_tr, x_va, y_va, list(NUMERIC), list(CATEGORICAL), cfg,
-                                progress)
+    candidates = fit_candidates(x_tr, y_tr, x_va, y_va, numeric, categorical, cfg, progress)
     best = candidates[0]
     calibrated = calibrate(best.pipeline, x_va, y_va, cfg.calibration_methods, cfg.seed)
     model = calibrated.model
@@ -224,43 +296,28 @@ def train(
     evaluation = evaluate(y_te, p_test, prepared.points.loc[split.test].to_numpy(),
                           p_true=p_true, groups=prepared.groups.loc[split.test], bins=cfg.ece_bins)
     metrics = flat_metrics(evaluation, prepared, crm, best.name, calibrated.method)
+    metrics.update(leakage)
     importances = global_importances(model, x_va, y_va, cfg.seed)
 
-    tracking = track.resolve_tracking(workdir)
     fp = fingerprint(crm, prepared.labels)
     curves = {"model": p_test, "points score": prepared.points.loc[split.test].to_numpy()}
     if p_true is not None:
         curves["oracle (true p)"] = p_true
-    figures = {"reliability": plots.reliability_figure(evaluation["calibration"]),
-               "roc_pr": plots.roc_pr_figure(y_te, curves),
-               "lift": plots.lift_figure(y_te, curves),
-               "importances": plots.importance_figure(importances)}
     card_md = model_card(metrics, fp, importances, cfg)
-    tables = {"calibration": evaluation["calibration"], "importances": importances,
-              "candidates": pd.DataFrame([{"name": c.name, "valid_log_loss": c.valid_log_loss,
-                                           "fit_seconds": c.fit_seconds} for c in candidates])}
-    if "slices" in evaluation:
-        tables["slices_by_source"] = evaluation["slices"]
-    logged = track.log_run(
-        tracking, model=model, params={**cfg.as_params(), "chosen_model": best.name,
-                                       "calibration": calibrated.method, **best.params},
-        metrics={k: v for k, v in metrics.items() if not isinstance(v, str)},
-        fingerprint=fp, figures=figures, tables=tables, model_card=card_md,
-        input_example=x_tr.head(5), model_name=cfg.model_name,
-        tags={"split": split.kind, "data_sha256": str(fp["sha256"])})
-    for fig in figures.values():
-        plots.plt.close(fig)
-
-    decision = decide_alias(tracking, cfg, logged, metrics["test_log_loss"], x_te, y_te, promote)
-    metrics.update({"model_version": logged.version, "alias": decision["alias"],
-                    "run_id": logged.run_id, "tracking_uri": tracking.tracking_uri,
-                    "train_seconds": round(time.perf_counter() - t0, 1)})
+    tracking, logged, decision = track_and_decide(
+        cfg, workdir, model=model, best=best, calibrated=calibrated, candidates=candidates,
+        x_train=x_tr, x_test=x_te, y_test=y_te, curves=curves, evaluation=evaluation,
+        metrics=metrics, fp=fp, importances=importances, card_md=card_md, promote=promote,
+        tags={"split": split.kind, "shape": "event"}, json_artifacts={"leakage": leakage})
+    metrics["train_seconds"] = round(time.perf_counter() - t0, 1)
     card = {"version": logged.version, "alias": decision["alias"], "model_name": cfg.model_name,
             "run_id": logged.run_id, "trained_at": datetime.now(UTC).isoformat(),
             "horizon_days": cfg.horizon_days, "metrics": metrics, "data_fingerprint": fp,
-            "features": feature_catalog().to_dict(orient="records"),
+            "shape": "event",
+            "features": [f for f in feature_catalog().to_dict(orient="records")
+                         if f["name"] in x.columns],
             "importances": importances.to_dict(orient="records"),
-            "reference": reference_lead(x_tr, list(NUMERIC), list(CATEGORICAL))}
+            "reference": reference_lead(x_tr, numeric, categorical)}
     track.set_alias(tracking, cfg.model_name, decision["alias"], logged.version, logged.run_id,
                     decision, card)
     if decision["alias"] == "champion":

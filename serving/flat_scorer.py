@@ -1,0 +1,75 @@
+"""Scoring a flat export with a model trained on a flat export (card ``"shape": "flat"``).
+
+Features come from ``features.flat.flat_features`` with the mapping saved in the card (roles,
+placeholders, decimal mark, learned category vocabularies) — the same function and the same
+mapping training used — so there is no train/serve skew. Unseen categories become ``(other)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from features.flat import flat_features
+from features.roles import Mapping, parse_labels
+from features.rules import Rules, load_rules
+from serving.store import StoreError, load_bundle
+
+OUTPUT_COLUMNS = ("probability", "score", "tier", "model_version")
+
+
+@dataclass
+class FlatScorer:
+    """A flat-export model with its card and mapping, and the tiers of the rules file."""
+
+    model: Any
+    card: dict[str, Any]
+    rules: Rules
+
+    def __post_init__(self) -> None:
+        if self.card.get("shape") != "flat":
+            raise StoreError("this model was not trained on a flat export")
+        self.mapping = Mapping.from_dict(self.card["mapping"])
+        self.feature_names: list[str] = list(self.card["feature_names"])
+
+    @classmethod
+    def from_bundle(cls, folder: str | Path, rules: Rules | None = None) -> FlatScorer:
+        model, card = load_bundle(folder)
+        return cls(model, card, rules or load_rules())
+
+    @property
+    def version(self) -> str:
+        return str(self.card.get("version", "unknown"))
+
+    def features(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The model inputs of each row of ``frame`` (text columns as read from the export)."""
+        return flat_features(frame, self.mapping).loc[:, self.feature_names]
+
+    def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.model.predict_proba(self.features(frame))[:, 1]
+
+    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """One row per input row: the id column (or ``row``, 1-based), probability, 0-100 score,
+        tier, model version and, when the export has the label column, the label as 1/0."""
+        p = self.probabilities(frame)
+        id_column = self.mapping.id_column
+        if id_column is not None and id_column in frame.columns:
+            out = pd.DataFrame({id_column: frame[id_column].to_numpy()})
+        else:
+            out = pd.DataFrame({"row": np.arange(1, len(frame) + 1)})
+        out["probability"] = p
+        out["score"] = np.rint(p * 100).astype(int)
+        out["tier"] = self.rules.tiers.tier(p)
+        out["model_version"] = self.version
+        target = self.mapping.target
+        if target is not None and target in frame.columns:
+            out[target] = parse_labels(frame[target], self.mapping.positive,
+                                       self.mapping.placeholders).astype("Int64").to_numpy()
+        return out
+
+
+__all__ = ["FlatScorer", "OUTPUT_COLUMNS"]

@@ -217,7 +217,7 @@ def _facts(inputs: ReportInputs) -> str:
     fp: dict[str, Any] = card.get("data_fingerprint", {}) or {}
     facts = [
         ("model", f"{card.get('model_name', 'lead-conversion')} v{card.get('version', '?')} "
-                  f"({card.get('alias', '?')})"),
+                  f"({card.get('alias', '?')} when trained)"),
         ("trained", str(card.get("trained_at", "?"))[:19].replace("T", " ") + " UTC"),
         ("algorithm", f"{m.get('chosen_model', '?')}, {m.get('calibration', '?')} calibration"),
         ("trained on", f"{fp.get('n_leads', 0):,} leads with MQL dates "
@@ -276,7 +276,7 @@ def build_report(inputs: ReportInputs) -> str:
 <style>{CSS}</style></head>
 <body>
 <header><h1>Which MQLs become SQLs</h1>
-<p class="lede">Lead conversion model v{version} ({_e(card.get('alias', '?'))}), trained
+<p class="lede">Lead conversion model v{version}, trained
 {_e(str(card.get('trained_at', '?'))[:10])}. {_e(inputs.scope.get('data', ''))}</p>
 <nav>{nav}</nav></header>
 <div class="kpis">{kpi_html}</div>
@@ -380,6 +380,13 @@ class ReportView:
     def __init__(self, page: str, height: int = 900) -> None:
         self.page = page
         self.height = height
+
+    @classmethod
+    def of_champion(cls, models_dir: str | Path = "models") -> ReportView:
+        """The report in the champion bundle of ``models_dir``."""
+        from serving.store import REPORT_FILE
+
+        return cls((Path(models_dir) / "champion" / REPORT_FILE).read_text(encoding="utf-8"))
 
     def _repr_html_(self) -> str:
         return (f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '

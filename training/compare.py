@@ -60,6 +60,15 @@ class Comparison:
         """``policy`` True: always; False: never; None: when the challenger is better."""
         return self.challenger_is_better if policy is None else bool(policy)
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the metrics table and the reliability plot side by side."""
+        from training.report_charts import data_uri
+
+        table = self.metrics.to_html(float_format=lambda v: f"{v:.4f}", na_rep="–")
+        return (f'<div style="display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap">'
+                f'<div>{table}</div><img src="{data_uri(self.figure)}" style="max-width:480px" '
+                f'alt="reliability of each model"></div>')
+
 
 def reliability_comparison(y: np.ndarray, scores: dict[str, np.ndarray], bins: int = 10) -> Figure:
     """One reliability curve per model on the same leads; the diagonal is perfect calibration."""

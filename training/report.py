@@ -62,6 +62,7 @@ nav { margin: 12px 0 8px; font-size: 14px; } nav a { margin-right: 14px; color: 
 .kpi b { display: block; font-size: 22px; }
 .row { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
 .row > figure { flex: 1 1 560px; } .row > .side { flex: 1 1 300px; }
+.row > figure.half { flex: 1 1 420px; }
 figure { margin: 8px 0; } figure img { max-width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: left; }
@@ -103,8 +104,9 @@ def _num(value: object, fmt: str = "{:.3f}") -> str:
     return "–"
 
 
-def _figure(uri: str, alt: str) -> str:
-    return f'<figure><img src="{uri}" alt="{_e(alt)}"></figure>'
+def _figure(uri: str, alt: str, css: str = "") -> str:
+    klass = f' class="{css}"' if css else ""
+    return f'<figure{klass}><img src="{uri}" alt="{_e(alt)}"></figure>'
 
 
 def _table(table_id: str, headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
@@ -204,9 +206,9 @@ def _bant(inputs: ReportInputs) -> str:
         "each is true, false or unknown (data missing), and how leads with each value "
         "converted.</p>"
         '<div class="row">'
-        + _figure(charts.data_uri(charts.bant_share_chart(table)), "BANT flag shares")
+        + _figure(charts.data_uri(charts.bant_share_chart(table)), "BANT flag shares", "half")
         + _figure(charts.data_uri(charts.bant_rate_chart(table, overall)),
-                  "conversion by BANT flag value")
+                  "conversion by BANT flag value", "half")
         + "</div>"
         + _table("bant", ["flag", "value", "leads", "share", "conversion"], rows, {2, 3, 4}))
 

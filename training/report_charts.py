@@ -31,7 +31,7 @@ DPI = 100
 def data_uri(fig: Figure) -> str:
     """The figure as a ``data:image/png;base64,...`` URI; the figure is closed."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08)
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -83,7 +83,7 @@ def conversion_chart(table: pd.DataFrame, segment_label: str, overall: float,
     ax.bar(x, table["rate"], color=BAR)
     for xi, (rate, n) in enumerate(zip(table["rate"], table["leads"], strict=True)):
         ax.text(xi, rate, f"{n:,}", ha="center", va="bottom", fontsize=7, color="#444444")
-    ax.axhline(overall, color="#222222", lw=1, label=f"overall {overall:.0%}")
+    ax.axhline(overall, color="#222222", lw=1, label=f"overall {overall:.1%}")
     ax.axhline(benchmark, color="#c8553d", ls="--", lw=1,
                label=f"benchmark {benchmark:.0%} (typical MQL→SQL)")
     ax.set_xticks(x, labels, rotation=45 if rotate else 20, ha="right", fontsize=8)
@@ -125,7 +125,7 @@ def lift_chart(lift: pd.DataFrame, overall: float) -> Figure:
     for i, name in enumerate(names):
         ax.bar(lift["decile"] + (i - (len(names) - 1) / 2) * width, lift[name], width,
                label=name, color=colours[i % len(colours)])
-    ax.axhline(overall, ls="--", color="#222222", lw=1, label=f"overall {overall:.0%}")
+    ax.axhline(overall, ls="--", color="#222222", lw=1, label=f"overall {overall:.1%}")
     ax.set(xlabel="decile of leads by score (1 = top 10%)", ylabel="conversion rate",
            title="Model vs points score: conversion per decile", xticks=lift["decile"])
     _percent_axis(ax)
@@ -149,7 +149,7 @@ def bant_share_chart(bant: pd.DataFrame) -> Figure:
         left += share
     ax.set(xlim=(0, 1), title="BANT flags: share of leads")
     _percent_axis(ax, "x")
-    ax.legend(ncol=3, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, -0.45))
+    ax.legend(ncol=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15))
     fig.tight_layout()
     return fig
 
@@ -164,7 +164,7 @@ def bant_rate_chart(bant: pd.DataFrame, overall: float) -> Figure:
         rates = [float(bant.loc[(bant["flag"] == f) & (bant["value"] == value), "rate"].sum())
                  for f in flags]
         ax.bar(x + (i - 1) * width, rates, width, color=colour, label=value)
-    ax.axhline(overall, ls="--", color="#222222", lw=1, label=f"overall {overall:.0%}")
+    ax.axhline(overall, ls="--", color="#222222", lw=1, label=f"overall {overall:.1%}")
     ax.set_xticks(x, flags)
     _percent_axis(ax)
     ax.set(ylabel="conversion rate", title="Conversion by BANT flag value")

@@ -328,7 +328,7 @@ def inputs_from_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,
                         pd.Series(p_test, index=test), test)
     scope = {"data": f"Leads of the training export ({crm.source_dir}), MQL dates "
                      f"{crm.leads['mql_at'].min().date()} to {crm.leads['mql_at'].max().date()}.",
-             "evaluated_on": f"the out-of-time test set (newest {len(test):,} labelled leads, "
+             "evaluated_on": f"the out-of-time test set (the newest labelled leads, MQLs "
                              f"{prepared.split.boundaries.get('test', '')})",
              "n_censored": prepared.labels.n_censored}
     return ReportInputs(frame, importances, card, scope)

@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEMO   := demo
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv bench clean serve
+.PHONY: demo test venv bench clean serve chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,21 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/leadconv demo --out $(DEMO)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
+
+# The report's browser test needs Chromium: install it (Debian package) when it is missing, and
+# stop loudly when that is not possible (the test would fail anyway, with less to go on).
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then \
+	  echo "chromium missing: installing it for the report's browser test (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get install -y --no-install-recommends chromium \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; } \
+	  || { echo "ERROR: could not install chromium (apt-get install -y --no-install-recommends" \
+	            "chromium failed); the report's browser test needs it. Install it and rerun" \
+	            "make test." >&2; exit 1; }; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py

@@ -78,6 +78,8 @@ def run(verb: str, argv: list[str]) -> int:
     say(f"  model       {args.models_dir / 'champion'}/ (v{scorer.version}; "
         f"this run: v{result.metrics['model_version']} -> {result.metrics['alias']})")
     say(f"  scores      {scores_path} ({len(scores):,} leads; tiers {tiers})")
+    say(f"  report      {args.models_dir / 'champion' / 'report.html'} (open it in a browser; "
+        f"`leadconv report --out FILE` copies it)")
     say(f"  MLflow UI   .venv/bin/mlflow ui --backend-store-uri {result.metrics['tracking_uri']}"
         if str(result.metrics["tracking_uri"]).startswith("sqlite") else
         f"  MLflow      {result.metrics['tracking_uri']}")

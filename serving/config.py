@@ -12,6 +12,8 @@ variable                       meaning                                          
 ``LEADCONV_RELOAD_SECONDS``    how often to look for a new champion; 0 = never        30
 ``LEADCONV_API_KEYS``          comma-separated API keys (several: rotation)           none
 ``LEADCONV_API_KEYS_FILE``     file with one API key per line, ``#`` comments         none
+``LEADCONV_REPORT_KEYS``       comma-separated read-only keys for ``GET /report``     none
+                               (``?key=``; a browser cannot send a header)
 ``LEADCONV_RULES``             rules file (BANT, points, tiers)                       shipped
 ``LEADCONV_MODEL_SOURCE``      ``auto`` (MLflow registry if configured) or ``local``  auto
 ``LEADCONV_LOG_LEVEL``         level of the JSON logs                                 INFO
@@ -48,6 +50,7 @@ class Settings:
     max_body_bytes: int = 50_000_000
     reload_seconds: float = 30.0
     api_keys: tuple[str, ...] = field(default=(), repr=False)
+    report_keys: tuple[str, ...] = field(default=(), repr=False)
     rules_path: Path | None = None
     registry_uri: str | None = None
     model_name: str = "lead-conversion"
@@ -110,6 +113,8 @@ def settings_from_env(env: Mapping[str, str], cwd: Path | None = None) -> Settin
     keys_file = env.get(PREFIX + "API_KEYS_FILE", "").strip()
     if keys_file:
         keys += read_keys_file(Path(keys_file))
+    report_keys = tuple(k.strip() for k in env.get(PREFIX + "REPORT_KEYS", "").split(",")
+                        if k.strip())
     rules = env.get(PREFIX + "RULES", "").strip()
     return Settings(
         models_dir=Path(env.get(PREFIX + "MODELS_DIR", "").strip() or "models"),
@@ -117,6 +122,7 @@ def settings_from_env(env: Mapping[str, str], cwd: Path | None = None) -> Settin
         max_body_bytes=int(_number(env, "MAX_BODY_BYTES", 50_000_000, int)),
         reload_seconds=float(_number(env, "RELOAD_SECONDS", 30.0, float)),
         api_keys=tuple(dict.fromkeys(keys)),
+        report_keys=tuple(dict.fromkeys(report_keys)),
         rules_path=Path(rules) if rules else None,
         registry_uri=_registry_uri(env, cwd or Path.cwd()),
         log_level=env.get(PREFIX + "LOG_LEVEL", "INFO").strip().upper() or "INFO",

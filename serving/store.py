@@ -5,6 +5,7 @@ Layout of a bundle folder (default ``models/champion/``)::
     model.joblib   the fitted, calibrated scikit-learn pipeline (features -> probability)
     model.json     version, alias, trained_at, metrics, features (name, label, family, kind),
                    data fingerprint, and ``sha256`` of model.joblib
+    report.html    the marketers' report of that version (self-contained; ``training.report``)
 
 Training writes it (``export_bundle``); the service and ``leadconv score`` read it
 (``load_bundle``), refusing a file whose checksum does not match its card.
@@ -22,6 +23,7 @@ import joblib
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
+REPORT_FILE = "report.html"
 
 
 class StoreError(RuntimeError):
@@ -48,6 +50,16 @@ def export_bundle(model: Any, card: dict[str, Any], folder: str | Path) -> Path:
     os.replace(tmp_model, folder / MODEL_FILE)
     os.replace(tmp_card, folder / CARD_FILE)
     return folder
+
+
+def write_report(html: str, folder: str | Path) -> Path:
+    """Write ``report.html`` into a bundle folder atomically and return its path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{REPORT_FILE}.tmp"
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, folder / REPORT_FILE)
+    return folder / REPORT_FILE
 
 
 def read_card(folder: str | Path) -> dict[str, Any]:

@@ -179,3 +179,35 @@ def set_alias(tracking: Tracking, model_name: str, alias: str, version: str, run
         mlflow.set_tag("alias", alias)
         mlflow.log_text(json.dumps(decision, indent=2, default=str), "promotion.json")
         mlflow.log_text(json.dumps(card, indent=2, default=str), "model.json")
+
+
+REPORT_ARTIFACT = "report/report.html"
+
+
+def log_report(tracking: Tracking, run_id: str, page: str) -> None:
+    """Attach the marketers' report (one HTML file) to the run as ``report/report.html``."""
+    mlflow, _ = _client(tracking)
+    with mlflow.start_run(run_id=run_id):
+        mlflow.log_text(page, REPORT_ARTIFACT)
+
+
+def load_run_text(tracking: Tracking, run_id: str, artifact: str) -> str | None:
+    """A text artifact of a run (e.g. ``model.json``, the report), or None if it has none."""
+    mlflow, _ = _client(tracking)
+    try:
+        return str(mlflow.artifacts.load_text(f"runs:/{run_id}/{artifact}"))
+    except Exception:  # MlflowException / OSError: no such artifact
+        return None
+
+
+def version_run_id(tracking: Tracking, model_name: str, version: str) -> str:
+    """The run that logged a registered model version."""
+    _, client = _client(tracking)
+    return str(client.get_model_version(model_name, version).run_id)
+
+
+def set_champion(tracking: Tracking, model_name: str, version: str) -> None:
+    """Point the ``champion`` alias at ``version`` (what ``training.compare.promote`` does)."""
+    _, client = _client(tracking)
+    client.set_registered_model_alias(model_name, "champion", version)
+    client.set_model_version_tag(model_name, version, "promoted_by", "training.compare.promote")

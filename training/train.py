@@ -24,8 +24,8 @@ from features.leakage import LeakageFlag, detect_event_leakage, flagged_columns,
 from features.points import points_score
 from features.rules import Rules, load_rules
 from serving.compiled import reference_lead
-from serving.store import export_bundle
-from training import plots, track
+from serving.store import export_bundle, write_report
+from training import plots, report, track
 from training.calibrate import Calibrated, calibrate
 from training.config import TrainConfig
 from training.evaluate import evaluate
@@ -320,7 +320,11 @@ def train(
             "reference": reference_lead(x_tr, numeric, categorical)}
     track.set_alias(tracking, cfg.model_name, decision["alias"], logged.version, logged.run_id,
                     decision, card)
+    report_html = report.report_for_run(crm, prepared, rules, p_test, importances, card)
+    track.log_report(tracking, logged.run_id, report_html)
     if decision["alias"] == "champion":
+        # the report first: the service picks it up with the new model.json
+        write_report(report_html, Path(models_dir) / "champion")
         folder = export_bundle(model, card, Path(models_dir) / "champion")
         metrics["model_dir"] = str(folder)
     progress(f"[7/7] logged run {logged.run_id} as {cfg.model_name} v{logged.version}: "

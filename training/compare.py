@@ -1,0 +1,148 @@
+"""Challenger against champion, and promotion by hand: what the retraining notebook calls.
+
+``compare_with_champion(result)`` scores the run's out-of-time test leads with the new model and
+with the model that was champion when the run started, side by side (metrics table and one
+reliability plot). ``promote(version)`` makes any registered version the champion: the registry
+alias, and the local bundle (model, card, report) the service and ``leadconv score`` read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from features.demo import write_demo
+from serving.store import export_bundle, write_report
+from training import track
+from training.evaluate import probability_metrics, ranking_metrics, reliability_table
+from training.train import TrainResult
+
+logger = logging.getLogger(__name__)
+
+METRIC_NAMES = {"auc": "ROC AUC", "pr_auc": "PR AUC", "log_loss": "log loss", "brier": "Brier",
+                "ece": "ECE (10 bins)", "top_decile_rate": "top-decile conversion",
+                "top_decile_lift": "top-decile lift", "base_rate": "observed rate",
+                "mean_predicted": "mean predicted"}
+
+
+@dataclass
+class Comparison:
+    """The side-by-side result.
+
+    Attributes:
+        metrics: one row per metric (business names), one column per model (``challenger vN``,
+            ``champion vM`` when there was one, ``points score`` for the ranking metrics).
+        figure: reliability of each model on the same test leads.
+        challenger_version, champion_version: registry versions (champion None if none).
+    """
+
+    metrics: pd.DataFrame
+    figure: Figure
+    challenger_version: str
+    champion_version: str | None
+
+    @property
+    def challenger_is_better(self) -> bool:
+        """True when the challenger's test log loss is at most the champion's (or no champion)."""
+        if self.champion_version is None:
+            return True
+        losses = self.metrics.loc["log loss"]
+        return bool(losses[f"challenger v{self.challenger_version}"]
+                    <= losses[f"champion v{self.champion_version}"])
+
+    def should_promote(self, policy: bool | None = None) -> bool:
+        """``policy`` True: always; False: never; None: when the challenger is better."""
+        return self.challenger_is_better if policy is None else bool(policy)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the metrics table and the reliability plot side by side."""
+        from training.report_charts import data_uri
+
+        table = self.metrics.to_html(float_format=lambda v: f"{v:.4f}", na_rep="–")
+        return (f'<div style="display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap">'
+                f'<div>{table}</div><img src="{data_uri(self.figure)}" style="max-width:480px" '
+                f'alt="reliability of each model"></div>')
+
+
+def reliability_comparison(y: np.ndarray, scores: dict[str, np.ndarray], bins: int = 10) -> Figure:
+    """One reliability curve per model on the same leads; the diagonal is perfect calibration."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
+    for name, p in scores.items():
+        table = reliability_table(y, p, bins)
+        used = table[table["n"] > 0]
+        ax.plot(used["mean_predicted"], used["observed_rate"], marker="o", label=name)
+    ax.set(xlabel="predicted probability", ylabel="observed conversion rate", xlim=(0, 1),
+           ylim=(0, 1), title=f"Reliability on the same {len(y):,} test leads")
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    plt.close(fig)  # returned for display; not left open in pyplot's registry
+    return fig
+
+
+def compare_with_champion(result: TrainResult, *, workdir: str | Path = ".",
+                          model_name: str = "lead-conversion", bins: int = 10) -> Comparison:
+    """The new model against the champion of the time the run started, on its test leads."""
+    tracking = track.resolve_tracking(workdir)
+    prepared = result.prepared
+    test = prepared.split.test
+    x, y = prepared.x.loc[test], prepared.y.loc[test].to_numpy()
+    new = str(result.metrics["model_version"])
+    scores = {f"challenger v{new}": result.model.predict_proba(x)[:, 1]}
+    old = result.decision.get("champion_version")
+    if old is not None:
+        try:
+            champion = track.load_version(tracking, model_name, str(old))
+            scores[f"champion v{old}"] = champion.predict_proba(x)[:, 1]
+        except Exception as exc:  # e.g. a champion trained on other features
+            logger.warning("champion v%s cannot score these test leads: %s", old, exc)
+            old = None
+    columns = {name: probability_metrics(y, p, bins) for name, p in scores.items()}
+    columns["points score"] = ranking_metrics(y, prepared.points.loc[test].to_numpy())
+    metrics = pd.DataFrame(columns).reindex(list(METRIC_NAMES)).rename(index=METRIC_NAMES)
+    return Comparison(metrics, reliability_comparison(y, scores, bins), new,
+                      None if old is None else str(old))
+
+
+def promote(version: str | int, *, workdir: str | Path = ".", models_dir: str | Path = "models",
+            model_name: str = "lead-conversion") -> Path:
+    """Make ``version`` the champion: registry alias, and the local bundle with its report.
+
+    Returns the bundle folder (``<models_dir>/champion``).
+    """
+    tracking = track.resolve_tracking(workdir)
+    version = str(version)
+    run_id = track.version_run_id(tracking, model_name, version)
+    card_text = track.load_run_text(tracking, run_id, "model.json")
+    if card_text is None:
+        raise ValueError(f"{model_name} v{version}: its run {run_id} has no model.json card; "
+                         f"promote it with a new training run instead")
+    model = track.load_version(tracking, model_name, version)
+    track.set_champion(tracking, model_name, version)
+    card = {**json.loads(card_text), "version": version, "alias": "champion"}
+    folder = Path(models_dir) / "champion"
+    page = track.load_run_text(tracking, run_id, track.REPORT_ARTIFACT)
+    if page is not None:
+        write_report(page, folder)
+    export_bundle(model, card, folder)
+    logger.info("promoted %s v%s to champion; bundle %s", model_name, version, folder)
+    return folder
+
+
+def data_folder(data_dir: str | Path | None, workdir: str | Path, demo_leads: int = 20_000,
+                seed: int = 42) -> Path:
+    """``data_dir``, or (None) a demo history in ``<workdir>/demo-data``, written once."""
+    if data_dir is not None:
+        return Path(data_dir)
+    folder = Path(workdir) / "demo-data"
+    if not (folder / "leads.csv").exists():
+        write_demo(folder, n_leads=demo_leads, seed=seed)
+    return folder

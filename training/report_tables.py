@@ -1,0 +1,164 @@
+"""The numbers of the marketers' report: conversion by segment, score bands, lift, BANT.
+
+Everything here is a pure function of ``ReportInputs.leads`` (one row per lead whose horizon has
+passed, so its label is known) and returns a small DataFrame that the report shows as a chart and
+a table. No plotting, no HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from features.bant import FLAGS, VALUES
+from features.firmographics import SIZE_BANDS
+from training.evaluate import top_decile
+
+BENCHMARK_RATE = 0.13  # MQL -> SQL rate commonly quoted in the domain articles (DESIGN.md)
+UNKNOWN = "(unknown)"
+SEGMENTS = {"source": "lead source", "industry": "industry",
+            "company_size_band": "company size band", "mql_month": "MQL month"}
+# Feature families of the catalogue, grouped the way marketing talks about them.
+FAMILY_GROUPS = {"firmographic": "Fit", "demographic": "Fit", "behaviour": "Behaviour",
+                 "source": "Source", "declared": "BANT (declared)"}
+DIRECTION_WORDS = {"up": "more → likelier to convert", "down": "more → less likely",
+                   "mixed": "depends on the value"}
+LEAD_COLUMNS = ("mql_at", "source", "industry", "company_size_band", "label", "points_score",
+                "probability", "is_test", *(f"bant_{flag}" for flag in FLAGS))
+
+
+@dataclass
+class ReportInputs:
+    """What the report is made of.
+
+    Attributes:
+        leads: indexed by lead_id, one row per labelled lead (horizon passed), columns
+            ``LEAD_COLUMNS``: ``mql_at`` (UTC), segments (text, missing allowed), ``label`` (0/1),
+            ``points_score``, ``probability`` (NaN where not evaluated), ``is_test`` (the leads
+            calibration and lift are measured on), and the four ``bant_*`` flags.
+        importances: ``training.importance.global_importances`` (name, label, family,
+            importance, std, direction), most important first.
+        card: the model card (``model.json``): version, alias, trained_at, metrics, fingerprint.
+        scope: where the lead numbers come from: ``data`` (a sentence), ``evaluated_on`` (a
+            sentence), ``n_censored`` (leads left out because their horizon had not passed).
+    """
+
+    leads: pd.DataFrame
+    importances: pd.DataFrame
+    card: dict[str, Any]
+    scope: dict[str, Any] = field(default_factory=dict)
+    benchmark: float = BENCHMARK_RATE
+
+    def __post_init__(self) -> None:
+        missing = [c for c in LEAD_COLUMNS if c not in self.leads.columns]
+        if missing:
+            raise ValueError(f"report leads frame lacks columns {missing}")
+
+    @property
+    def evaluated(self) -> pd.DataFrame:
+        """The leads calibration and lift are measured on (with a probability)."""
+        return self.leads[self.leads["is_test"].astype(bool) & self.leads["probability"].notna()]
+
+
+def segment_values(leads: pd.DataFrame, segment: str) -> pd.Series:
+    """The segment of each lead as text; ``mql_month`` is ``YYYY-MM``; missing is ``(unknown)``."""
+    if segment == "mql_month":
+        stamps = pd.to_datetime(leads["mql_at"], utc=True)
+        return stamps.dt.strftime("%Y-%m").fillna(UNKNOWN)
+    return leads[segment].astype("object").where(leads[segment].notna(), UNKNOWN).astype(str)
+
+
+def _order(segment: str, index: pd.Index, leads: pd.Series) -> list[str]:
+    if segment == "mql_month":
+        return sorted(index)
+    if segment == "company_size_band":
+        bands = [name for _, name in SIZE_BANDS]
+        return [b for b in bands if b in index] + [v for v in index if v not in bands]
+    return list(leads.sort_values(ascending=False, kind="stable").index)
+
+
+def conversion_by(leads: pd.DataFrame, segment: str) -> pd.DataFrame:
+    """Per value of ``segment``: leads (MQLs), SQLs and conversion rate (SQLs / MQLs).
+
+    Ordered by size band or month where that is natural, else by lead count (largest first).
+    """
+    values = segment_values(leads, segment)
+    grouped = leads["label"].groupby(values.to_numpy())
+    table = pd.DataFrame({"leads": grouped.size(), "sqls": grouped.sum().astype(int)})
+    table["rate"] = table["sqls"] / table["leads"]
+    table = table.loc[_order(segment, table.index, table["leads"])]
+    table.index.name = segment
+    return table.reset_index()
+
+
+def overall_rate(leads: pd.DataFrame) -> tuple[int, int, float]:
+    """(MQLs, SQLs, SQLs / MQLs) over all labelled leads."""
+    n, sqls = len(leads), int(leads["label"].sum())
+    return n, sqls, (sqls / n if n else float("nan"))
+
+
+def score_bands(evaluated: pd.DataFrame, width: int = 10) -> pd.DataFrame:
+    """Per band of the 0-100 score (the rounded probability): leads, mean predicted, observed.
+
+    Band ``70-80`` holds scores 70..79; the last band also holds 100. Empty bands are left out.
+    """
+    score = np.rint(evaluated["probability"].to_numpy(dtype=float) * 100).astype(int)
+    lower = np.minimum(score // width * width, 100 - width)
+    frame = pd.DataFrame({"lower": lower, "p": evaluated["probability"].to_numpy(dtype=float),
+                          "y": evaluated["label"].to_numpy(dtype=float)})
+    table = frame.groupby("lower").agg(leads=("y", "size"), mean_predicted=("p", "mean"),
+                                       observed_rate=("y", "mean"), sqls=("y", "sum"))
+    table = table.reset_index()
+    table["band"] = [f"{lo}-{lo + width}" for lo in table["lower"]]
+    table["sqls"] = table["sqls"].astype(int)
+    return table[["band", "lower", "leads", "sqls", "mean_predicted", "observed_rate"]]
+
+
+def lift_table(y: np.ndarray, scores: dict[str, np.ndarray], groups: int = 10,
+               seed: int = 0) -> pd.DataFrame:
+    """Conversion rate per score decile (1 = highest) for each named score.
+
+    Ties (common with the points score) are broken at random with a fixed seed.
+    """
+    y = np.asarray(y, dtype=float)
+    out = {}
+    for name, score in scores.items():
+        rng = np.random.default_rng(seed)
+        order = np.lexsort((rng.random(len(score)), -np.asarray(score, dtype=float)))
+        out[name] = [float(np.mean(y[part])) for part in np.array_split(order, groups)]
+    table = pd.DataFrame(out)
+    table.insert(0, "decile", np.arange(1, groups + 1))
+    return table
+
+
+def top_decile_rates(evaluated: pd.DataFrame) -> dict[str, float]:
+    """Conversion of the top 10% by the model and by the points score, and the overall rate."""
+    y = evaluated["label"].to_numpy(dtype=float)
+    model, _ = top_decile(y, evaluated["probability"].to_numpy(dtype=float))
+    points, _ = top_decile(y, evaluated["points_score"].to_numpy(dtype=float))
+    return {"model": model, "points": points, "overall": float(y.mean())}
+
+
+def bant_table(leads: pd.DataFrame) -> pd.DataFrame:
+    """Per BANT flag and value (true/false/unknown): leads, share of leads, SQLs, conversion."""
+    rows = []
+    for flag in FLAGS:
+        values = leads[f"bant_{flag}"].fillna("unknown").astype(str)
+        for value in VALUES:
+            part = leads.loc[(values == value).to_numpy(), "label"]
+            rows.append({"flag": flag, "value": value, "leads": len(part),
+                         "share": len(part) / len(leads) if len(leads) else float("nan"),
+                         "sqls": int(part.sum()),
+                         "rate": float(part.mean()) if len(part) else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def family_importances(importances: pd.DataFrame) -> pd.DataFrame:
+    """Importance summed per family group (Fit, Behaviour, Source, BANT), largest first."""
+    groups = importances["family"].map(FAMILY_GROUPS).fillna("Other")
+    positive = importances["importance"].clip(lower=0)
+    table = positive.groupby(groups.to_numpy()).sum().sort_values(ascending=False)
+    return table.rename_axis("group").rename("importance").reset_index()

@@ -8,6 +8,8 @@ fields) are a snapshot and are taken as known at the scoring moment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -120,10 +122,12 @@ def feature_columns(
     return out
 
 
-def feature_matrix(features: pd.DataFrame) -> pd.DataFrame:
-    """The model-input columns only, with categoricals as text and numbers as float."""
-    out = features.loc[:, list(FEATURE_NAMES)]
-    wanted = {**dict.fromkeys(NUMERIC, "float64"), **dict.fromkeys(CATEGORICAL, "str")}
+def feature_matrix(features: pd.DataFrame, names: Sequence[str] | None = None) -> pd.DataFrame:
+    """The model-input columns only (``names``, default all), categoricals as text, numbers float."""
+    names = list(FEATURE_NAMES if names is None else names)
+    out = features.loc[:, names]
+    categorical = set(CATEGORICAL)
+    wanted = {n: "str" if n in categorical else "float64" for n in names}
     convert = {name: dtype for name, dtype in wanted.items() if out[name].dtype != dtype}
     return out.astype(convert) if convert else out.copy()
 

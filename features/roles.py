@@ -217,7 +217,7 @@ def parse_labels(series: pd.Series, positive: str | None = None,
         return pd.Series(np.where(lower.isna(), np.nan, (lower == wanted).astype(float)),
                          index=series.index, name=name)
     for pos, negatives in KNOWN_LABELS.items():
-        if set(values) <= {pos, *negatives} and len(values) == 2:
+        if set(values) <= {pos, *negatives} and 1 <= len(values) <= 2:
             return pd.Series(np.where(lower.isna(), np.nan, (lower == pos).astype(float)),
                              index=series.index, name=name)
     shown = ", ".join(map(repr, values[:10])) + (" ..." if len(values) > 10 else "")

@@ -19,10 +19,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from serving import flat_api
 from serving.config import Settings, get_settings
 from serving.metrics import Metrics, ObserveRequests
 from serving.registry import ModelHolder, ModelLoadError
 from serving.routes import api_router
+from serving.store import StoreError, read_card
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +111,14 @@ class LimitBody:
         await self.app(scope, receive, send)
 
 
+def champion_card(settings: Settings) -> dict[str, Any] | None:
+    """The local champion's card (a small JSON file), which decides the request schema."""
+    try:
+        return read_card(settings.champion_dir)
+    except StoreError:
+        return None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service for ``settings`` (default: from the environment, see ``serving.config``)."""
     settings = settings or get_settings()
@@ -116,8 +126,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.state.holder = ModelHolder(settings, app.state.metrics)
-    app.include_router(api_router())
+    card = champion_card(settings)
+    app.state.holder = ModelHolder(settings, app.state.metrics, schema=flat_api.signature(card))
+    app.include_router(api_router(card))
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(Exception, unexpected_error)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)

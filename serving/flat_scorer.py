@@ -17,6 +17,8 @@ import pandas as pd
 from features.flat import flat_features
 from features.roles import Mapping, parse_labels
 from features.rules import Rules, load_rules
+from serving.compiled import CompiledModel
+from serving.scorer import top_reasons
 from serving.store import StoreError, load_bundle
 
 OUTPUT_COLUMNS = ("probability", "score", "tier", "model_version")
@@ -35,6 +37,18 @@ class FlatScorer:
             raise StoreError("this model was not trained on a flat export")
         self.mapping = Mapping.from_dict(self.card["mapping"])
         self.feature_names: list[str] = list(self.card["feature_names"])
+        self.compiled: CompiledModel | None = None
+        if self.card.get("reference"):
+            reference = self.typed(pd.DataFrame([self.card["reference"]]))
+            self.compiled = CompiledModel.from_calibrated(self.model, reference)
+        by_name = {f["name"]: f.get("label", f["name"]) for f in self.card.get("features", [])}
+        self.labels = [by_name.get(n, n) for n in self.feature_names]
+
+    def typed(self, x: pd.DataFrame) -> pd.DataFrame:
+        """Model inputs in the model's column order: categories as text, numbers as float."""
+        categorical = set(self.mapping.categorical)
+        return x.loc[:, self.feature_names].astype(
+            {n: "str" if n in categorical else "float64" for n in self.feature_names})
 
     @classmethod
     def from_bundle(cls, folder: str | Path, rules: Rules | None = None) -> FlatScorer:
@@ -51,6 +65,33 @@ class FlatScorer:
 
     def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
         return self.model.predict_proba(self.features(frame))[:, 1]
+
+    def explain(self, frame: pd.DataFrame) -> tuple[np.ndarray, list, list]:
+        """Probabilities and, per row, the top reasons up and down (see ``serving.compiled``)."""
+        x = self.typed(self.features(frame))
+        if self.compiled is None:
+            p = self.model.predict_proba(x)[:, 1]
+            return p, [[] for _ in range(len(x))], [[] for _ in range(len(x))]
+        p, contributions = self.compiled.explain(self.compiled.encode_frame(x))
+        values = {name: x[name].to_numpy() for name in self.feature_names}
+        ups, downs = top_reasons(contributions, values, self.feature_names, self.labels)
+        return p, ups, downs
+
+    def score_rows(self, rows: list[dict[str, str | None]]) -> dict[str, Any]:
+        """Score rows of the export given as text by column name (what the service receives).
+
+        Returns columns: ``lead_id`` (the id column's value, or None), ``probability``, ``score``,
+        ``tier``, ``reasons_up``, ``reasons_down``.
+        """
+        columns = list(dict.fromkeys([*self.mapping.features, *(k for r in rows for k in r)]))
+        frame = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype="str")
+                              for c in columns})
+        p, ups, downs = self.explain(frame)
+        id_column = self.mapping.id_column
+        ids = ([r.get(id_column) for r in rows] if id_column is not None
+               else [None] * len(rows))
+        return {"lead_id": ids, "probability": p, "score": np.rint(p * 100).astype(int),
+                "tier": self.rules.tiers.tier(p), "reasons_up": ups, "reasons_down": downs}
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One row per input row: the id column (or ``row``, 1-based), probability, 0-100 score,

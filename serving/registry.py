@@ -36,7 +36,7 @@ from serving.frames import to_columns
 from serving.metrics import Metrics
 from serving.schemas import ActivityIn, LeadIn
 from serving.scorer import OUTPUT_COLUMNS, Scorer
-from serving.store import CARD_FILE, MODEL_FILE, StoreError, read_card
+from serving.store import CARD_FILE, MODEL_FILE, StoreError, load_bundle, read_card
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class ModelLoadError(RuntimeError):
 class Loaded:
     """A fully loaded, self-tested model and where it came from."""
 
-    scorer: Scorer
+    scorer: Any  # serving.scorer.Scorer, or serving.flat_scorer.FlatScorer for flat exports
     source: str
     fingerprint: str | None
     loaded_at: datetime
@@ -74,8 +74,11 @@ def bundle_fingerprint(folder: Path) -> str | None:
     return digest.hexdigest()
 
 
-def self_test(scorer: Scorer) -> None:
+def self_test(scorer: Any) -> None:
     """Score one synthetic lead end to end; raise ModelLoadError unless the answer is sane."""
+    if scorer.card.get("shape") == "flat":
+        _self_test_flat(scorer)
+        return
     now = datetime.now(UTC)
     lead = LeadIn(lead_id="self-test", mql_at=now, source="organic_search",
                   job_title="VP Marketing", budget=50_000, company_size=200,
@@ -91,12 +94,39 @@ def self_test(scorer: Scorer) -> None:
                              f"columns {missing})")
 
 
+def describe(schema: tuple[Any, ...]) -> str:
+    """A request schema in words: "event shape" or "flat export with N columns"."""
+    if schema[0] == "event":
+        return "event shape"
+    return f"flat export with columns {', '.join(c for c, _ in schema[1])}"
+
+
+def make_scorer(model: Any, card: dict[str, Any], rules: Rules) -> Any:
+    """The scorer for the card's shape: ``Scorer`` (event shape) or ``FlatScorer``."""
+    if card.get("shape") == "flat":
+        from serving.flat_scorer import FlatScorer
+
+        return FlatScorer(model, card, rules)
+    return Scorer(model, card, rules)
+
+
+def _self_test_flat(scorer: Any) -> None:
+    """A flat model scores a row with every column missing (missing is information)."""
+    try:
+        out = scorer.score_rows([{}])
+        p = float(out["probability"][0])
+    except Exception as exc:
+        raise ModelLoadError(f"self-test scoring failed: {type(exc).__name__}: {exc}") from exc
+    if not (math.isfinite(p) and 0.0 <= p <= 1.0):
+        raise ModelLoadError(f"self-test gave an invalid answer (probability {p})")
+
+
 def load_local(settings: Settings, rules: Rules) -> Loaded:
     """The champion bundle of the local store (raises StoreError if missing or corrupt)."""
     folder = settings.champion_dir
     fingerprint = bundle_fingerprint(folder)
-    scorer = Scorer.from_bundle(folder, rules)
-    return Loaded(scorer, str(folder), fingerprint, datetime.now(UTC))
+    model, card = load_bundle(folder)
+    return Loaded(make_scorer(model, card, rules), str(folder), fingerprint, datetime.now(UTC))
 
 
 def load_registry(settings: Settings, rules: Rules) -> Loaded:
@@ -114,7 +144,7 @@ def load_registry(settings: Settings, rules: Rules) -> Loaded:
     fingerprint = bundle_fingerprint(settings.champion_dir)
     model = mlflow.sklearn.load_model(f"models:/{settings.model_name}/{mv.version}")
     card = _registry_card(client, mv, settings)
-    return Loaded(Scorer(model, card, rules), f"models:/{settings.model_name}@champion",
+    return Loaded(make_scorer(model, card, rules), f"models:/{settings.model_name}@champion",
                   fingerprint, datetime.now(UTC))
 
 
@@ -173,8 +203,10 @@ class ModelHolder:
     """Keeps the served model; swaps the reference only after a complete, tested load."""
 
     def __init__(self, settings: Settings, metrics: Metrics,
-                 loader: Callable[[Settings], Loaded] = load_champion) -> None:
+                 loader: Callable[[Settings], Loaded] = load_champion,
+                 schema: tuple[Any, ...] | None = None) -> None:
         self.settings = settings
+        self.schema = schema  # the request schema the routes were built for (None: any)
         self.metrics = metrics
         self.loader = loader
         self.current: Loaded | None = None
@@ -190,6 +222,7 @@ class ModelHolder:
             previous = self.current
             try:
                 loaded = self.loader(self.settings)
+                self._check_schema(loaded)
             except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 self.last_error_at = datetime.now(UTC)
@@ -203,6 +236,16 @@ class ModelHolder:
             logger.info("serving model %s from %s (was %s)", loaded.version, loaded.source,
                         previous.version if previous else "none")
             return loaded
+
+    def _check_schema(self, loaded: Loaded) -> None:
+        """A model needing another request schema cannot be swapped in: the routes are fixed."""
+        from serving.flat_api import signature
+
+        if self.schema is not None and signature(loaded.scorer.card) != self.schema:
+            raise ModelLoadError(
+                f"model {loaded.version} needs another request schema than the one this service "
+                f"was started with ({describe(signature(loaded.scorer.card))} instead of "
+                f"{describe(self.schema)}); restart the service to serve it")
 
     def changed(self) -> bool:
         """Whether the bundle on disk differs from the one last tried, or, when serving from the

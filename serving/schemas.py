@@ -137,6 +137,25 @@ class PredictResponse(BaseModel):
     predictions: list[PredictionOut]
 
 
+class FlatPredictionOut(BaseModel):
+    """One lead of a flat export, scored."""
+
+    lead_id: str | None = Field(description="the value of the export's id column")
+    probability: Annotated[float, Field(ge=0, le=1, description="calibrated P(MQL becomes SQL)")]
+    score: Annotated[int, Field(ge=0, le=100)]
+    tier: Literal["hot", "warm", "cold"]
+    reasons_up: list[ReasonOut]
+    reasons_down: list[ReasonOut]
+
+
+class FlatPredictResponse(BaseModel):
+    """Predictions of a model trained on a flat export (no BANT fields, no points score there)."""
+
+    model_version: str
+    id_column: str | None
+    predictions: list[FlatPredictionOut]
+
+
 class ModelOut(BaseModel):
     """The served model: its card and how it was loaded, plus the last reload failure if any."""
 

@@ -73,11 +73,13 @@ class Scorer:
     labels: list[str] | None = None
 
     def __post_init__(self) -> None:
-        if self.compiled is None and self.card.get("reference"):
-            reference = feature_matrix(pd.DataFrame([self.card["reference"]]))
-            self.compiled = CompiledModel.from_calibrated(self.model, reference)
+        # The model's inputs: the card's features (a run may drop some for leakage), in order.
         by_name = {f["name"]: f["label"] for f in self.card.get("features", [])}
-        names = self.compiled.feature_names if self.compiled else list(by_name)
+        self.names = [n for n in FEATURE_NAMES if n in by_name] or list(FEATURE_NAMES)
+        if self.compiled is None and self.card.get("reference"):
+            reference = feature_matrix(pd.DataFrame([self.card["reference"]]), self.names)
+            self.compiled = CompiledModel.from_calibrated(self.model, reference)
+        names = self.compiled.feature_names if self.compiled else self.names
         self.labels = [by_name.get(n, n) for n in names]
 
     @classmethod
@@ -91,7 +93,7 @@ class Scorer:
 
     def probabilities(self, features: pd.DataFrame) -> np.ndarray:
         """Calibrated probability per row of a ``build_features`` frame."""
-        x = feature_matrix(features)
+        x = feature_matrix(features, self.names)
         if self.compiled is not None:
             return self.compiled.predict(x)
         return self.model.predict_proba(x)[:, 1]
@@ -102,7 +104,7 @@ class Scorer:
         ``features``: the feature columns (``features.build.feature_columns``), or a frame.
         """
         if self.compiled is None or self.compiled.tables is None:
-            x = feature_matrix(pd.DataFrame({n: features[n] for n in FEATURE_NAMES}))
+            x = feature_matrix(pd.DataFrame({n: features[n] for n in self.names}), self.names)
         if self.compiled is None:
             p = self.model.predict_proba(x)[:, 1]
             return p, [[] for _ in range(len(x))], [[] for _ in range(len(x))]

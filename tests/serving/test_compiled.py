@@ -133,3 +133,33 @@ def test_explain_gives_the_same_probabilities_and_reasons_as_separate_calls(data
     p, contributions = compiled.explain(z)
     np.testing.assert_allclose(p, compiled.proba_from_encoded(z), atol=1e-12)
     np.testing.assert_allclose(contributions, compiled.contributions(z), atol=1e-12)
+
+
+def test_scorer_serves_an_event_model_that_dropped_features_for_leakage(data, demo_crm):
+    from features.build import build_features, feature_catalog
+    from features.rules import load_rules
+    from serving.scorer import Scorer
+
+    x, y, split = data
+    dropped = {"industry", "n_email_open_30d"}
+    numeric = [n for n in NUMERIC if n not in dropped]
+    categorical = [n for n in CATEGORICAL if n not in dropped]
+    kept = [n for n in x.columns if n not in dropped]
+    cfg = TrainConfig()
+    pipe = hgb_pipeline(numeric, categorical, dict(cfg.hgb_params[0]), cfg)
+    pipe.fit(x.loc[split.train, kept], y.loc[split.train])
+    model = calibrate(pipe, x.loc[split.valid, kept], y.loc[split.valid].to_numpy(),
+                      ("sigmoid",), 0).model
+    card = {"version": "d", "reference": reference_lead(x.loc[split.train, kept], numeric,
+                                                        categorical),
+            "features": [f for f in feature_catalog().to_dict(orient="records")
+                         if f["name"] not in dropped]}
+    scorer = Scorer(model, card, load_rules())
+    leads = demo_crm.leads.iloc[::40]
+    acts = demo_crm.activities[demo_crm.activities["lead_id"].isin(leads["lead_id"])]
+    scores = scorer.score(leads, acts, demo_crm.as_of)
+    expected = model.predict_proba(
+        feature_matrix(build_features(leads, acts, demo_crm.as_of), kept))[:, 1]
+    np.testing.assert_allclose(scores["probability"].to_numpy(), expected, atol=1e-12)
+    named = {r["feature"] for rs in scores["reasons_up"] for r in rs}
+    assert named and not named & dropped

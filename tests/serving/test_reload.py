@@ -70,6 +70,8 @@ def test_model_that_cannot_score_is_not_swapped_in(client, models_dir):
 class _NanScorer:
     """Loads fine, answers nonsense: what the self-test is for."""
 
+    card = {"version": "nan"}
+
     def score_columns(self, leads, activities, at):
         out = {c: np.array(["x"] * len(leads["lead_id"]), dtype=object) for c in OUTPUT_COLUMNS}
         out["probability"] = np.full(len(leads["lead_id"]), np.nan)

@@ -1,0 +1,127 @@
+"""``POST /v1/predict`` for a model trained on a flat export: the request carries the export's columns.
+
+The schema is built from the model card's column mapping when the app is created, so ``/docs``
+shows the columns the model was trained on, with their roles: numbers, yes/no columns and
+categories are the model's inputs; the id column names each lead in the answer; every other
+column of the export (label, dates, free text, columns dropped for leakage) is accepted and not
+used. A lead is turned back into the text a CSV export would hold and scored by
+``features.flat.flat_features`` — the function training used — so there is no train/serve skew.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads the route's annotations, which name
+# classes made at run time.
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from features.roles import FEATURE_ROLES, Mapping
+from serving.deps import MetricsDep, ModelDep, check_batch_size
+from serving.schemas import FlatPredictionOut, FlatPredictResponse
+
+ROLE_HELP = {
+    "numeric": "a number (as in the export, e.g. 12, 12.5 or \"$40,000\")",
+    "boolean": "yes/no (true/false, 1/0)",
+    "categorical": "a category (unknown values are scored as \"(other)\")",
+    "id": "the lead's id in your CRM, echoed in the answer",
+}
+UNUSED = "in the export, not used by the model (accepted and ignored)"
+
+
+def _identifier(i: int, column: str) -> str:
+    return f"c{i}_" + re.sub(r"\W+", "_", column).strip("_").lower()
+
+
+def request_models(card: dict[str, Any]) -> tuple[type[BaseModel], type[BaseModel]]:
+    """(one lead, the request body) for the card's mapping; field aliases are the column names."""
+    mapping = Mapping.from_dict(card["mapping"])
+    fields: dict[str, Any] = {}
+    for i, (column, role) in enumerate(mapping.roles.items()):
+        help_text = ROLE_HELP.get(role, UNUSED) if role in (*FEATURE_ROLES, "id") else UNUSED
+        if role == "numeric":
+            kind: Any = Annotated[float | str | None, Field(alias=column, description=help_text)]
+        elif role == "boolean":
+            kind = Annotated[bool | float | str | None, Field(alias=column,
+                                                               description=help_text)]
+        elif role == "categorical":
+            kind = Annotated[str | float | None, Field(alias=column, description=help_text,
+                                                        max_length=500)]
+        elif role == "id":
+            kind = Annotated[str | int, Field(alias=column, description=help_text)]
+            fields[_identifier(i, column)] = (kind, ...)
+            continue
+        else:
+            kind = Annotated[Any, Field(alias=column, description=help_text)]
+        fields[_identifier(i, column)] = (kind, None)
+    lead = create_model("FlatLeadIn", __config__=ConfigDict(extra="forbid"), **fields)
+    body = create_model("FlatPredictRequest", __config__=ConfigDict(extra="forbid"),
+                        leads=(Annotated[list[lead], Field(min_length=1)], ...))  # type: ignore[valid-type]
+    return lead, body
+
+
+def signature(card: dict[str, Any] | None) -> tuple[Any, ...]:
+    """What the request schema depends on: the shape and, for flat models, the columns' roles."""
+    if not card or card.get("shape") != "flat":
+        return ("event",)
+    mapping = Mapping.from_dict(card["mapping"])
+    return ("flat", tuple(mapping.roles.items()), mapping.id_column)
+
+
+def as_export_text(value: Any, decimal: str) -> str | None:
+    """A JSON value as the text a CSV export would hold (numbers with the export's decimal mark)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    return text.replace(".", ",") if decimal == "," and isinstance(value, float) else text
+
+
+def router(card: dict[str, Any]) -> APIRouter:
+    """The flat model's predict route (prefix-less; mounted under ``/v1``)."""
+    _, body_model = request_models(card)
+    mapping = Mapping.from_dict(card["mapping"])
+    api = APIRouter(tags=["predict"])
+
+    def predict(body: Any, model: ModelDep, metrics: MetricsDep,
+                request: Request) -> FlatPredictResponse:
+        """Score 1..LEADCONV_MAX_BATCH leads given as rows of the flat export."""
+        rows = [lead.model_dump(by_alias=True) for lead in body.leads]
+        request.state.n_leads = len(rows)
+        id_column = mapping.id_column
+        if id_column is not None:
+            ids = [str(r[id_column]) for r in rows]
+            seen: dict[str, int] = {}
+            for i, lead_id in enumerate(ids):
+                if lead_id in seen:
+                    raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=(
+                        f"duplicate {id_column!r}: {lead_id!r} at leads[{seen[lead_id]}] and "
+                        f"leads[{i}]"))
+                seen[lead_id] = i
+        texts = [{k: as_export_text(v, mapping.decimal) for k, v in r.items()} for r in rows]
+        scores = model.scorer.score_rows(texts)
+        metrics.count_predictions(scores["tier"])
+        return FlatPredictResponse(model_version=model.version, id_column=id_column,
+                                   predictions=[FlatPredictionOut(**row) for row in
+                                                scores_to_rows(scores)])
+
+    predict.__annotations__["body"] = body_model
+    api.add_api_route("/predict", predict, methods=["POST"],
+                      dependencies=[Depends(check_batch_size)],
+                      response_model=FlatPredictResponse,
+                      responses={413: {"description": "more leads than LEADCONV_MAX_BATCH"},
+                                 503: {"description": "no model loaded yet"}})
+    return api
+
+
+def scores_to_rows(scores: dict[str, Any]) -> list[dict[str, Any]]:
+    """Column-wise scores (``FlatScorer.score_rows``) as one dict per lead."""
+    n = len(scores["probability"])
+    return [{"lead_id": scores["lead_id"][i], "probability": float(scores["probability"][i]),
+             "score": int(scores["score"][i]), "tier": str(scores["tier"][i]),
+             "reasons_up": scores["reasons_up"][i], "reasons_down": scores["reasons_down"][i]}
+            for i in range(n)]

@@ -15,13 +15,17 @@ def parser() -> argparse.ArgumentParser:
         description="Write the champion's report (what drives conversion, conversion by segment, "
                     "calibration, BANT, model facts) as one HTML file that opens offline. "
                     "Without --data: the report training made for the champion. With --data: "
-                    "a new one from that export, scored by the champion.")
+                    "a new one from that export, scored by the champion (an event-shape folder "
+                    "for an event-shape champion, a flat CSV/Parquet file with the label column "
+                    "for a flat one).")
     p.add_argument("--out", type=Path, default=Path("report.html"), help="HTML file to write")
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store holding champion/")
     p.add_argument("--data", type=Path, default=None,
-                   help="event-shape export to build the report from (conversion rates from its "
-                        "data, calibration on its labelled leads)")
+                   help="export to build the report from (conversion rates from its data, "
+                        "calibration on its labelled leads): a folder (event shape) or, for a "
+                        "champion trained on a flat export, a CSV/Parquet file with its label "
+                        "column")
     p.add_argument("--as-of", default=None, help="export date (default: latest timestamp)")
     p.add_argument("--rules", type=Path, default=None, help="rules file (default: shipped)")
     return p
@@ -44,10 +48,7 @@ def run(verb: str, argv: list[str]) -> int:
             if source.resolve() != args.out.resolve():
                 shutil.copyfile(source, args.out)
         else:
-            from training.report import build_report, inputs_from_export
-
-            page = build_report(inputs_from_export(args.data, args.models_dir, as_of=args.as_of,
-                                                   rules_path=args.rules))
+            page = _fresh_report(args)
             args.out.write_text(page, encoding="utf-8")
     except StoreError as exc:
         return fail(f"{exc}. Run `leadconv train --data DIR` first.")
@@ -55,3 +56,27 @@ def run(verb: str, argv: list[str]) -> int:
         return fail(str(exc))
     say(f"report   {args.out} ({args.out.stat().st_size:,} bytes); open it in a browser")
     return 0
+
+
+def _fresh_report(args: argparse.Namespace) -> str:
+    """A report from ``--data`` scored by the champion, built the way its shape needs."""
+    from features.contract import ContractError
+    from serving.store import read_card
+    from training.report import build_report
+
+    shape = read_card(args.models_dir / "champion").get("shape", "event")
+    if shape == "flat":
+        if args.data.is_dir():
+            raise ContractError(f"the champion was trained on a flat export: pass that kind of "
+                                f"file (--data FILE.csv), not the folder {args.data}")
+        from training.report_flat import inputs_from_flat_export
+
+        return build_report(inputs_from_flat_export(args.data, args.models_dir))
+    if args.data.is_file():
+        raise ContractError(f"the champion was trained on an event-shape export: pass its folder "
+                            f"(--data DIR with leads.csv, activities.csv, outcomes.csv), not "
+                            f"{args.data}")
+    from training.report import inputs_from_export
+
+    return build_report(inputs_from_export(args.data, args.models_dir, as_of=args.as_of,
+                                           rules_path=args.rules))

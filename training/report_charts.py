@@ -21,7 +21,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from training.report_tables import FAMILY_GROUPS  # noqa: E402
 
 GROUP_COLOURS = {"Fit": "#3b6ea8", "Behaviour": "#e07b39", "Source": "#5a9e6f",
-                 "BANT (declared)": "#8e6bb8", "Other": "#888888"}
+                 "BANT (declared)": "#8e6bb8", "Numbers": "#3b6ea8", "Yes / no": "#5a9e6f",
+                 "Categories": "#e07b39", "Other": "#888888"}
 FLAG_COLOURS = {"true": "#5a9e6f", "false": "#c8553d", "unknown": "#b8b8b8"}
 BAR = "#3b6ea8"
 POINTS = "#b8b8b8"
@@ -41,13 +42,14 @@ def _percent_axis(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
 
 
-def importance_chart(importances: pd.DataFrame, top: int = 15) -> Figure:
+def importance_chart(importances: pd.DataFrame, top: int = 15,
+                     family_groups: dict[str, str] | None = None) -> Figure:
     """Top features in business words, coloured by family group, with the direction of effect."""
     data = importances.head(top).iloc[::-1]
-    groups = data["family"].map(FAMILY_GROUPS).fillna("Other")
+    groups = data["family"].map(family_groups or FAMILY_GROUPS).fillna("Other")
     fig, ax = plt.subplots(figsize=(9, 0.36 * len(data) + 1.3))
     values = data["importance"].clip(lower=0).to_numpy()
-    ax.barh(data["label"], values, color=[GROUP_COLOURS[g] for g in groups])
+    ax.barh(data["label"], values, color=[GROUP_COLOURS.get(g, "#888888") for g in groups])
     arrows = {"up": "▲ more → likelier", "down": "▼ more → less likely", "mixed": "◆ depends"}
     for i, (value, direction) in enumerate(zip(values, data["direction"], strict=True)):
         ax.text(value, i, "  " + arrows.get(direction, ""), va="center", fontsize=8,
@@ -117,7 +119,7 @@ def reliability_chart(bands: pd.DataFrame) -> Figure:
 
 
 def lift_chart(lift: pd.DataFrame, overall: float) -> Figure:
-    """Conversion per decile for the model and the points score side by side."""
+    """Conversion per decile for the model and the points score (if any) side by side."""
     fig, ax = plt.subplots(figsize=(7, 3.8))
     names = [c for c in lift.columns if c != "decile"]
     width = 0.8 / len(names)
@@ -127,7 +129,8 @@ def lift_chart(lift: pd.DataFrame, overall: float) -> Figure:
                label=name, color=colours[i % len(colours)])
     ax.axhline(overall, ls="--", color="#222222", lw=1, label=f"overall {overall:.1%}")
     ax.set(xlabel="decile of leads by score (1 = top 10%)", ylabel="conversion rate",
-           title="Model vs points score: conversion per decile", xticks=lift["decile"])
+           title=("Model vs points score: conversion per decile" if len(names) > 1
+                  else "The model: conversion per decile"), xticks=lift["decile"])
     _percent_axis(ax)
     ax.legend(fontsize=8)
     fig.tight_layout()

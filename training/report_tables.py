@@ -1,8 +1,8 @@
 """The numbers of the marketers' report: conversion by segment, score bands, lift, BANT.
 
-Everything here is a pure function of ``ReportInputs.leads`` (one row per lead whose horizon has
-passed, so its label is known) and returns a small DataFrame that the report shows as a chart and
-a table. No plotting, no HTML.
+Everything here is a pure function of ``ReportInputs.leads`` (one row per labelled lead: its
+horizon has passed, or its label column is filled in a flat export) and returns a small DataFrame
+that the report shows as a chart and a table. No plotting, no HTML.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from training.evaluate import top_decile
 
 BENCHMARK_RATE = 0.13  # MQL -> SQL rate commonly quoted in the domain articles (DESIGN.md)
 UNKNOWN = "(unknown)"
+POOLED = "(other)"  # rare values pooled by the flat report (shown last)
 SEGMENTS = {"source": "lead source", "industry": "industry",
             "company_size_band": "company size band", "mql_month": "MQL month"}
 # Feature families of the catalogue, grouped the way marketing talks about them.
@@ -28,22 +29,33 @@ DIRECTION_WORDS = {"up": "more → likelier to convert", "down": "more → less 
                    "mixed": "depends on the value"}
 LEAD_COLUMNS = ("mql_at", "source", "industry", "company_size_band", "label", "points_score",
                 "probability", "is_test", *(f"bant_{flag}" for flag in FLAGS))
+CORE_COLUMNS = ("mql_at", "label", "probability", "is_test")  # any shape
 
 
 @dataclass
 class ReportInputs:
-    """What the report is made of.
+    """What the report is made of; the two data shapes differ only here.
 
     Attributes:
-        leads: indexed by lead_id, one row per labelled lead (horizon passed), columns
-            ``LEAD_COLUMNS``: ``mql_at`` (UTC), segments (text, missing allowed), ``label`` (0/1),
-            ``points_score``, ``probability`` (NaN where not evaluated), ``is_test`` (the leads
-            calibration and lift are measured on), and the four ``bant_*`` flags.
+        leads: indexed by lead id, one row per labelled lead: ``mql_at`` (UTC, NaT when the
+            export has no time column), one text column per key of ``segments`` (missing
+            allowed; ``mql_month`` is derived from ``mql_at``), ``label`` (0/1),
+            ``probability`` (NaN where not evaluated), ``is_test`` (the leads calibration and
+            lift are measured on), and, when ``points``, ``points_score``; when ``bant``, the
+            four ``bant_*`` flags. The event shape has all of ``LEAD_COLUMNS``.
         importances: ``training.importance.global_importances`` (name, label, family,
             importance, std, direction), most important first.
         card: the model card (``model.json``): version, alias, trained_at, metrics, fingerprint.
         scope: where the lead numbers come from: ``data`` (a sentence), ``evaluated_on`` (a
-            sentence), ``n_censored`` (leads left out because their horizon had not passed).
+            sentence), ``n_censored`` (leads left out because their horizon had not passed);
+            flat exports add ``n_unlabelled``, ``definition`` and ``segment_rule`` (sentences).
+        segments: leads column -> label of the "conversion by" breakdowns, in page order.
+        rotate: segments whose chart labels are slanted (many or long values).
+        family_groups: importance family -> the group the drivers chart colours and sums.
+        points: the leads carry the rule-based points score (a baseline to compare with).
+        bant: the leads carry the four BANT flags.
+        shape: ``"event"`` or ``"flat"`` (which model facts to print; flat always shows the
+            leakage section).
     """
 
     leads: pd.DataFrame
@@ -51,9 +63,20 @@ class ReportInputs:
     card: dict[str, Any]
     scope: dict[str, Any] = field(default_factory=dict)
     benchmark: float = BENCHMARK_RATE
+    segments: dict[str, str] = field(default_factory=lambda: dict(SEGMENTS))
+    rotate: frozenset[str] = frozenset({"industry", "mql_month"})
+    family_groups: dict[str, str] = field(default_factory=lambda: dict(FAMILY_GROUPS))
+    points: bool = True
+    bant: bool = True
+    shape: str = "event"
 
     def __post_init__(self) -> None:
-        missing = [c for c in LEAD_COLUMNS if c not in self.leads.columns]
+        needed = [*CORE_COLUMNS, *(s for s in self.segments if s != "mql_month")]
+        if self.points:
+            needed.append("points_score")
+        if self.bant:
+            needed += [f"bant_{flag}" for flag in FLAGS]
+        missing = [c for c in dict.fromkeys(needed) if c not in self.leads.columns]
         if missing:
             raise ValueError(f"report leads frame lacks columns {missing}")
 
@@ -77,13 +100,15 @@ def _order(segment: str, index: pd.Index, leads: pd.Series) -> list[str]:
     if segment == "company_size_band":
         bands = [name for _, name in SIZE_BANDS]
         return [b for b in bands if b in index] + [v for v in index if v not in bands]
-    return list(leads.sort_values(ascending=False, kind="stable").index)
+    ordered = list(leads.sort_values(ascending=False, kind="stable").index)
+    return [v for v in ordered if v != POOLED] + [v for v in ordered if v == POOLED]
 
 
 def conversion_by(leads: pd.DataFrame, segment: str) -> pd.DataFrame:
     """Per value of ``segment``: leads (MQLs), SQLs and conversion rate (SQLs / MQLs).
 
-    Ordered by size band or month where that is natural, else by lead count (largest first).
+    Ordered by size band or month where that is natural, else by lead count (largest first,
+    pooled rare values last).
     """
     values = segment_values(leads, segment)
     grouped = leads["label"].groupby(values.to_numpy())
@@ -135,10 +160,13 @@ def lift_table(y: np.ndarray, scores: dict[str, np.ndarray], groups: int = 10,
 
 
 def top_decile_rates(evaluated: pd.DataFrame) -> dict[str, float]:
-    """Conversion of the top 10% by the model and by the points score, and the overall rate."""
+    """Conversion of the top 10% by the model and by the points score (NaN without one), and
+    the overall rate."""
     y = evaluated["label"].to_numpy(dtype=float)
     model, _ = top_decile(y, evaluated["probability"].to_numpy(dtype=float))
-    points, _ = top_decile(y, evaluated["points_score"].to_numpy(dtype=float))
+    points = float("nan")
+    if "points_score" in evaluated.columns:
+        points, _ = top_decile(y, evaluated["points_score"].to_numpy(dtype=float))
     return {"model": model, "points": points, "overall": float(y.mean())}
 
 
@@ -156,9 +184,11 @@ def bant_table(leads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def family_importances(importances: pd.DataFrame) -> pd.DataFrame:
-    """Importance summed per family group (Fit, Behaviour, Source, BANT), largest first."""
-    groups = importances["family"].map(FAMILY_GROUPS).fillna("Other")
+def family_importances(importances: pd.DataFrame,
+                       family_groups: dict[str, str] | None = None) -> pd.DataFrame:
+    """Importance summed per family group (default: Fit, Behaviour, Source, BANT), largest
+    first."""
+    groups = importances["family"].map(family_groups or FAMILY_GROUPS).fillna("Other")
     positive = importances["importance"].clip(lower=0)
     table = positive.groupby(groups.to_numpy()).sum().sort_values(ascending=False)
     return table.rename_axis("group").rename("importance").reset_index()

@@ -1,9 +1,10 @@
 """One training run on a flat export: read → roles → labels → split → features → leakage
-check → fit → calibrate → evaluate → track → promote → export.
+check → fit → calibrate → evaluate → track → promote → report → export.
 
 The steps after the features are those of the event shape (``training.train``): the same
-candidates, calibration, evaluation, MLflow tracking, promotion rule and model store. A flat
-export has no points score, so the comparison is with the oracle only (demo data).
+candidates, calibration, evaluation, MLflow tracking, promotion rule, marketers' report
+(``training.report_flat``) and model store. A flat export has no points score, so the comparison
+is with the oracle only (demo data).
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from features.flat_read import FlatFile, read_flat
 from features.leakage import LeakageFlag, detect_leakage, flagged_columns
 from features.roles import (DEFAULT_PLACEHOLDERS, Mapping, blank_placeholders, format_role_table,
                             infer_mapping, parse_labels, role_table)
-from serving.store import export_bundle
+from serving.store import export_bundle, write_report
 from training import track
 from training.calibrate import calibrate
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.fit import fit_candidates
 from training.importance import global_importances
+from training.report_flat import flat_report_for_run
 from training.split import RANDOM_SPLIT_WARNING, Split, make_split
 from training.train import Progress, TooLittleData, drop_leaky, test_metrics, track_and_decide
 
@@ -100,6 +102,14 @@ def lead_ids(frame: pd.DataFrame, mapping: Mapping, path: Path) -> pd.Index:
         raise ContractError(f"{path.name}: column {mapping.id_column!r} repeats "
                             f"{ids.iloc[row]!r} at data row {row + 1}; ids must be unique")
     return pd.Index(ids.to_numpy(), name=mapping.id_column)
+
+
+def lead_times(frame: pd.DataFrame, mapping: Mapping) -> pd.Series:
+    """Each row's MQL moment (UTC) from the time column; NaT without one or where unparsable."""
+    if mapping.time_column is None:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    return pd.to_datetime(blank_placeholders(frame[mapping.time_column], mapping.placeholders),
+                          utc=True, errors="coerce", format="mixed")
 
 
 def read_truth(path: Path, mapping: Mapping) -> pd.Series | None:
@@ -199,11 +209,7 @@ def train_flat(
     assert mapping.target is not None
     frame = flat.frame.set_axis(lead_ids(flat.frame, mapping, path), axis=0)
     labels = parse_labels(frame[mapping.target], mapping.positive, mapping.placeholders)
-    if mapping.time_column is not None:
-        when = pd.to_datetime(blank_placeholders(frame[mapping.time_column], mapping.placeholders),
-                              utc=True, errors="coerce", format="mixed")
-    else:
-        when = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    when = lead_times(frame, mapping)
     labelled = pd.DataFrame({"scored_at": when, "label": labels})[labels.notna()]
     n_pos, n_neg = int(labelled["label"].sum()), int((labelled["label"] == 0).sum())
     progress(f"[2/7] labels from {mapping.target!r}: {n_pos:,} converted, {n_neg:,} not, "
@@ -286,7 +292,12 @@ def train_flat(
             "reference": reference_row(x_tr, mapping), "leakage": leakage}
     track.set_alias(tracking, cfg.model_name, decision["alias"], logged.version, logged.run_id,
                     decision, card)
+    report_html = flat_report_for_run(rows, mapping, labelled, split, p_test, importances, card,
+                                      path, int(labels.isna().sum()))
+    track.log_report(tracking, logged.run_id, report_html)
     if decision["alias"] == "champion":
+        # the report first: the service picks it up with the new model.json
+        write_report(report_html, Path(models_dir) / "champion")
         folder = export_bundle(model, card, Path(models_dir) / "champion")
         metrics["model_dir"] = str(folder)
     progress(f"[7/7] logged run {logged.run_id} as {cfg.model_name} v{logged.version}: "
@@ -298,4 +309,4 @@ def train_flat(
                            decision)
 
 
-__all__ = ["train_flat", "FlatTrainResult", "resolve_mapping"]
+__all__ = ["train_flat", "FlatTrainResult", "resolve_mapping", "lead_ids", "lead_times"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import re
 import struct
-from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
@@ -16,50 +15,12 @@ from cli.main import main
 from features.firmographics import SIZE_BANDS
 from serving.report import page_identity
 from serving.store import REPORT_FILE
+from tests.training.html_tables import Tables, text_of
 from training.config import TrainConfig
 from training.train import train
 
 FAST = TrainConfig(hgb_params=(), logreg_c=(0.05,))
 WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
-
-
-class Tables(HTMLParser):
-    """Every ``<table id=...>`` of a page as a list of rows of cell texts."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self._id: str | None = None
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self.feed(page)
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self._id = dict(attrs).get("id")
-            self.tables[self._id or ""] = []
-        elif tag == "tr" and self._id:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append("".join(self._cell).strip())
-            self._cell = None
-        elif tag == "tr" and self._row is not None and self._id:
-            self.tables[self._id].append(self._row)
-            self._row = None
-        elif tag == "table":
-            self._id = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def text_of(page: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,13 @@ FAST = TrainConfig(hgb_params=(), logreg_c=(0.5,))
 
 
 @pytest.fixture(scope="module")
-def flat_run(flat_demo_dir, isolated_mlflow):
-    result = train_flat(flat_demo_dir / "export.csv", TARGET, workdir=isolated_mlflow,
-                        models_dir=isolated_mlflow / "models")
-    return result
+def flat_run(flat_trained):
+    return flat_trained[0]
+
+
+@pytest.fixture(scope="module")
+def champion(flat_trained):
+    return flat_trained[1] / "models" / "champion"
 
 
 @pytest.mark.slow
@@ -48,8 +51,8 @@ def test_leakage_flags_and_evidence_go_into_the_metrics(flat_run):
 
 
 @pytest.mark.slow
-def test_card_carries_what_serving_needs(flat_run, isolated_mlflow):
-    model, card = load_bundle(isolated_mlflow / "models" / "champion")
+def test_card_carries_what_serving_needs(flat_run, champion):
+    model, card = load_bundle(champion)
     assert card["shape"] == "flat"
     mapping = card["mapping"]
     assert mapping["id_column"] == ID_COLUMN and mapping["target"] == TARGET
@@ -66,8 +69,8 @@ def test_card_carries_what_serving_needs(flat_run, isolated_mlflow):
 
 @pytest.mark.slow
 def test_scoring_the_export_reproduces_training_probabilities(flat_run, flat_demo_dir,
-                                                              isolated_mlflow):
-    scorer = FlatScorer.from_bundle(isolated_mlflow / "models" / "champion")
+                                                              champion):
+    scorer = FlatScorer.from_bundle(champion)
     frame = read_flat(flat_demo_dir / "export.csv").frame
     scores = scorer.score(frame)
     assert list(scores.columns[:2]) == [ID_COLUMN, "probability"]
@@ -81,8 +84,8 @@ def test_scoring_the_export_reproduces_training_probabilities(flat_run, flat_dem
 
 @pytest.mark.slow
 def test_unseen_categories_and_a_missing_label_column_still_score(flat_run, flat_demo_dir,
-                                                                  isolated_mlflow):
-    scorer = FlatScorer.from_bundle(isolated_mlflow / "models" / "champion")
+                                                                  champion):
+    scorer = FlatScorer.from_bundle(champion)
     frame = read_flat(flat_demo_dir / "export.csv").frame.head(20).drop(columns=[TARGET])
     frame["Lead Source"] = "A Channel Never Seen"
     frame["Landing Page ID"] = "LP-9999"

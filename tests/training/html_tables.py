@@ -1,0 +1,49 @@
+"""Reading a report page in tests: its tables by id, its text without tags."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+
+# What would make a page fetch something when opened: remote src/href, stylesheets, CSS urls.
+EXTERNAL = re.compile(r"""(src|href)=["']?(https?:|//)|<link\b|@import|url\(""")
+
+
+class Tables(HTMLParser):
+    """Every ``<table id=...>`` of a page as a list of rows of cell texts."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._id: str | None = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._id = dict(attrs).get("id")
+            self.tables[self._id or ""] = []
+        elif tag == "tr" and self._id:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self._id:
+            self.tables[self._id].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._id = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def text_of(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))

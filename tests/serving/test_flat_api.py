@@ -14,6 +14,7 @@ from features.flat_read import read_flat
 from serving.app import create_app
 from serving.config import Settings
 from serving.flat_scorer import FlatScorer
+from serving.report import page_identity
 from tests.serving.helpers import HEADERS, KEY
 
 ID = "Lead Number"
@@ -132,3 +133,13 @@ def test_an_event_shape_champion_cannot_replace_a_flat_one_without_a_restart(
     model = flat_client.get("/v1/model", headers=HEADERS).json()
     assert "another request schema" in model["last_reload_error"]
     assert json.loads((models_dir / "champion" / "model.json").read_text()).get("shape") != "flat"
+
+
+def test_flat_champions_report_page_is_served_with_its_leakage_section(flat_client):
+    response = flat_client.get("/report", headers=HEADERS)
+    assert response.status_code == 200, response.text
+    served = flat_client.get("/v1/model", headers=HEADERS).json()["version"]
+    assert page_identity(response.text)["model-version"] == served
+    assert "Columns left out: the leakage check" in response.text
+    for leaky in ("Tags", "Lead Quality", "Deal Value"):
+        assert leaky in response.text

@@ -11,13 +11,14 @@ Everything is vectorised; 100,000 leads take well under a second.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from features import columns
-from features.demographics import parse_seniority
+from features.demographics import parse_title_values
 from features.rules import (
     AuthorityRule,
     BudgetRule,
@@ -88,44 +89,28 @@ def _on_uniques(raw: np.ndarray, decide: Any, rule: Any) -> Flag:
     name = decide.__name__
     todo = list(dict.fromkeys(v for v in values if (name, rule, kind, v) not in _DECIDED))
     if todo:
-        asked = [np.nan if v is _MISSING else v for v in todo]
-        series = pd.Series(asked, dtype="float64" if numeric else "str")
-        flags, reasons = decide(series, rule)
         if len(_DECIDED) + len(todo) > _DECIDED_LIMIT:
             _DECIDED.clear()
-        for k, v in enumerate(todo):
-            _DECIDED[(name, rule, kind, v)] = (flags[k], reasons[k])
+        for v in todo:
+            value = None if v is _MISSING else (float(v) if numeric else str(v))
+            _DECIDED[(name, rule, kind, v)] = decide(value, rule)
     decided = [_DECIDED[(name, rule, kind, v)] for v in values]
     return (np.array([d[0] for d in decided], dtype=object),
             np.array([d[1] for d in decided], dtype=object))
 
 
-def _text(values: pd.Series) -> pd.Series:
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w")
+
+
+def _text(value: str | float | None) -> str | None:
     """As trimmed text with single spaces; missing stays missing."""
-    text = values.astype("str")
-    return text.str.strip().str.replace(r"\s+", " ", regex=True)
+    return None if value is None else _SPACES.sub(" ", str(value).strip())
 
 
-def _is_blank(text: pd.Series) -> np.ndarray:
+def _is_blank(text: str | None) -> bool:
     """Missing, empty, or nothing but punctuation ("-", "?", "...")."""
-    return (text.isna() | ~text.str.contains(r"\w", regex=True).fillna(False)).to_numpy(bool)
-
-
-def _pick(conditions: list[np.ndarray], choices: list[object], default: object) -> np.ndarray:
-    """Like ``np.select`` for text: first true condition wins; choices are scalars or arrays."""
-    n = len(conditions[0])
-    out = np.empty(n, dtype=object)
-    out[:] = default if np.ndim(default) == 0 else np.asarray(default, dtype=object)
-    taken = np.zeros(n, dtype=bool)
-    for cond, choice in zip(conditions, choices, strict=True):
-        use = cond & ~taken
-        out[use] = choice if np.ndim(choice) == 0 else np.asarray(choice, dtype=object)[use]
-        taken |= use
-    return out
-
-
-def _quoted(text: pd.Series) -> np.ndarray:
-    return ("'" + text.fillna("") + "'").to_numpy(dtype=object)
+    return text is None or _WORD.search(text) is None
 
 
 def _format_amount(value: float) -> str:
@@ -135,82 +120,64 @@ def _format_amount(value: float) -> str:
     return f"{value:,}"
 
 
-def _budget(raw: pd.Series, rule: BudgetRule) -> Flag:
-    if pd.api.types.is_numeric_dtype(raw):  # the usual case: no text to read
-        amount = raw.to_numpy(dtype="float64", na_value=np.nan)
-        text = pd.Series(np.nan, index=raw.index, dtype="str")
-        blank = np.isnan(amount)
-    else:  # text such as "40000", "" or "lots"
-        text = _text(raw)
-        blank = _is_blank(text)
-        amount = pd.to_numeric(raw, errors="coerce").astype("float64").to_numpy()
-    not_number = ~blank & np.isnan(amount)
-    invalid = ~blank & ~not_number & ~(np.isfinite(amount) & (amount >= 0))
-    ok = ~blank & ~not_number & ~invalid
+def _budget(value: str | float | None, rule: BudgetRule) -> tuple[str, str]:
+    """A declared budget: a number (the usual case) or text such as "40000", "" or "lots"."""
+    if value is None:
+        return "unknown", "budget: no budget declared"
+    if isinstance(value, str):
+        text = _text(value)
+        if _is_blank(text):
+            return "unknown", "budget: no budget declared"
+        amount = float(pd.to_numeric(value, errors="coerce"))
+        if np.isnan(amount):
+            return "unknown", f"budget: declared '{text}' is not a number"
+    else:
+        amount = float(value)
+    shown = _format_amount(amount)
+    if not (np.isfinite(amount) and amount >= 0):
+        return "unknown", f"budget: declared {shown} is not a valid amount"
     threshold = _format_amount(rule.min_amount)
-    shown = np.array([_format_amount(v) for v in amount], dtype=object)  # distinct values only
-    meets = ok & (amount >= rule.min_amount)
-    flag = _pick([blank | not_number | invalid, meets], ["unknown", "true"], "false")
-    reason = _pick(
-        [blank, not_number, invalid, meets],
-        ["budget: no budget declared",
-         "budget: declared " + _quoted(text) + " is not a number",
-         "budget: declared " + shown + " is not a valid amount",
-         "budget: declared " + shown + f" ≥ {threshold} threshold"],
-        "budget: declared " + shown + f" < {threshold} threshold",
-    )
-    return flag, reason
+    if amount >= rule.min_amount:
+        return "true", f"budget: declared {shown} ≥ {threshold} threshold"
+    return "false", f"budget: declared {shown} < {threshold} threshold"
 
 
-def _authority(raw: pd.Series, rule: AuthorityRule) -> Flag:
-    text = _text(raw)
-    blank = _is_blank(text)
-    level = parse_seniority(raw).to_numpy(dtype=object)
-    unread = ~blank & (level == "unknown")
-    yes = np.isin(level, rule.decision_makers)
-    words = pd.Series(level).map(LEVEL_WORDS).fillna("").to_numpy(dtype=object)
-    said = "authority: title " + _quoted(text) + " is " + words
-    flag = _pick([blank | unread, yes], ["unknown", "true"], "false")
-    reason = _pick(
-        [blank, unread, yes],
-        ["authority: no job title",
-         "authority: title " + _quoted(text) + " does not show a seniority level",
-         said],
-        said + ", not a decision maker",
-    )
-    return flag, reason
+def _authority(value: str | float | None, rule: AuthorityRule) -> tuple[str, str]:
+    text = _text(value)
+    if _is_blank(text):
+        return "unknown", "authority: no job title"
+    level = parse_title_values(np.array([value], dtype=object))[0][0]
+    if level == "unknown":
+        return "unknown", f"authority: title '{text}' does not show a seniority level"
+    said = f"authority: title '{text}' is {LEVEL_WORDS.get(level, '')}"
+    if level in rule.decision_makers:
+        return "true", said
+    return "false", said + ", not a decision maker"
 
 
-def _need(raw: pd.Series, rule: NeedRule) -> Flag:
-    text = _text(raw)
-    blank = _is_blank(text)
-    answer = text.str.lower().str.rstrip(".!")
-    denied = answer.isin(rule.not_a_need).to_numpy(bool) & ~blank
-    dodged = answer.isin(rule.no_answer).to_numpy(bool) & ~blank
-    flag = _pick([blank | dodged, denied], ["unknown", "false"], "true")
-    reason = _pick(
-        [blank, dodged, denied],
-        ["need: no pain point given",
-         "need: pain point " + _quoted(text) + " does not say what the need is",
-         "need: pain point " + _quoted(text) + " is not a qualifying need"],
-        "need: pain point " + _quoted(text) + " is a stated need",
-    )
-    return flag, reason
+def _need(value: str | float | None, rule: NeedRule) -> tuple[str, str]:
+    text = _text(value)
+    if _is_blank(text):
+        return "unknown", "need: no pain point given"
+    assert text is not None
+    answer = text.lower().rstrip(".!")
+    if answer in rule.no_answer:
+        return "unknown", f"need: pain point '{text}' does not say what the need is"
+    if answer in rule.not_a_need:
+        return "false", f"need: pain point '{text}' is not a qualifying need"
+    return "true", f"need: pain point '{text}' is a stated need"
 
 
-def _timeline(raw: pd.Series, rule: TimelineRule) -> Flag:
-    text = _text(raw)
-    blank = _is_blank(text)
-    answer = text.str.lower()
-    yes = answer.isin(rule.qualifying).to_numpy(bool) & ~blank
-    no = answer.isin(rule.not_qualifying).to_numpy(bool) & ~blank
+def _timeline(value: str | float | None, rule: TimelineRule) -> tuple[str, str]:
+    text = _text(value)
+    if _is_blank(text):
+        return "unknown", "timeline: no purchase timeframe given"
+    assert text is not None
+    answer = text.lower()
+    if answer in rule.qualifying:
+        return "true", f"timeline: '{text}' is {rule.label}"
+    if answer in rule.not_qualifying:
+        return "false", f"timeline: '{text}' is not {rule.label}"
     known = ", ".join(rule.qualifying + rule.not_qualifying)
-    flag = _pick([yes, no], ["true", "false"], "unknown")
-    reason = _pick(
-        [blank, yes, no],
-        ["timeline: no purchase timeframe given",
-         "timeline: " + _quoted(text) + f" is {rule.label}",
-         "timeline: " + _quoted(text) + f" is not {rule.label}"],
-        "timeline: purchase timeframe " + _quoted(text) + f" not understood (expected: {known})",
-    )
-    return flag, reason
+    return "unknown", (f"timeline: purchase timeframe '{text}' not understood "
+                       f"(expected: {known})")

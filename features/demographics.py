@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import NamedTuple
 
 import numpy as np
@@ -113,16 +114,14 @@ FUNCTION_RULES: tuple[TitleRule, ...] = (
 
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")  # "v.p." / "c.e.o."
 _ACCENTS = re.compile(r"[\u0300-\u036f]")  # combining marks left by NFKD ("Président")
+_PUNCTUATION = re.compile(r"[^a-z0-9+#]+")
 
 
-def _normalise(titles: pd.Series) -> pd.Series:
+def _normalise_one(title: str) -> str:
     """Drop accents, lower case, join "v.p.", "&" -> "and", punctuation -> space, single spaces."""
-    text = titles.astype("str").str.normalize("NFKD").str.replace(_ACCENTS, "", regex=True)
-    text = text.str.lower()
-    text = text.str.replace(_DOTTED, lambda m: m.group(0).replace(".", ""), regex=True)
-    text = text.str.replace("&", " and ", regex=False)
-    text = text.str.replace(r"[^a-z0-9+#]+", " ", regex=True)
-    return text.str.strip()
+    text = _ACCENTS.sub("", unicodedata.normalize("NFKD", title)).lower()
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+    return _PUNCTUATION.sub(" ", text.replace("&", " and ")).strip()
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -135,23 +134,23 @@ def _compiled(rules: tuple[TitleRule, ...]) -> tuple[tuple[str, re.Pattern[str]]
     return tuple((rule.label, _compile(rule.pattern)) for rule in rules)
 
 
-def _apply_rules(norm: pd.Series, rules: tuple[TitleRule, ...], default: str) -> np.ndarray:
+def _apply_rules(norm: list[str], rules: tuple[TitleRule, ...], default: str) -> np.ndarray:
     """Label of the first matching rule per normalised title; ``default`` when none match."""
     compiled = _compiled(rules)
     out = []
-    for text in norm.tolist():
+    for text in norm:
         out.append(next((label for label, pattern in compiled if pattern.search(text)), default))
     return np.array(out, dtype=object)
 
 
 def _parse_texts(uniques: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(seniority, function) of distinct raw titles. Blank ones (only punctuation) are unknown."""
-    norm = _normalise(pd.Series(uniques, dtype="str"))
+    norm = [_normalise_one(t) for t in uniques]
     seniority = _apply_rules(norm, SENIORITY_RULES, "unknown")
     function = _apply_rules(norm, FUNCTION_RULES, "other")
     # A title that names no level and no function is unparseable, not "other".
     function = np.where((seniority == "unknown") & (function == "other"), "unknown", function)
-    blank = (norm == "").to_numpy(dtype=bool)
+    blank = np.array([t == "" for t in norm], dtype=bool)
     return np.where(blank, "unknown", seniority), np.where(blank, "unknown", function)
 
 

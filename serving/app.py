@@ -24,7 +24,7 @@ from serving.config import Settings, get_settings
 from serving.metrics import Metrics, ObserveRequests
 from serving.registry import ModelHolder, ModelLoadError
 from serving.routes import api_router
-from serving.store import StoreError, read_card
+from serving.source import champion_card
 
 logger = logging.getLogger(__name__)
 
@@ -111,14 +111,6 @@ class LimitBody:
         await self.app(scope, receive, send)
 
 
-def champion_card(settings: Settings) -> dict[str, Any] | None:
-    """The local champion's card (a small JSON file), which decides the request schema."""
-    try:
-        return read_card(settings.champion_dir)
-    except StoreError:
-        return None
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service for ``settings`` (default: from the environment, see ``serving.config``)."""
     settings = settings or get_settings()
@@ -126,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = Metrics()
-    card = champion_card(settings)
+    card = champion_card(settings)  # the request schema follows the model that will be served
     app.state.holder = ModelHolder(settings, app.state.metrics, schema=flat_api.signature(card))
     app.include_router(api_router(card))
     app.add_exception_handler(RequestValidationError, validation_error)

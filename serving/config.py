@@ -15,13 +15,16 @@ variable                       meaning                                          
 ``LEADCONV_REPORT_KEYS``       comma-separated read-only keys for ``GET /report``     none
                                (``?key=``; a browser cannot send a header)
 ``LEADCONV_RULES``             rules file (BANT, points, tiers)                       shipped
-``LEADCONV_MODEL_SOURCE``      ``auto`` (MLflow registry if configured) or ``local``  auto
+``LEADCONV_MODEL_SOURCE``      ``auto``, ``registry`` or ``local`` (see below)        auto
 ``LEADCONV_LOG_LEVEL``         level of the JSON logs                                 INFO
 ``MLFLOW_TRACKING_URI``        the MLflow registry to load the champion from          ./mlflow.db
 =============================  =====================================================  =========
 
-With ``LEADCONV_MODEL_SOURCE=auto`` the registry is tried when ``MLFLOW_TRACKING_URI`` is set or
-the embedded store ``./mlflow.db`` exists; otherwise (or if that fails) the local store is used.
+With ``LEADCONV_MODEL_SOURCE=auto`` the registry named by ``MLFLOW_TRACKING_URI`` is used; without
+it, the embedded store ``./mlflow.db`` when it exists, but only while its champion is the same run
+as the local bundle (``serving.source``). ``registry`` prefers the registry (``MLFLOW_TRACKING_URI``
+or ``./mlflow.db``) even then; ``local`` never uses one. When the registry cannot deliver, the
+local store is used.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 PREFIX = "LEADCONV_"
-MODEL_SOURCES = ("auto", "local")
+MODEL_SOURCES = ("auto", "local", "registry")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -53,6 +56,7 @@ class Settings:
     report_keys: tuple[str, ...] = field(default=(), repr=False)
     rules_path: Path | None = None
     registry_uri: str | None = None
+    prefer_registry: bool = False  # True: a registry named on purpose beats the local bundle
     model_name: str = "lead-conversion"
     log_level: str = "INFO"
 
@@ -125,6 +129,8 @@ def settings_from_env(env: Mapping[str, str], cwd: Path | None = None) -> Settin
         report_keys=tuple(dict.fromkeys(report_keys)),
         rules_path=Path(rules) if rules else None,
         registry_uri=_registry_uri(env, cwd or Path.cwd()),
+        prefer_registry=bool(env.get("MLFLOW_TRACKING_URI"))
+        or env.get(PREFIX + "MODEL_SOURCE", "").strip().lower() == "registry",
         log_level=env.get(PREFIX + "LOG_LEVEL", "INFO").strip().upper() or "INFO",
     )
 

@@ -36,7 +36,8 @@ from serving.frames import to_columns
 from serving.metrics import Metrics
 from serving.schemas import ActivityIn, LeadIn
 from serving.scorer import OUTPUT_COLUMNS, Scorer
-from serving.store import CARD_FILE, MODEL_FILE, StoreError, load_bundle, read_card
+from serving.source import Source, choose_source, registry_card, registry_champion_version
+from serving.store import CARD_FILE, MODEL_FILE, load_bundle
 
 logger = logging.getLogger(__name__)
 
@@ -129,65 +130,29 @@ def load_local(settings: Settings, rules: Rules) -> Loaded:
     return Loaded(make_scorer(model, card, rules), str(folder), fingerprint, datetime.now(UTC))
 
 
-def load_registry(settings: Settings, rules: Rules) -> Loaded:
-    """The version behind ``@champion`` in the MLflow registry at ``settings.registry_uri``."""
+def load_registry(settings: Settings, rules: Rules, source: Source) -> Loaded:
+    """The version behind ``@champion`` in the MLflow registry (``source`` from choose_source)."""
     import mlflow  # heavy (~2 s): only when a registry is configured
-    from mlflow import MlflowClient
 
-    uri = settings.registry_uri
-    if not uri:
-        raise ModelLoadError("no MLflow registry configured")
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    mv = client.get_model_version_by_alias(settings.model_name, "champion")
+    mlflow.set_tracking_uri(settings.registry_uri)
+    mlflow.set_registry_uri(settings.registry_uri)
+    mv = source.version
     fingerprint = bundle_fingerprint(settings.champion_dir)
     model = mlflow.sklearn.load_model(f"models:/{settings.model_name}/{mv.version}")
-    card = _registry_card(client, mv, settings)
+    card = registry_card(source, settings)
     return Loaded(make_scorer(model, card, rules), f"models:/{settings.model_name}@champion",
                   fingerprint, datetime.now(UTC))
 
 
-def registry_champion_version(settings: Settings) -> str | None:
-    """The version the registry's ``@champion`` alias names now (None without a registry)."""
-    if not settings.registry_uri:
-        return None
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri=settings.registry_uri, registry_uri=settings.registry_uri)
-    return str(client.get_model_version_by_alias(settings.model_name, "champion").version)
-
-
-def _registry_card(client: Any, mv: Any, settings: Settings) -> dict[str, Any]:
-    """The local card when it describes the same version, else what the registry run records."""
-    try:
-        local = read_card(settings.champion_dir)
-    except StoreError:
-        local = {}
-    if str(local.get("version")) == str(mv.version) and local.get("run_id") == mv.run_id:
-        return local
-    if mv.run_id:
-        try:  # training logs the full card (features, importances, reference) with the run
-            import mlflow
-
-            card = mlflow.artifacts.load_dict(f"runs:/{mv.run_id}/model.json")
-            return {**card, "version": str(mv.version), "alias": "champion"}
-        except Exception:  # older runs have no card: fall back to what the run records
-            logger.warning("run %s has no model.json; using its metrics only", mv.run_id)
-    metrics = dict(client.get_run(mv.run_id).data.metrics) if mv.run_id else {}
-    trained = datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC).isoformat()
-    return {"version": str(mv.version), "alias": "champion", "model_name": settings.model_name,
-            "run_id": mv.run_id, "trained_at": trained, "metrics": metrics, "importances": []}
-
-
 def load_champion(settings: Settings) -> Loaded:
-    """Load and self-test the champion: the registry if configured, else the local store."""
+    """Load and self-test the champion from where ``serving.source.choose_source`` says."""
     rules = load_rules(settings.rules_path)
     loaded = None
-    if settings.registry_uri:
+    source = choose_source(settings)
+    if source.kind == "registry":
         try:
-            loaded = load_registry(settings, rules)
-        except Exception as exc:  # no alias, server down, ...: the local store still may serve
+            loaded = load_registry(settings, rules, source)
+        except Exception as exc:  # a broken artifact, ...: the local store still may serve
             logger.warning("registry %s gave no champion (%s: %s); using %s",
                            settings.registry_uri, type(exc).__name__, exc, settings.champion_dir)
     if loaded is None:

@@ -61,3 +61,36 @@ def test_watcher_sees_the_registry_alias_move_without_a_local_export(settings, t
         assert holder.current.version == str(new.version) != str(old.version)
         assert not holder.changed()
         assert c.get("/v1/model", headers=HEADERS).json()["version"] == str(new.version)
+
+
+def test_embedded_registry_of_another_model_does_not_override_the_local_bundle(
+        settings, registry_uri, tmp_path, caplog):
+    import json
+
+    from serving.source import champion_card
+
+    caplog.set_level(logging.WARNING, logger="serving.source")
+    card_path = settings.champion_dir / "model.json"
+    card = json.loads(card_path.read_text())
+    card["run_id"] = "another-run"  # a bundle exported by other training than the registry's
+    card_path.write_text(json.dumps(card))
+    embedded = Settings(models_dir=settings.models_dir, registry_uri=registry_uri)
+    loaded = load_champion(embedded)
+    assert loaded.source == str(settings.champion_dir)
+    assert "another model than the champion of the embedded registry" in caplog.text
+    assert champion_card(embedded)["run_id"] == "another-run"
+    named = Settings(models_dir=settings.models_dir, registry_uri=registry_uri,
+                     prefer_registry=True)
+    assert load_champion(named).source == "models:/lead-conversion@champion"
+    assert champion_card(named)["run_id"] != "another-run"
+
+
+def test_model_source_registry_and_tracking_uri_prefer_the_registry(tmp_path):
+    from serving.config import settings_from_env
+
+    (tmp_path / "mlflow.db").write_bytes(b"")
+    assert not settings_from_env({}, cwd=tmp_path).prefer_registry
+    assert settings_from_env({"LEADCONV_MODEL_SOURCE": "registry"}, cwd=tmp_path).prefer_registry
+    assert settings_from_env({"MLFLOW_TRACKING_URI": "http://mlflow:5000"},
+                             cwd=tmp_path).prefer_registry
+    assert settings_from_env({"LEADCONV_MODEL_SOURCE": "local"}, cwd=tmp_path).registry_uri is None

@@ -1,0 +1,119 @@
+"""Where the champion comes from: the MLflow registry's ``@champion`` alias or the local bundle.
+
+Rules (``choose_source``):
+
+* no registry configured: the local bundle ``<models_dir>/champion``;
+* a registry named on purpose (``MLFLOW_TRACKING_URI``, or ``LEADCONV_MODEL_SOURCE=registry``):
+  its champion, the local bundle only when the registry cannot deliver;
+* the embedded store ``./mlflow.db`` found in the working directory: its champion when it is the
+  same run as the local bundle (or there is no local bundle); when the local bundle is another
+  model (``--models-dir`` pointing elsewhere, say), the local bundle wins and a warning says so.
+
+The service decides its request schema from the card of the model this picks (``champion_card``)
+and loads that model (``serving.registry.load_champion``), so the two always agree.
+MLflow is imported only when a registry is configured.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from serving.config import Settings
+from serving.store import StoreError, read_card
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Source:
+    """``kind`` "registry" (with the client and the champion's model version) or "local"."""
+
+    kind: str
+    client: Any = None
+    version: Any = None
+
+
+def _client(settings: Settings) -> Any:
+    from mlflow import MlflowClient  # heavy (~2 s): only when a registry is configured
+
+    return MlflowClient(tracking_uri=settings.registry_uri, registry_uri=settings.registry_uri)
+
+
+def registry_champion_version(settings: Settings) -> str | None:
+    """The version the registry's ``@champion`` alias names now (None without a registry)."""
+    if not settings.registry_uri:
+        return None
+    mv = _client(settings).get_model_version_by_alias(settings.model_name, "champion")
+    return str(mv.version)
+
+
+def _local_card(settings: Settings) -> dict[str, Any] | None:
+    try:
+        return read_card(settings.champion_dir)
+    except StoreError:
+        return None
+
+
+def choose_source(settings: Settings) -> Source:
+    """Pick the champion's source by the rules of this module's docstring."""
+    if not settings.registry_uri:
+        return Source("local")
+    try:
+        client = _client(settings)
+        mv = client.get_model_version_by_alias(settings.model_name, "champion")
+    except Exception as exc:  # no alias, server down, ...: the local store still may serve
+        logger.warning("registry %s gave no champion (%s: %s); using %s", settings.registry_uri,
+                       type(exc).__name__, exc, settings.champion_dir)
+        return Source("local")
+    local = _local_card(settings)
+    if not settings.prefer_registry and local is not None and local.get("run_id") != mv.run_id:
+        logger.warning(
+            "the local champion %s (v%s, run %s) is another model than the champion of the "
+            "embedded registry %s (v%s, run %s): serving the local one. Set "
+            "LEADCONV_MODEL_SOURCE=registry to serve the registry's", settings.champion_dir,
+            local.get("version"), local.get("run_id"), settings.registry_uri, mv.version,
+            mv.run_id)
+        return Source("local")
+    return Source("registry", client, mv)
+
+
+def registry_card(source: Source, settings: Settings) -> dict[str, Any]:
+    """The local card when it describes the same version, else what the registry run records."""
+    mv = source.version
+    local = _local_card(settings) or {}
+    if str(local.get("version")) == str(mv.version) and local.get("run_id") == mv.run_id:
+        return local
+    if mv.run_id:
+        try:  # training logs the full card (features, importances, reference) with the run
+            import json
+            import tempfile
+            from pathlib import Path
+
+            from mlflow.artifacts import download_artifacts
+
+            with tempfile.TemporaryDirectory() as tmp:
+                path = download_artifacts(run_id=mv.run_id, artifact_path="model.json",
+                                          dst_path=tmp, tracking_uri=settings.registry_uri)
+                card = json.loads(Path(path).read_text())
+            return {**card, "version": str(mv.version), "alias": "champion"}
+        except Exception:  # older runs have no card: fall back to what the run records
+            logger.warning("run %s has no model.json; using its metrics only", mv.run_id)
+    metrics = dict(source.client.get_run(mv.run_id).data.metrics) if mv.run_id else {}
+    trained = datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC).isoformat()
+    return {"version": str(mv.version), "alias": "champion", "model_name": settings.model_name,
+            "run_id": mv.run_id, "trained_at": trained, "metrics": metrics, "importances": []}
+
+
+def champion_card(settings: Settings) -> dict[str, Any] | None:
+    """The card of the champion the service will load (None when there is none yet)."""
+    source = choose_source(settings)
+    if source.kind == "registry":
+        try:
+            return registry_card(source, settings)
+        except Exception as exc:
+            logger.warning("cannot read the registry champion's card (%s: %s)",
+                           type(exc).__name__, exc)
+    return _local_card(settings)

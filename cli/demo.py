@@ -84,5 +84,5 @@ def run(verb: str, argv: list[str]) -> int:
         if str(result.metrics["tracking_uri"]).startswith("sqlite") else
         f"  MLflow      {result.metrics['tracking_uri']}")
     if db.exists():
-        say(f"              (then open http://127.0.0.1:5000, experiment 'lead-conversion')")
+        say("              (then open http://127.0.0.1:5000, experiment 'lead-conversion')")
     return 0

@@ -318,9 +318,17 @@ def train(
                          if f["name"] in x.columns],
             "importances": importances.to_dict(orient="records"),
             "reference": reference_lead(x_tr, numeric, categorical)}
+    publish(tracking, cfg, logged, decision, model, card, metrics, models_dir, progress,
+            report.report_for_run(crm, prepared, rules, p_test, importances, card))
+    return TrainResult(metrics, evaluation, importances, model, prepared, decision)
+
+
+def publish(tracking: track.Tracking, cfg: TrainConfig, logged: track.LoggedModel,
+            decision: dict[str, Any], model: Any, card: dict[str, Any], metrics: dict[str, Any],
+            models_dir: str | Path, progress: Progress, report_html: str) -> None:
+    """Set the alias, log the report, and export a champion (report first) to ``models_dir``."""
     track.set_alias(tracking, cfg.model_name, decision["alias"], logged.version, logged.run_id,
                     decision, card)
-    report_html = report.report_for_run(crm, prepared, rules, p_test, importances, card)
     track.log_report(tracking, logged.run_id, report_html)
     if decision["alias"] == "champion":
         # the report first: the service picks it up with the new model.json
@@ -329,7 +337,6 @@ def train(
         metrics["model_dir"] = str(folder)
     progress(f"[7/7] logged run {logged.run_id} as {cfg.model_name} v{logged.version}: "
              f"{decision['alias']} ({decision['reason']})")
-    return TrainResult(metrics, evaluation, importances, model, prepared, decision)
 
 
 def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.LoggedModel,

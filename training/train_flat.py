@@ -25,8 +25,6 @@ from features.flat_read import FlatFile, read_flat
 from features.leakage import LeakageFlag, detect_leakage, flagged_columns
 from features.roles import (DEFAULT_PLACEHOLDERS, Mapping, blank_placeholders, format_role_table,
                             infer_mapping, parse_labels, role_table)
-from serving.store import export_bundle, write_report
-from training import track
 from training.calibrate import calibrate
 from training.config import TrainConfig
 from training.evaluate import evaluate
@@ -34,7 +32,8 @@ from training.fit import fit_candidates
 from training.importance import global_importances
 from training.report_flat import flat_report_for_run
 from training.split import RANDOM_SPLIT_WARNING, Split, make_split
-from training.train import Progress, TooLittleData, drop_leaky, test_metrics, track_and_decide
+from training.train import (Progress, TooLittleData, drop_leaky, publish, test_metrics,
+                            track_and_decide)
 
 logger = logging.getLogger(__name__)
 
@@ -290,18 +289,9 @@ def train_flat(
             "feature_names": list(x.columns),
             "importances": importances.to_dict(orient="records"),
             "reference": reference_row(x_tr, mapping), "leakage": leakage}
-    track.set_alias(tracking, cfg.model_name, decision["alias"], logged.version, logged.run_id,
-                    decision, card)
-    report_html = flat_report_for_run(rows, mapping, labelled, split, p_test, importances, card,
-                                      path, int(labels.isna().sum()))
-    track.log_report(tracking, logged.run_id, report_html)
-    if decision["alias"] == "champion":
-        # the report first: the service picks it up with the new model.json
-        write_report(report_html, Path(models_dir) / "champion")
-        folder = export_bundle(model, card, Path(models_dir) / "champion")
-        metrics["model_dir"] = str(folder)
-    progress(f"[7/7] logged run {logged.run_id} as {cfg.model_name} v{logged.version}: "
-             f"{decision['alias']} ({decision['reason']})")
+    publish(tracking, cfg, logged, decision, model, card, metrics, models_dir, progress,
+            flat_report_for_run(rows, mapping, labelled, split, p_test, importances, card, path,
+                                int(labels.isna().sum())))
     if flagged_columns(flags) and leakage["kept_columns"]:
         progress("warning: kept flagged column(s) " + ", ".join(leakage["kept_columns"])
                  + ": the test metrics may be inflated")

@@ -180,8 +180,10 @@ def score_flat(args: argparse.Namespace) -> int:
                     f"file with --data, not the folder {args.data}")
     flat = read_flat(args.data)
     say(flat.describe())
+    from serving.scorer import flat_scores
+
     scores = scorer.score(flat.frame)
-    _write(scores, args.out)
+    _write(flat_scores(scores), args.out)
     tiers = scores["tier"].value_counts().reindex(["hot", "warm", "cold"], fill_value=0)
     say(f"scored {len(scores):,} leads with model v{scorer.version} -> {args.out} "
         f"(hot {tiers['hot']:,}, warm {tiers['warm']:,}, cold {tiers['cold']:,})")

@@ -21,7 +21,7 @@ from serving.compiled import CompiledModel
 from serving.scorer import top_reasons
 from serving.store import StoreError, load_bundle
 
-OUTPUT_COLUMNS = ("probability", "score", "tier", "model_version")
+OUTPUT_COLUMNS = ("probability", "score", "tier", "reasons_up", "reasons_down", "model_version")
 
 
 @dataclass
@@ -95,8 +95,9 @@ class FlatScorer:
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One row per input row: the id column (or ``row``, 1-based), probability, 0-100 score,
-        tier, model version and, when the export has the label column, the label as 1/0."""
-        p = self.probabilities(frame)
+        tier, the top reasons up and down, model version and, when the export has the label
+        column, the label as 1/0."""
+        p, ups, downs = self.explain(frame)
         id_column = self.mapping.id_column
         if id_column is not None and id_column in frame.columns:
             out = pd.DataFrame({id_column: frame[id_column].to_numpy()})
@@ -105,6 +106,8 @@ class FlatScorer:
         out["probability"] = p
         out["score"] = np.rint(p * 100).astype(int)
         out["tier"] = self.rules.tiers.tier(p)
+        out["reasons_up"] = ups
+        out["reasons_down"] = downs
         out["model_version"] = self.version
         target = self.mapping.target
         if target is not None and target in frame.columns:

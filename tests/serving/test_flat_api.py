@@ -70,6 +70,12 @@ def test_served_probabilities_equal_leadconv_score_on_the_same_rows(flat_client,
                                atol=1e-12)
     assert any(p["reasons_up"] for p in body["predictions"])
     assert any(p["reasons_down"] for p in body["predictions"])
+    by_id = batch.set_index(batch[ID].astype(str))
+    for p in body["predictions"]:  # leadconv score gives the same reasons as the service
+        assert p["reasons_up"] == by_id.loc[p["lead_id"], "reasons_up"]
+        assert p["reasons_down"] == by_id.loc[p["lead_id"], "reasons_down"]
+        named = {r["feature"] for r in p["reasons_up"] + p["reasons_down"]}
+        assert not named & {"Tags", "Lead Quality", "Last Notable Activity", "Deal Value"}
 
 
 def test_json_numbers_and_booleans_score_like_the_export_text(flat_client, flat_trained):

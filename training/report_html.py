@@ -34,7 +34,9 @@ footer { margin-top: 40px; font-size: 13px; color: var(--muted); }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
   nav { display: none; }
-  h2 { break-after: avoid; } figure, table, .kpi { break-inside: avoid; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  figure, table, .kpi, ul.bands { break-inside: avoid; }
+  figure img { max-height: 105mm; width: auto; } .kpi { min-width: 140px; }
   section { break-before: auto; } a { color: inherit; text-decoration: none; }
 }
 """

@@ -182,7 +182,13 @@ def score_flat(args: argparse.Namespace) -> int:
     say(flat.describe())
     from serving.scorer import flat_scores
 
+    from features.flat import unreadable_cells
+
     scores = scorer.score(flat.frame)
+    for column, count, shown in unreadable_cells(flat.frame, scorer.features(flat.frame),
+                                                 scorer.mapping):
+        say(f"note: {column!r}: {count:,} value(s) are not {scorer.mapping.roles[column]} values "
+            f"and count as missing (e.g. {', '.join(map(repr, shown))})")
     _write(flat_scores(scores), args.out)
     tiers = scores["tier"].value_counts().reindex(["hot", "warm", "cold"], fill_value=0)
     say(f"scored {len(scores):,} leads with model v{scorer.version} -> {args.out} "

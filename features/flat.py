@@ -75,6 +75,23 @@ def flat_features(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     return result.loc[:, mapping.numeric + mapping.categorical]
 
 
+def unreadable_cells(frame: pd.DataFrame, x: pd.DataFrame, mapping: Mapping,
+                     examples: int = 3) -> list[tuple[str, int, list[str]]]:
+    """Cells of number and yes/no columns that hold text ``flat_features`` could not read.
+
+    They count as missing for the model; this says how many there are, so nothing is lost
+    silently. Returns ``(column, count, a few distinct examples)`` for each column with any.
+    """
+    out = []
+    for name in mapping.numeric:
+        given = blank_placeholders(frame[name], mapping.placeholders)
+        lost = given.notna() & x[name].isna()
+        if lost.any():
+            shown = [str(v) for v in given[lost].drop_duplicates().head(examples)]
+            out.append((name, int(lost.sum()), shown))
+    return out
+
+
 def flat_catalog(mapping: Mapping) -> list[dict[str, str]]:
     """name, label, family and kind of each flat feature (the label is the export's header)."""
     kinds = {"numeric": "numeric", "boolean": "binary", "categorical": "categorical"}
@@ -95,4 +112,5 @@ def reference_row(x: pd.DataFrame, mapping: Mapping) -> dict[str, object]:
     return ref
 
 
-__all__ = ["OTHER", "flat_features", "learn_vocabularies", "flat_catalog", "reference_row"]
+__all__ = ["OTHER", "flat_features", "learn_vocabularies", "flat_catalog", "reference_row",
+           "unreadable_cells"]

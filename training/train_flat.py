@@ -20,7 +20,8 @@ from typing import Any
 import pandas as pd
 
 from features.contract import ContractError
-from features.flat import flat_catalog, flat_features, learn_vocabularies, reference_row
+from features.flat import (flat_catalog, flat_features, learn_vocabularies, reference_row,
+                           unreadable_cells)
 from features.flat_read import FlatFile, read_flat
 from features.leakage import LeakageFlag, detect_leakage, flagged_columns
 from features.roles import (DEFAULT_PLACEHOLDERS, Mapping, blank_placeholders, format_role_table,
@@ -230,6 +231,10 @@ def train_flat(
     y = labelled["label"].astype(int)
     progress(f"[4/7] features: {len(x):,} rows x {x.shape[1]} columns "
              f"({len(mapping.numeric)} numeric/yes-no, {len(mapping.categorical)} categorical)")
+    for column, count, shown in unreadable_cells(rows, x, mapping):
+        progress(f"note: {column!r}: {count:,} value(s) are not {mapping.roles[column]} "
+                 f"values and count as missing (e.g. {', '.join(map(repr, shown))}); fix the "
+                 f"export or set the column's role in the mapping")
     flags = detect_leakage(x.loc[split.train], y.loc[split.train], mapping.numeric,
                            mapping.categorical, cfg.leakage)
     x, leakage = drop_leaky(x, flags, cfg.keep_columns, progress)

@@ -56,3 +56,15 @@ def test_flat_demo_export_looks_like_a_crm_list(flat_demo_dir):
     # Only leads whose 90-day horizon is over are written: nothing is a guessed 0.
     newest = pd.to_datetime(frame[TIME_COLUMN]).max()
     assert newest <= pd.Timestamp("2026-10-01") - pd.Timedelta(days=90)
+
+
+def test_text_in_number_and_yes_no_columns_is_counted_not_lost_silently():
+    from features.flat import unreadable_cells
+
+    frame = pd.DataFrame({"visits": ["3", "Select", "lots", "lots", "many"],
+                          "optin": ["Yes", "maybe", "no", "-", "Y"],
+                          "source": ["Google", "N/A", "x", "y", "z"]}, dtype="str")
+    mapping = Mapping({"visits": "numeric", "optin": "boolean", "source": "categorical"})
+    x = flat_features(frame, mapping)
+    found = {column: (count, shown) for column, count, shown in unreadable_cells(frame, x, mapping)}
+    assert found == {"visits": (3, ["lots", "many"]), "optin": (1, ["maybe"])}

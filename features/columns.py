@@ -63,13 +63,6 @@ def isin(values: np.ndarray, allowed: Collection[Any]) -> np.ndarray:
     return np.fromiter((v in allowed for v in values.tolist()), dtype=bool, count=len(values))
 
 
-def lookup(values: np.ndarray, table: Mapping[Any, Any], default: Any = None) -> np.ndarray:
-    """``table[value]`` per value (``default`` when absent), as an object array."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = [table.get(v, default) if isinstance(v, str) else default for v in values.tolist()]
-    return out
-
-
 def to_frame(cols: Columns, index: pd.Index, names: Collection[str],
              text_columns: Collection[str]) -> pd.DataFrame:
     """A DataFrame of ``names`` in order, text columns as pandas ``str`` dtype."""

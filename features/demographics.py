@@ -167,34 +167,13 @@ def _remember(new: list[str]) -> None:
     _PARSED.update(zip(new, zip(seniority.tolist(), function.tolist(), strict=True)))
 
 
-def _parse_unique(titles: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Factorise titles; return (codes, seniority per unique title, function per unique title).
-
-    Codes are -1 for missing titles. Blank titles (only spaces or punctuation) are "unknown".
-    """
-    codes, uniques = pd.factorize(titles, use_na_sentinel=True)
-    texts = [str(u) for u in uniques]
-    new = [t for t in dict.fromkeys(texts) if t not in _PARSED]
-    if new:
-        _remember(new)
-    pairs = [_PARSED[t] for t in texts]
-    seniority = np.array([p[0] for p in pairs], dtype=object)
-    function = np.array([p[1] for p in pairs], dtype=object)
-    return codes, seniority, function
-
-
-def _map_back(codes: np.ndarray, per_unique: np.ndarray, index: pd.Index) -> pd.Series:
-    labels = np.append(per_unique.astype(object), "unknown")  # code -1 (missing) -> last slot
-    return pd.Series(labels[codes], index=index, dtype="str")
-
-
 def parse_seniority(titles: pd.Series) -> pd.Series:
     """Seniority level of each job title, one of SENIORITY_LABELS, indexed like ``titles``.
 
     Missing, blank and unparseable titles are "unknown".
     """
-    codes, seniority, _ = _parse_unique(titles)
-    return _map_back(codes, seniority, titles.index)
+    seniority, _ = parse_title_values(titles.to_numpy(dtype=object))
+    return pd.Series(seniority, index=titles.index, dtype="str")
 
 
 def parse_function(titles: pd.Series) -> pd.Series:
@@ -203,8 +182,8 @@ def parse_function(titles: pd.Series) -> pd.Series:
     "other" is a recognisable title with no known function ("Product Designer"); "unknown" is a
     missing, blank or unparseable one.
     """
-    codes, _, function = _parse_unique(titles)
-    return _map_back(codes, function, titles.index)
+    _, function = parse_title_values(titles.to_numpy(dtype=object))
+    return pd.Series(function, index=titles.index, dtype="str")
 
 
 def parse_title_values(titles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -43,21 +43,10 @@ def size_band_values(size: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(size), None, labels[np.clip(pos, 0, len(labels) - 1)])
 
 
-def size_band(company_size: pd.Series) -> pd.Series:
-    """Employees -> band label ("51-200"); missing stays missing."""
-    size = company_size.to_numpy(dtype="float64", na_value=np.nan)
-    return pd.Series(size_band_values(size), index=company_size.index, dtype="str")
-
-
 def region_values(country: np.ndarray) -> np.ndarray:
     """ISO alpha-2 codes (any case, untrimmed) -> region; unlisted -> "other"; missing None."""
     return np.array([None if code is None else REGION_OF_COUNTRY.get(code, "other")
                      for code in columns.text(country, "upper").tolist()], dtype=object)
-
-
-def region_of(country: pd.Series) -> pd.Series:
-    """ISO alpha-2 code -> region; unlisted codes -> "other"; missing stays missing."""
-    return pd.Series(region_values(country.to_numpy()), index=country.index, dtype="str")
 
 
 def icp_fit_values(industry: np.ndarray, size: np.ndarray, region: np.ndarray,

@@ -53,9 +53,7 @@ class TreeEncoding:
                                    dtype="str")
         internal = internal_matrix(encode, model, grid)
 
-        # Where each input feature lands in the internal matrix: permute and compare one row.
-        probe = internal_matrix(encode, model, example)[0]
-        column_of = locate_columns(encode, model, example, probe, names)
+        column_of = locate_columns(encode, model, names)
         numeric = [(column_of[n], n) for n in names if n not in values]
         categorical = []
         for name in categorical_names:
@@ -88,8 +86,8 @@ def internal_matrix(encode: Any, model: HistGradientBoostingClassifier,
     return np.asarray(step.transform(z), dtype=float) if step is not None else z
 
 
-def locate_columns(encode: Any, model: HistGradientBoostingClassifier, example: pd.DataFrame,
-                   probe: np.ndarray, names: list[str]) -> dict[str, int]:
+def locate_columns(encode: Any, model: HistGradientBoostingClassifier,
+                   names: list[str]) -> dict[str, int]:
     """Internal column of each input feature, found from the fitted steps' own bookkeeping."""
     column_transformer = encode[-1] if hasattr(encode, "steps") else encode
     order: list[str] = []
@@ -107,6 +105,6 @@ def locate_columns(encode: Any, model: HistGradientBoostingClassifier, example: 
         start = step.output_indices_[name].start
         for k, j in enumerate(where):
             out[order[int(j)]] = start + k
-    if sorted(out.values()) != list(range(len(probe))):
+    if sorted(out.values()) != list(range(len(names))):
         raise ValueError("cannot map the model's internal columns to its input features")
     return out

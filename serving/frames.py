@@ -2,8 +2,7 @@
 
 ``to_columns`` turns validated leads into the columns of the ``leads`` and ``activities`` tables
 that ``features.contract.load_crm`` would have produced from an export (same column names, values
-and text normalisation), so ``Scorer.score_columns`` sees exactly what ``leadconv score`` sees;
-``to_frames`` gives the same as DataFrames. Contact
+and text normalisation), so ``Scorer.score_columns`` sees exactly what ``leadconv score`` sees. Contact
 fields (email, full name, phone) are dropped here: the model never needs them.
 ``predictions`` turns the scorer's output rows back into response models.
 """
@@ -96,20 +95,6 @@ def to_columns(leads: list[LeadIn], now: datetime
     at = _stamps([x.scored_at if x.scored_at is not None else max(now, x.mql_at)
                   for x in leads])
     return {name: cols[name] for name in LEAD_COLUMNS}, activities, at
-
-
-def to_frames(leads: list[LeadIn], now: datetime) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """:func:`to_columns` as the ``leads`` and ``activities`` frames ``Scorer.score`` takes."""
-    cols, acts, at = to_columns(leads, now)
-    frame = pd.DataFrame(cols).astype({name: "str" for name in (*LABEL_COLUMNS, "country",
-                                                                  *TEXT_COLUMNS, "lead_id",
-                                                                  "purchase_timeframe")})
-    frame["mql_at"] = frame["mql_at"].dt.tz_localize("UTC")
-    activities = pd.DataFrame(acts).astype({"lead_id": "str", "activity_type": "str",
-                                            "content_stage": "str"})
-    activities["occurred_at"] = pd.to_datetime(activities["occurred_at"]).dt.tz_localize("UTC")
-    moments = pd.Series(at, index=pd.Index(frame["lead_id"], name="lead_id")).dt.tz_localize("UTC")
-    return frame, activities, moments
 
 
 def _plain(value: Any) -> Any:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 def run_one(n: int, folder: Path) -> tuple:
     """Generate ``n`` leads into ``folder`` (not timed) and train there (timed)."""
-    from features.demo import write_demo
+    from demodata.events import write_demo
     from training.train import train
 
     data = folder / "data"
@@ -42,7 +42,7 @@ def run_one(n: int, folder: Path) -> tuple:
 
 
 def main() -> None:
-    from features.demo import DEFAULT_LEADS
+    from demodata.events import DEFAULT_LEADS
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--leads", type=int, nargs="+", default=[DEFAULT_LEADS, 100_000])

@@ -421,9 +421,9 @@ def in_process(workdir: Path, pool: Pool) -> dict[str, float]:
     """
     from datetime import UTC, datetime
 
+    from scoring.event import Scorer
     from serving.frames import predictions, to_columns
     from serving.schemas import PredictRequest
-    from serving.scorer import Scorer
 
     t0 = time.perf_counter()
     scorer = Scorer.from_bundle(workdir / "models" / "champion")

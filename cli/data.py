@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 def _demo_data_parser() -> argparse.ArgumentParser:
-    from features.demo import DEFAULT_AS_OF, DEFAULT_LEADS
+    from demodata.events import DEFAULT_AS_OF, DEFAULT_LEADS
 
     p = argparse.ArgumentParser(prog="leadconv demo-data",
                                 description="Write a realistic demo CRM history (event shape).")
@@ -42,11 +42,11 @@ def _data_parser(prog: str, description: str) -> argparse.ArgumentParser:
 
 
 def demo_data(args: argparse.Namespace) -> int:
-    from features.demo import write_demo
+    from demodata.events import write_demo
 
     start = time.perf_counter()
     if args.flat:
-        from features.demo_flat import LEAKY_COLUMNS, TARGET, write_flat_demo
+        from demodata.flat import LEAKY_COLUMNS, TARGET, write_flat_demo
 
         export, truth = write_flat_demo(args.out, n_leads=args.leads, seed=args.seed,
                                         as_of=args.as_of, conversion_rate=args.conversion_rate)

@@ -17,7 +17,7 @@ from cli.output import say
 
 
 def parser() -> argparse.ArgumentParser:
-    from features.demo import DEFAULT_LEADS
+    from demodata.events import DEFAULT_LEADS
 
     p = argparse.ArgumentParser(prog="leadconv demo", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -33,10 +33,10 @@ def parser() -> argparse.ArgumentParser:
 
 def run(verb: str, argv: list[str]) -> int:
     from cli.model import summary_table
+    from demodata.events import write_demo
     from features.contract import load_crm
-    from features.demo import write_demo
     from features.table import lead_table
-    from serving.scorer import Scorer, flat_scores
+    from scoring.event import Scorer, flat_scores
     from training.train import train
 
     args = parser().parse_args(argv)

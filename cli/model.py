@@ -172,7 +172,7 @@ def _write(frame, out: Path) -> None:
 def score_flat(args: argparse.Namespace) -> int:
     from features.flat_read import read_flat
     from features.rules import load_rules
-    from serving.flat_scorer import FlatScorer
+    from scoring.flat import FlatScorer
 
     scorer = FlatScorer.from_bundle(args.models_dir / "champion", load_rules(args.rules))
     if not args.data.is_file():
@@ -180,9 +180,8 @@ def score_flat(args: argparse.Namespace) -> int:
                     f"file with --data, not the folder {args.data}")
     flat = read_flat(args.data)
     say(flat.describe())
-    from serving.scorer import flat_scores
-
     from features.flat import unreadable_cells
+    from scoring.event import flat_scores
 
     scores = scorer.score(flat.frame)
     for column, count, shown in unreadable_cells(flat.frame, scorer.features(flat.frame),
@@ -207,10 +206,10 @@ def score_flat(args: argparse.Namespace) -> int:
 def score(args: argparse.Namespace) -> int:
     from features.contract import load_crm
     from features.rules import load_rules
-    from serving.scorer import Scorer, flat_scores
-    from serving.store import read_card
+    from scoring.bundle import read_card
+    from scoring.event import Scorer, flat_scores
 
-    if read_card(args.models_dir / "champion").get("shape") == "flat":
+    if read_card(args.models_dir / "champion").is_flat:
         return score_flat(args)
     scorer = Scorer.from_bundle(args.models_dir / "champion", load_rules(args.rules))
     crm = load_crm(args.data, as_of=args.as_of, require_outcomes=False)
@@ -229,7 +228,7 @@ def score(args: argparse.Namespace) -> int:
 def run(verb: str, argv: list[str]) -> int:
     from features.contract import ContractError
     from features.rules import RulesError
-    from serving.store import StoreError
+    from scoring.bundle import StoreError
     from training.train import TooLittleData
 
     try:

@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
 def run(verb: str, argv: list[str]) -> int:
     from features.contract import ContractError
     from features.rules import RulesError
-    from serving.store import REPORT_FILE, StoreError
+    from scoring.bundle import REPORT_FILE, StoreError
 
     args = parser().parse_args(argv)
     champion = args.models_dir / "champion"
@@ -61,22 +61,22 @@ def run(verb: str, argv: list[str]) -> int:
 def _fresh_report(args: argparse.Namespace) -> str:
     """A report from ``--data`` scored by the champion, built the way its shape needs."""
     from features.contract import ContractError
-    from serving.store import read_card
-    from training.report import build_report
+    from report.page import build_report
+    from scoring.bundle import read_card
 
-    shape = read_card(args.models_dir / "champion").get("shape", "event")
+    shape = read_card(args.models_dir / "champion").shape
     if shape == "flat":
         if args.data.is_dir():
             raise ContractError(f"the champion was trained on a flat export: pass that kind of "
                                 f"file (--data FILE.csv), not the folder {args.data}")
-        from training.report_flat import inputs_from_flat_export
+        from report.flat import inputs_from_flat_export
 
         return build_report(inputs_from_flat_export(args.data, args.models_dir))
     if args.data.is_file():
         raise ContractError(f"the champion was trained on an event-shape export: pass its folder "
                             f"(--data DIR with leads.csv, activities.csv, outcomes.csv), not "
                             f"{args.data}")
-    from training.report import inputs_from_export
+    from report.page import inputs_from_export
 
     return build_report(inputs_from_export(args.data, args.models_dir, as_of=args.as_of,
                                            rules_path=args.rules))

@@ -47,8 +47,8 @@ def serve(args: argparse.Namespace) -> int:
     import secrets
 
     from serving.config import export_to_env, get_settings
+    from serving.holder import ModelLoadError, load_champion
     from serving.logs import log_config
-    from serving.registry import ModelLoadError, load_champion
 
     if args.workers < 1:
         return fail(f"--workers must be ≥ 1, got {args.workers}")
@@ -79,8 +79,8 @@ def serve(args: argparse.Namespace) -> int:
 
 def run(verb: str, argv: list[str]) -> int:
     from features.rules import RulesError
+    from scoring.bundle import StoreError
     from serving.config import ConfigError
-    from serving.store import StoreError
 
     try:
         return serve(serve_parser().parse_args(argv))

@@ -16,6 +16,8 @@ in the model card), so scoring reproduces training exactly:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -114,3 +116,28 @@ def reference_row(x: pd.DataFrame, mapping: Mapping) -> dict[str, object]:
 
 __all__ = ["OTHER", "flat_features", "learn_vocabularies", "flat_catalog", "reference_row",
            "unreadable_cells"]
+
+
+def lead_ids(frame: pd.DataFrame, mapping: Mapping, path: Path) -> pd.Index:
+    """The id of each row (the id column, or the 1-based row number); duplicates are an error."""
+    if mapping.id_column is None:
+        return pd.Index([str(i) for i in range(1, len(frame) + 1)], name="row")
+    ids = blank_placeholders(frame[mapping.id_column], ())
+    blank = ids.isna().to_numpy()
+    if blank.any():
+        raise ContractError(f"{path.name}: column {mapping.id_column!r} is blank at data row "
+                            f"{int(blank.argmax()) + 1}")
+    dup = ids.duplicated(keep="first").to_numpy()
+    if dup.any():
+        row = int(dup.argmax())
+        raise ContractError(f"{path.name}: column {mapping.id_column!r} repeats "
+                            f"{ids.iloc[row]!r} at data row {row + 1}; ids must be unique")
+    return pd.Index(ids.to_numpy(), name=mapping.id_column)
+
+
+def lead_times(frame: pd.DataFrame, mapping: Mapping) -> pd.Series:
+    """Each row's MQL moment (UTC) from the time column; NaT without one or where unparsable."""
+    if mapping.time_column is None:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    return pd.to_datetime(blank_placeholders(frame[mapping.time_column], mapping.placeholders),
+                          utc=True, errors="coerce", format="mixed")

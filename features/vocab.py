@@ -1,6 +1,6 @@
 """Vocabularies of the data contract: the column names and the values the product knows.
 
-Both the loader (``features.contract``) and the demo generator (``features.demo``) use these,
+Both the loader (``features.contract``) and the demo generator (``demodata.events``) use these,
 so the files the generator writes always satisfy the contract.
 """
 

@@ -19,12 +19,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from serving import flat_api
+from scoring.registry import champion_card
 from serving.config import Settings, get_settings
+from serving.holder import ModelHolder, ModelLoadError
 from serving.metrics import Metrics, ObserveRequests
-from serving.registry import ModelHolder, ModelLoadError
 from serving.routes import api_router
-from serving.source import champion_card
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics()
     card = champion_card(settings)  # the request schema follows the model that will be served
-    app.state.holder = ModelHolder(settings, app.state.metrics, schema=flat_api.signature(card))
+    schema = card.request_signature() if card is not None else ("event",)
+    app.state.holder = ModelHolder(settings, app.state.metrics, schema=schema)
     app.include_router(api_router(card))
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -22,7 +22,7 @@ variable                       meaning                                          
 
 With ``LEADCONV_MODEL_SOURCE=auto`` the registry named by ``MLFLOW_TRACKING_URI`` is used; without
 it, the embedded store ``./mlflow.db`` when it exists, but only while its champion is the same run
-as the local bundle (``serving.source``). ``registry`` prefers the registry (``MLFLOW_TRACKING_URI``
+as the local bundle (``scoring.registry``). ``registry`` prefers the registry (``MLFLOW_TRACKING_URI``
 or ``./mlflow.db``) even then; ``local`` never uses one. When the registry cannot deliver, the
 local store is used.
 """

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 
 from serving.config import Settings
+from serving.holder import Loaded, ModelHolder
 from serving.metrics import Metrics
-from serving.registry import Loaded, ModelHolder
 
 
 def get_settings(request: Request) -> Settings:

@@ -17,7 +17,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from features.roles import FEATURE_ROLES, Mapping
+from features.roles import FEATURE_ROLES
+from scoring.card import ModelCard
 from serving.deps import MetricsDep, ModelDep, check_batch_size
 from serving.schemas import FlatPredictionOut, FlatPredictResponse
 
@@ -34,9 +35,9 @@ def _identifier(i: int, column: str) -> str:
     return f"c{i}_" + re.sub(r"\W+", "_", column).strip("_").lower()
 
 
-def request_models(card: dict[str, Any]) -> tuple[type[BaseModel], type[BaseModel]]:
+def request_models(card: ModelCard) -> tuple[type[BaseModel], type[BaseModel]]:
     """(one lead, the request body) for the card's mapping; field aliases are the column names."""
-    mapping = Mapping.from_dict(card["mapping"])
+    mapping = card.flat_mapping()
     fields: dict[str, Any] = {}
     for i, (column, role) in enumerate(mapping.roles.items()):
         help_text = ROLE_HELP.get(role, UNUSED) if role in (*FEATURE_ROLES, "id") else UNUSED
@@ -61,14 +62,6 @@ def request_models(card: dict[str, Any]) -> tuple[type[BaseModel], type[BaseMode
     return lead, body
 
 
-def signature(card: dict[str, Any] | None) -> tuple[Any, ...]:
-    """What the request schema depends on: the shape and, for flat models, the columns' roles."""
-    if not card or card.get("shape") != "flat":
-        return ("event",)
-    mapping = Mapping.from_dict(card["mapping"])
-    return ("flat", tuple(mapping.roles.items()), mapping.id_column)
-
-
 def as_export_text(value: Any, decimal: str) -> str | None:
     """A JSON value as the text a CSV export would hold (numbers with the export's decimal mark)."""
     if value is None:
@@ -81,10 +74,10 @@ def as_export_text(value: Any, decimal: str) -> str | None:
     return text.replace(".", ",") if decimal == "," and isinstance(value, float) else text
 
 
-def router(card: dict[str, Any]) -> APIRouter:
+def router(card: ModelCard) -> APIRouter:
     """The flat model's predict route (prefix-less; mounted under ``/v1``)."""
     _, body_model = request_models(card)
-    mapping = Mapping.from_dict(card["mapping"])
+    mapping = card.flat_mapping()
     api = APIRouter(tags=["predict"])
 
     def predict(body: Any, model: ModelDep, metrics: MetricsDep,

@@ -1,6 +1,6 @@
 """The served champion's report page (``GET /report``): from its bundle folder or its MLflow run.
 
-Training writes ``report.html`` into the champion bundle (``serving.store.REPORT_FILE``) and logs
+Training writes ``report.html`` into the champion bundle (``scoring.bundle.REPORT_FILE``) and logs
 it to the run as ``report/report.html``. The page names its model version in a ``<meta>`` tag, so
 the service never shows a report of another model than the one it serves: the bundle's page when
 its version (and run) match the loaded model, else the run's artifact when the model came from
@@ -14,9 +14,10 @@ import re
 import threading
 from pathlib import Path
 
+from scoring.bundle import REPORT_FILE
+from scoring.load import Loaded
+from scoring.registry import run_text
 from serving.config import Settings
-from serving.registry import Loaded
-from serving.store import REPORT_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def page_identity(page: str) -> dict[str, str]:
 
 def _matches(page: str, loaded: Loaded) -> bool:
     named = page_identity(page)
-    run_id = loaded.scorer.card.get("run_id")
+    run_id = loaded.card.run_id
     same_run = not (run_id and named.get("run-id")) or named["run-id"] == run_id
     return named.get("model-version") == loaded.version and same_run
 
@@ -54,13 +55,8 @@ def _from_run(uri: str, run_id: str) -> str | None:
     with _lock:
         if (uri, run_id) in _from_runs:
             return _from_runs[(uri, run_id)]
-    import mlflow  # heavy: only for a model that came from the registry
-
-    try:
-        mlflow.set_tracking_uri(uri)
-        page = str(mlflow.artifacts.load_text(f"runs:/{run_id}/{REPORT_ARTIFACT}"))
-    except Exception as exc:  # no such artifact (older runs), server down, ...
-        logger.warning("run %s has no %s: %s", run_id, REPORT_ARTIFACT, type(exc).__name__)
+    page = run_text(uri, run_id, REPORT_ARTIFACT)
+    if page is None:
         return None
     with _lock:
         _from_runs[(uri, run_id)] = page
@@ -73,7 +69,7 @@ def champion_report(loaded: Loaded, settings: Settings) -> str:
     page = _read(local)
     if page is not None and _matches(page, loaded):
         return page
-    run_id = loaded.scorer.card.get("run_id")
+    run_id = loaded.card.run_id
     if loaded.source.startswith("models:/") and run_id and settings.registry_uri:
         from_run = _from_run(settings.registry_uri, str(run_id))
         if from_run is not None:

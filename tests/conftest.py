@@ -1,4 +1,5 @@
-"""Shared fixtures: small deterministic demo data from our own generator (fixed seed)."""
+"""Shared fixtures: small deterministic demo data from our own generator (fixed seed), and an
+isolated embedded MLflow store per test module, never the user's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ SMALL_DEMO = {"n_leads": 3000, "seed": 7}
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory):
     """A small demo export written to disk (event shape + truth.csv)."""
-    from features.demo import write_demo
+    from demodata.events import write_demo
 
     folder = tmp_path_factory.mktemp("demo")
     write_demo(folder, **SMALL_DEMO)
@@ -29,7 +30,7 @@ def demo_crm(demo_dir):
 def demo_xy(demo_crm):
     """Model inputs ``x``, labels ``y`` and the labelled frame of the small demo, at MQL time."""
     from features.build import build_features, feature_matrix
-    from training.labels import make_labels
+    from features.labels import make_labels
 
     features = build_features(demo_crm.leads, demo_crm.activities)
     labelled = make_labels(features["scored_at"], demo_crm.outcomes, demo_crm.as_of, 90).labelled
@@ -42,8 +43,36 @@ FLAT_DEMO = {"n_leads": 8000, "seed": 11}
 @pytest.fixture(scope="session")
 def flat_demo_dir(tmp_path_factory):
     """The flat demo export (export.csv, truth.csv): ~6,300 leads whose horizon is over."""
-    from features.demo_flat import write_flat_demo
+    from demodata.flat import write_flat_demo
 
     folder = tmp_path_factory.mktemp("flat_demo")
     write_flat_demo(folder, **FLAT_DEMO)
     return folder
+
+
+@pytest.fixture(scope="module")
+def isolated_mlflow(tmp_path_factory):
+    """A fresh workdir for the embedded MLflow store, with MLFLOW_TRACKING_URI unset."""
+    workdir = tmp_path_factory.mktemp("mlflow")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+        mp.setenv("DO_NOT_TRACK", "true")
+        yield workdir
+
+
+@pytest.fixture(scope="session")
+def flat_trained(flat_demo_dir, tmp_path_factory):
+    """One flat training run on the flat demo (default config), shared by the flat training and
+    flat report tests: (result, workdir with ``mlflow.db`` and ``models/champion``)."""
+    from demodata.flat import TARGET
+    from training.train_flat import train_flat
+
+    workdir = tmp_path_factory.mktemp("flat_mlflow")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+        mp.setenv("DO_NOT_TRACK", "true")
+        result = train_flat(flat_demo_dir / "export.csv", TARGET, workdir=workdir,
+                            models_dir=workdir / "models")
+    return result, workdir

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from serving.store import load_bundle
+from scoring.bundle import load_bundle
 from training.config import TrainConfig
 from training.train import train
 
@@ -74,7 +74,7 @@ def test_notebook_runs_top_to_bottom_on_a_small_demo(tmp_path, demo_dir, demo_cr
     assert "challenger v2" in everything and "champion v1" in everything
     assert "v2 is now the champion" in everything
     _, card = load_bundle(tmp_path / "models" / "champion")
-    assert card["version"] == "2"
+    assert card.version == "2"
     assert "data:image/png;base64," in everything  # the reliability plot beside the metrics
     assert "<iframe srcdoc=" in outputs[-1] and "What drives conversion" in outputs[-1]
     if elapsed > 90:

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from features.demo import write_demo
-from serving.store import export_bundle, write_report
+from scoring.bundle import export_bundle, write_report
+from scoring.card import ModelCard
+from scoring.metrics import probability_metrics, ranking_metrics, reliability_table
 from training import track
-from training.evaluate import probability_metrics, ranking_metrics, reliability_table
 from training.train import TrainResult
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         """In a notebook: the metrics table and the reliability plot side by side."""
-        from training.report_charts import data_uri
+        from report.charts import data_uri
 
         table = self.metrics.to_html(float_format=lambda v: f"{v:.4f}", na_rep="–")
         return (f'<div style="display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap">'
@@ -127,22 +127,11 @@ def promote(version: str | int, *, workdir: str | Path = ".", models_dir: str | 
                          f"promote it with a new training run instead")
     model = track.load_version(tracking, model_name, version)
     track.set_champion(tracking, model_name, version)
-    card = {**json.loads(card_text), "version": version, "alias": "champion"}
+    card = ModelCard.from_dict(json.loads(card_text)).replace(version=version, alias="champion")
     folder = Path(models_dir) / "champion"
     page = track.load_run_text(tracking, run_id, track.REPORT_ARTIFACT)
     if page is not None:
         write_report(page, folder)
     export_bundle(model, card, folder)
     logger.info("promoted %s v%s to champion; bundle %s", model_name, version, folder)
-    return folder
-
-
-def data_folder(data_dir: str | Path | None, workdir: str | Path, demo_leads: int = 20_000,
-                seed: int = 42) -> Path:
-    """``data_dir``, or (None) a demo history in ``<workdir>/demo-data``, written once."""
-    if data_dir is not None:
-        return Path(data_dir)
-    folder = Path(workdir) / "demo-data"
-    if not (folder / "leads.csv").exists():
-        write_demo(folder, n_leads=demo_leads, seed=seed)
     return folder

@@ -1,77 +1,16 @@
-"""Honest evaluation on the out-of-time test set: ranking, calibration, lift; model vs points vs oracle.
+"""Honest evaluation on the out-of-time test set: model vs points score vs oracle, and slices.
 
-Expected calibration error (ECE): predictions are put into ``bins`` equal-width bins on [0, 1]
-(bin ``k`` holds ``k/bins <= p < (k+1)/bins``; p = 1 goes in the last); ECE is the average over
-bins of ``|mean predicted - observed rate|`` weighted by the bin's share of leads. Empty bins
-count zero.
-
-Top-decile lift: the conversion rate of the 10% highest-scored leads divided by the overall rate.
-Ties at the cut (common with a points score) are shared out at their average rate, i.e. the
-expected value of breaking ties at random.
+The metrics themselves (ROC AUC, ECE, lift, ...) are defined in ``scoring.metrics``, shared with the
+report and monitoring.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
-EPS = 1e-6
-
-
-def reliability_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """Per probability bin: range, lead count, mean predicted probability, observed rate."""
-    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
-    idx = np.minimum((p * bins).astype(int), bins - 1)
-    n = np.bincount(idx, minlength=bins)
-    sum_p = np.bincount(idx, weights=p, minlength=bins)
-    sum_y = np.bincount(idx, weights=y, minlength=bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame({
-            "bin_lower": np.arange(bins) / bins,
-            "bin_upper": (np.arange(bins) + 1) / bins,
-            "n": n,
-            "mean_predicted": np.where(n > 0, sum_p / np.maximum(n, 1), np.nan),
-            "observed_rate": np.where(n > 0, sum_y / np.maximum(n, 1), np.nan),
-        })
-
-
-def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    table = reliability_table(y, p, bins)
-    used = table["n"] > 0
-    gaps = (table.loc[used, "mean_predicted"] - table.loc[used, "observed_rate"]).abs()
-    return float((gaps * table.loc[used, "n"]).sum() / table["n"].sum())
-
-
-def top_decile(y: np.ndarray, score: np.ndarray, share: float = 0.1) -> tuple[float, float]:
-    """(conversion rate in the top ``share`` by score, lift over the overall rate)."""
-    y, score = np.asarray(y, dtype=float), np.asarray(score, dtype=float)
-    k = max(1, int(np.ceil(len(y) * share)))
-    cut = np.sort(score)[::-1][k - 1]
-    above, at = score > cut, score == cut
-    need = k - int(above.sum())
-    rate = (y[above].sum() + y[at].mean() * need) / k
-    overall = y.mean()
-    return float(rate), float(rate / overall) if overall > 0 else float("nan")
-
-
-def ranking_metrics(y: np.ndarray, score: np.ndarray) -> dict[str, float]:
-    """Metrics that need only an ordering (valid for the points score too)."""
-    rate, lift = top_decile(y, score)
-    return {"auc": float(roc_auc_score(y, score)),
-            "pr_auc": float(average_precision_score(y, score)),
-            "top_decile_rate": rate, "top_decile_lift": lift}
-
-
-def probability_metrics(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str, float]:
-    """Ranking metrics plus log loss, Brier, ECE and the base rate, for probabilities."""
-    p = np.clip(np.asarray(p, dtype=float), EPS, 1 - EPS)
-    return {**ranking_metrics(y, p),
-            "log_loss": float(log_loss(y, p, labels=[0, 1])),
-            "brier": float(brier_score_loss(y, p)),
-            "ece": expected_calibration_error(y, p, bins),
-            "base_rate": float(np.mean(y)),
-            "mean_predicted": float(np.mean(p))}
+from scoring.metrics import probability_metrics, ranking_metrics, reliability_table
 
 
 def slice_metrics(y: np.ndarray, p: np.ndarray, groups: pd.Series, min_leads: int = 50

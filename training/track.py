@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scoring.card import ModelCard
+
 logger = logging.getLogger(__name__)
 
 EXPERIMENT = "lead-conversion"
@@ -170,7 +172,7 @@ def load_version(tracking: Tracking, model_name: str, version_or_alias: str) -> 
 
 
 def set_alias(tracking: Tracking, model_name: str, alias: str, version: str, run_id: str,
-              decision: dict[str, object], card: dict[str, object]) -> None:
+              decision: dict[str, object], card: ModelCard) -> None:
     """Point ``alias`` at ``version``; record why, and the model card the service reads."""
     mlflow, client = _client(tracking)
     client.set_registered_model_alias(model_name, alias, version)
@@ -178,7 +180,7 @@ def set_alias(tracking: Tracking, model_name: str, alias: str, version: str, run
     with mlflow.start_run(run_id=run_id):
         mlflow.set_tag("alias", alias)
         mlflow.log_text(json.dumps(decision, indent=2, default=str), "promotion.json")
-        mlflow.log_text(json.dumps(card, indent=2, default=str), "model.json")
+        mlflow.log_text(json.dumps(card.to_dict(), indent=2, default=str), "model.json")
 
 
 REPORT_ARTIFACT = "report/report.html"

@@ -20,18 +20,20 @@ from sklearn.metrics import log_loss
 
 from features.build import CATEGORICAL, NUMERIC, build_features, feature_catalog, feature_matrix
 from features.contract import CrmData, load_crm
+from features.labels import Labels, make_labels
 from features.leakage import LeakageFlag, detect_event_leakage, flagged_columns, format_report
 from features.points import points_score
 from features.rules import Rules, load_rules
-from serving.compiled import reference_lead
-from serving.store import export_bundle, write_report
-from training import plots, report, track
+from report import page as report
+from scoring.bundle import export_bundle, write_report
+from scoring.card import ModelCard
+from scoring.compiled import reference_lead
+from training import plots, track
 from training.calibrate import Calibrated, calibrate
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.fit import Candidate, fit_candidates
 from training.importance import global_importances
-from training.labels import Labels, make_labels
 from training.split import Split, make_split
 
 logger = logging.getLogger(__name__)
@@ -310,21 +312,22 @@ def train(
         metrics=metrics, fp=fp, importances=importances, card_md=card_md, promote=promote,
         tags={"split": split.kind, "shape": "event"}, json_artifacts={"leakage": leakage})
     metrics["train_seconds"] = round(time.perf_counter() - t0, 1)
-    card = {"version": logged.version, "alias": decision["alias"], "model_name": cfg.model_name,
-            "run_id": logged.run_id, "trained_at": datetime.now(UTC).isoformat(),
-            "horizon_days": cfg.horizon_days, "metrics": metrics, "data_fingerprint": fp,
-            "shape": "event",
-            "features": [f for f in feature_catalog().to_dict(orient="records")
-                         if f["name"] in x.columns],
-            "importances": importances.to_dict(orient="records"),
-            "reference": reference_lead(x_tr, numeric, categorical)}
+    card = ModelCard(
+        shape="event", version=logged.version, alias=decision["alias"],
+        model_name=cfg.model_name, run_id=logged.run_id,
+        trained_at=datetime.now(UTC).isoformat(), horizon_days=cfg.horizon_days,
+        metrics=metrics, data_fingerprint=fp,
+        features=[f for f in feature_catalog().to_dict(orient="records")
+                  if f["name"] in x.columns],
+        importances=importances.to_dict(orient="records"),
+        reference=reference_lead(x_tr, numeric, categorical))
     publish(tracking, cfg, logged, decision, model, card, metrics, models_dir, progress,
             report.report_for_run(crm, prepared, rules, p_test, importances, card))
     return TrainResult(metrics, evaluation, importances, model, prepared, decision)
 
 
 def publish(tracking: track.Tracking, cfg: TrainConfig, logged: track.LoggedModel,
-            decision: dict[str, Any], model: Any, card: dict[str, Any], metrics: dict[str, Any],
+            decision: dict[str, Any], model: Any, card: ModelCard, metrics: dict[str, Any],
             models_dir: str | Path, progress: Progress, report_html: str) -> None:
     """Set the alias, log the report, and export a champion (report first) to ``models_dir``."""
     track.set_alias(tracking, cfg.model_name, decision["alias"], logged.version, logged.run_id,

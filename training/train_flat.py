@@ -3,7 +3,7 @@ check → fit → calibrate → evaluate → track → promote → report → ex
 
 The steps after the features are those of the event shape (``training.train``): the same
 candidates, calibration, evaluation, MLflow tracking, promotion rule, marketers' report
-(``training.report_flat``) and model store. A flat export has no points score, so the comparison
+(``report.flat``) and model store. A flat export has no points score, so the comparison
 is with the oracle only (demo data).
 """
 
@@ -20,21 +20,42 @@ from typing import Any
 import pandas as pd
 
 from features.contract import ContractError
-from features.flat import (flat_catalog, flat_features, learn_vocabularies, reference_row,
-                           unreadable_cells)
+from features.flat import (
+    flat_catalog,
+    flat_features,
+    lead_ids,
+    lead_times,
+    learn_vocabularies,
+    reference_row,
+    unreadable_cells,
+)
 from features.flat_read import FlatFile, read_flat
 from features.leakage import LeakageFlag, detect_leakage, flagged_columns
-from features.roles import (DEFAULT_PLACEHOLDERS, Mapping, blank_placeholders, format_role_table,
-                            infer_mapping, parse_labels, role_table)
+from features.roles import (
+    DEFAULT_PLACEHOLDERS,
+    Mapping,
+    blank_placeholders,
+    format_role_table,
+    infer_mapping,
+    parse_labels,
+    role_table,
+)
+from report.flat import flat_report_for_run
+from scoring.card import ModelCard
 from training.calibrate import calibrate
 from training.config import TrainConfig
 from training.evaluate import evaluate
 from training.fit import fit_candidates
 from training.importance import global_importances
-from training.report_flat import flat_report_for_run
 from training.split import RANDOM_SPLIT_WARNING, Split, make_split
-from training.train import (Progress, TooLittleData, drop_leaky, publish, test_metrics,
-                            track_and_decide)
+from training.train import (
+    Progress,
+    TooLittleData,
+    drop_leaky,
+    publish,
+    test_metrics,
+    track_and_decide,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,31 +106,6 @@ def resolve_mapping(flat: FlatFile, target: str | None, *, mapping: Mapping | st
         raise ContractError("the mapping names no target: pass --target COLUMN")
     data = {**mapping.to_dict(), **changes}
     return Mapping.from_dict(data)
-
-
-def lead_ids(frame: pd.DataFrame, mapping: Mapping, path: Path) -> pd.Index:
-    """The id of each row (the id column, or the 1-based row number); duplicates are an error."""
-    if mapping.id_column is None:
-        return pd.Index([str(i) for i in range(1, len(frame) + 1)], name="row")
-    ids = blank_placeholders(frame[mapping.id_column], ())
-    blank = ids.isna().to_numpy()
-    if blank.any():
-        raise ContractError(f"{path.name}: column {mapping.id_column!r} is blank at data row "
-                            f"{int(blank.argmax()) + 1}")
-    dup = ids.duplicated(keep="first").to_numpy()
-    if dup.any():
-        row = int(dup.argmax())
-        raise ContractError(f"{path.name}: column {mapping.id_column!r} repeats "
-                            f"{ids.iloc[row]!r} at data row {row + 1}; ids must be unique")
-    return pd.Index(ids.to_numpy(), name=mapping.id_column)
-
-
-def lead_times(frame: pd.DataFrame, mapping: Mapping) -> pd.Series:
-    """Each row's MQL moment (UTC) from the time column; NaT without one or where unparsable."""
-    if mapping.time_column is None:
-        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    return pd.to_datetime(blank_placeholders(frame[mapping.time_column], mapping.placeholders),
-                          utc=True, errors="coerce", format="mixed")
 
 
 def read_truth(path: Path, mapping: Mapping) -> pd.Series | None:
@@ -287,13 +283,13 @@ def train_flat(
               "dropped_columns": ",".join(leakage["dropped_columns"])[:250] or "(none)"},
         json_artifacts={"leakage": leakage, "mapping": mapping.to_dict()})
     metrics["train_seconds"] = round(time.perf_counter() - t0, 1)
-    card = {"version": logged.version, "alias": decision["alias"], "model_name": cfg.model_name,
-            "run_id": logged.run_id, "trained_at": datetime.now(UTC).isoformat(),
-            "shape": "flat", "metrics": metrics, "data_fingerprint": fp,
-            "mapping": mapping.to_dict(), "features": flat_catalog(mapping),
-            "feature_names": list(x.columns),
-            "importances": importances.to_dict(orient="records"),
-            "reference": reference_row(x_tr, mapping), "leakage": leakage}
+    card = ModelCard(
+        shape="flat", version=logged.version, alias=decision["alias"],
+        model_name=cfg.model_name, run_id=logged.run_id,
+        trained_at=datetime.now(UTC).isoformat(), metrics=metrics, data_fingerprint=fp,
+        mapping=mapping.to_dict(), features=flat_catalog(mapping),
+        feature_names=list(x.columns), importances=importances.to_dict(orient="records"),
+        reference=reference_row(x_tr, mapping), leakage=leakage)
     publish(tracking, cfg, logged, decision, model, card, metrics, models_dir, progress,
             flat_report_for_run(rows, mapping, labelled, split, p_test, importances, card, path,
                                 int(labels.isna().sum())))
@@ -304,4 +300,4 @@ def train_flat(
                            decision)
 
 
-__all__ = ["train_flat", "FlatTrainResult", "resolve_mapping", "lead_ids", "lead_times"]
+__all__ = ["train_flat", "FlatTrainResult", "resolve_mapping"]

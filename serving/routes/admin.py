@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 
 from serving.deps import HolderDep
-from serving.registry import ModelLoadError
+from serving.holder import ModelLoadError
 from serving.schemas import ReloadOut
 
 router = APIRouter(prefix="/admin", tags=["admin"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.demo_flat import ID_COLUMN, LEAKY_COLUMNS, TARGET, TIME_COLUMN
+from demodata.flat import ID_COLUMN, LEAKY_COLUMNS, TARGET, TIME_COLUMN
 from features.flat import OTHER, flat_features, learn_vocabularies
 from features.flat_read import read_flat
 from features.roles import Mapping

@@ -6,12 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demodata.flat import LEAKY_COLUMNS, TARGET
 from features.build import CATEGORICAL, NUMERIC, build_features, feature_matrix
-from features.demo_flat import LEAKY_COLUMNS, TARGET
 from features.flat import flat_features, learn_vocabularies
 from features.flat_read import read_flat
-from features.leakage import (LeakageConfig, detect_event_leakage, detect_leakage,
-                              flagged_columns, format_report)
+from features.leakage import (
+    LeakageConfig,
+    detect_event_leakage,
+    detect_leakage,
+    flagged_columns,
+    format_report,
+)
 from features.roles import infer_mapping, parse_labels
 
 

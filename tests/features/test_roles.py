@@ -8,8 +8,16 @@ import pytest
 
 from features.contract import ContractError
 from features.flat import flat_features
-from features.roles import (Mapping, blank_placeholders, format_role_table, infer_mapping,
-                            parse_labels, parse_numbers, role_table, tokens)
+from features.roles import (
+    Mapping,
+    blank_placeholders,
+    format_role_table,
+    infer_mapping,
+    parse_labels,
+    parse_numbers,
+    role_table,
+    tokens,
+)
 
 
 def small_export(n: int = 60) -> pd.DataFrame:

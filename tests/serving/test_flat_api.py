@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from features.flat_read import read_flat
+from scoring.flat import FlatScorer
 from serving.app import create_app
 from serving.config import Settings
-from serving.flat_scorer import FlatScorer
 from serving.report import page_identity
 from tests.serving.helpers import HEADERS, KEY
 
@@ -24,7 +24,7 @@ TREES = {"learning_rate": 0.1, "max_leaf_nodes": 8, "max_iter": 60}
 @pytest.fixture(scope="module")
 def flat_trained(tmp_path_factory):
     """A tree model trained on a small flat demo export; (workdir, export path)."""
-    from features.demo_flat import write_flat_demo
+    from demodata.flat import write_flat_demo
     from training.config import TrainConfig
     from training.train_flat import train_flat
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from serving.config import Settings
-from serving.registry import load_champion
+from serving.holder import load_champion
 from tests.serving.helpers import HEADERS, client_for, lead, predict
 
 
@@ -22,7 +22,7 @@ def test_champion_alias_is_loaded_from_the_registry_with_its_version(settings, r
     local = load_champion(Settings(models_dir=settings.models_dir))
     assert loaded.source == "models:/lead-conversion@champion"
     assert loaded.version == local.version
-    assert loaded.scorer.card["importances"] == local.scorer.card["importances"]
+    assert loaded.card.importances == local.card.importances
     with client_for(settings, registry_uri=registry_uri) as c:
         served = predict(c, lead()).json()["predictions"][0]["probability"]
         assert c.get("/v1/model", headers=HEADERS).json()["source"] == loaded.source
@@ -32,7 +32,7 @@ def test_champion_alias_is_loaded_from_the_registry_with_its_version(settings, r
 
 
 def test_registry_without_a_champion_falls_back_to_the_local_store(settings, tmp_path, caplog):
-    caplog.set_level(logging.WARNING, logger="serving.registry")
+    caplog.set_level(logging.WARNING, logger="serving.holder")
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     loaded = load_champion(Settings(models_dir=settings.models_dir, registry_uri=empty))
     assert loaded.source == str(settings.champion_dir)
@@ -67,9 +67,9 @@ def test_embedded_registry_of_another_model_does_not_override_the_local_bundle(
         settings, registry_uri, tmp_path, caplog):
     import json
 
-    from serving.source import champion_card
+    from scoring.registry import champion_card
 
-    caplog.set_level(logging.WARNING, logger="serving.source")
+    caplog.set_level(logging.WARNING, logger="scoring.registry")
     card_path = settings.champion_dir / "model.json"
     card = json.loads(card_path.read_text())
     card["run_id"] = "another-run"  # a bundle exported by other training than the registry's
@@ -78,11 +78,11 @@ def test_embedded_registry_of_another_model_does_not_override_the_local_bundle(
     loaded = load_champion(embedded)
     assert loaded.source == str(settings.champion_dir)
     assert "another model than the champion of the embedded registry" in caplog.text
-    assert champion_card(embedded)["run_id"] == "another-run"
+    assert champion_card(embedded).run_id == "another-run"
     named = Settings(models_dir=settings.models_dir, registry_uri=registry_uri,
                      prefer_registry=True)
     assert load_champion(named).source == "models:/lead-conversion@champion"
-    assert champion_card(named)["run_id"] != "another-run"
+    assert champion_card(named).run_id != "another-run"
 
 
 def test_model_source_registry_and_tracking_uri_prefer_the_registry(tmp_path):

@@ -8,16 +8,17 @@ import time
 import numpy as np
 import pytest
 
-from serving.registry import ModelLoadError, self_test
-from serving.scorer import OUTPUT_COLUMNS
-from serving.store import CARD_FILE, MODEL_FILE, export_bundle, load_bundle
+from scoring.bundle import CARD_FILE, MODEL_FILE, export_bundle, load_bundle
+from scoring.card import ModelCard
+from scoring.event import OUTPUT_COLUMNS
+from serving.holder import ModelLoadError, self_test
 from tests.serving.helpers import HEADERS, client_for, lead, predict
 
 
 def _promote(models_dir, version: str, model=None) -> None:
     """Export the current champion again as ``version`` (what training does on promotion)."""
     old_model, card = load_bundle(models_dir / "champion")
-    export_bundle(old_model if model is None else model, {**card, "version": version},
+    export_bundle(old_model if model is None else model, card.replace(version=version),
                   models_dir / "champion")
 
 
@@ -70,7 +71,7 @@ def test_model_that_cannot_score_is_not_swapped_in(client, models_dir):
 class _NanScorer:
     """Loads fine, answers nonsense: what the self-test is for."""
 
-    card = {"version": "nan"}
+    card = ModelCard(version="nan")
 
     def score_columns(self, leads, activities, at):
         out = {c: np.array(["x"] * len(leads["lead_id"]), dtype=object) for c in OUTPUT_COLUMNS}
@@ -125,7 +126,7 @@ def test_poll_does_not_retry_a_broken_bundle_until_it_changes(settings, models_d
 
 def _good_bundle(client):
     scorer = client.app.state.holder.current.scorer
-    return scorer.model, {**scorer.card, "version": "102"}
+    return scorer.model, scorer.card.replace(version="102")
 
 
 def test_a_service_started_without_a_model_becomes_ready_when_one_appears(settings, tmp_path,
@@ -142,7 +143,7 @@ def test_a_service_started_without_a_model_becomes_ready_when_one_appears(settin
 def test_the_reference_is_swapped_only_after_the_new_model_is_fully_loaded(client):
     import threading
 
-    from serving.registry import ModelHolder
+    from serving.holder import ModelHolder
 
     holder: ModelHolder = client.app.state.holder
     old = holder.current

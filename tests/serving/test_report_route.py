@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from scoring.bundle import REPORT_FILE
 from serving.config import settings_from_env
 from serving.report import page_identity
-from serving.store import REPORT_FILE
 from tests.serving.helpers import HEADERS, KEY, client_for
 
 REPORT_KEY = "report-key-abcdef0123456789"

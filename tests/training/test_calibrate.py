@@ -6,9 +6,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from features.build import CATEGORICAL, NUMERIC
+from scoring.metrics import expected_calibration_error
 from training.calibrate import calibrate
 from training.config import TrainConfig
-from training.evaluate import expected_calibration_error
 from training.fit import logreg_pipeline
 from training.split import make_split
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from scoring.bundle import REPORT_FILE, load_bundle
 from serving.report import page_identity
-from serving.store import REPORT_FILE, load_bundle
 from training import track
-from training.compare import compare_with_champion, data_folder, promote
+from demodata.events import data_folder
+from training.compare import compare_with_champion, promote
 from training.config import TrainConfig
 from training.train import train
 
@@ -56,7 +57,7 @@ def test_promote_moves_the_alias_and_the_bundle_with_its_report(runs, isolated_m
     tracking = track.resolve_tracking(isolated_mlflow)
     assert track.champion_version(tracking, "lead-conversion") == version
     _, card = load_bundle(folder)
-    assert card["version"] == version and card["alias"] == "champion"
+    assert card.version == version and card.alias == "champion"
     assert page_identity((folder / REPORT_FILE).read_text())["model-version"] == version
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.evaluate import expected_calibration_error, reliability_table, top_decile
+from scoring.metrics import expected_calibration_error, reliability_table, top_decile
 
 
 def test_ece_is_zero_when_each_bin_matches_its_rate():

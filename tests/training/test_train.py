@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.demo import write_demo
-from serving.store import StoreError, load_bundle
+from demodata.events import write_demo
+from scoring.bundle import StoreError, load_bundle
 from training.config import TrainConfig
 from training.train import TooLittleData, train
 
@@ -71,8 +71,8 @@ def test_champion_is_exported_to_the_model_store_with_a_checksum(quality_run, is
     _, result = quality_run
     folder = isolated_mlflow / "models" / "champion"
     model, card = load_bundle(folder)
-    assert card["version"] == result.metrics["model_version"]
-    assert {f["name"] for f in card["features"]} == set(result.prepared.x.columns)
+    assert card.version == result.metrics["model_version"]
+    assert {f["name"] for f in card.features} == set(result.prepared.x.columns)
     x = result.prepared.x.head(50)
     np.testing.assert_allclose(model.predict_proba(x), result.model.predict_proba(x))
     (folder / "model.joblib").write_bytes((folder / "model.joblib").read_bytes() + b"tampered")
@@ -95,7 +95,7 @@ def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_
     assert worse.metrics["alias"] == "challenger"
     assert "vs champion v2" in worse.decision["reason"]
     _, card = load_bundle(tmp_path / "models" / "champion")
-    assert card["version"] == "2"  # the store still holds the better model
+    assert card.version == "2"  # the store still holds the better model
     forced = train(demo_dir, WORSE, promote=True, **kw)
     assert forced.metrics["alias"] == "champion" and forced.decision["forced"]
 

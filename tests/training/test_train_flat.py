@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demodata.flat import ID_COLUMN, LEAKY_COLUMNS, TARGET
 from features.contract import ContractError
-from features.demo_flat import ID_COLUMN, LEAKY_COLUMNS, TARGET
 from features.flat import OTHER
 from features.flat_read import read_flat
-from serving.flat_scorer import FlatScorer
-from serving.store import load_bundle
+from scoring.bundle import load_bundle
+from scoring.flat import FlatScorer
 from training.config import TrainConfig
 from training.train_flat import train_flat
 
@@ -52,7 +52,8 @@ def test_leakage_flags_and_evidence_go_into_the_metrics(flat_run):
 
 @pytest.mark.slow
 def test_card_carries_what_serving_needs(flat_run, champion):
-    model, card = load_bundle(champion)
+    model, typed = load_bundle(champion)
+    card = typed.to_dict()
     assert card["shape"] == "flat"
     mapping = card["mapping"]
     assert mapping["id_column"] == ID_COLUMN and mapping["target"] == TARGET

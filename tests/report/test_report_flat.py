@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from cli.main import main
-from features.demo_flat import LEAKY_COLUMNS, TARGET
+from demodata.flat import LEAKY_COLUMNS, TARGET
+from report.flat import MAX_DISTINCT, MAX_SEGMENTS, TOP_VALUES
+from scoring.bundle import REPORT_FILE
 from serving.report import page_identity
-from serving.store import REPORT_FILE
-from tests.training.html_tables import EXTERNAL, Tables, text_of
-from training.report_flat import MAX_DISTINCT, MAX_SEGMENTS, TOP_VALUES
+from tests.report.html_tables import EXTERNAL, Tables, text_of
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """The sections of the marketers' report, each ``ReportInputs -> HTML``; the page is assembled by
-``training.report.build_report``.
+``report.page.build_report``.
 
 Both data shapes go through the same functions: what a shape lacks (the points score and the
 BANT flags of a flat export) is a flag of ``ReportInputs``, and the section says in one sentence
@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from training import report_charts as charts
-from training.report_html import esc, figure, num, pct, table
-from training.report_tables import (
+from report import charts
+from report.html import esc, figure, num, pct, table
+from report.tables import (
     DIRECTION_WORDS,
     ReportInputs,
     bant_table,
@@ -24,6 +24,7 @@ from training.report_tables import (
     score_bands,
     top_decile_rates,
 )
+from scoring.card import ModelCard
 
 FEW_LEADS = 30  # score bands with fewer leads get a "read with care" note
 
@@ -151,19 +152,10 @@ def bant(inputs: ReportInputs) -> str:
         + table("bant", ["flag", "value", "leads", "share", "conversion"], rows, {2, 3, 4}))
 
 
-def leakage_flags(card: dict[str, Any]) -> list[dict[str, Any]]:
-    """The run's leakage flags (metrics, else the card's leakage record)."""
-    m = card.get("metrics", {}) or {}
-    flags = m.get("leakage_flags")
-    if flags is None:
-        flags = (card.get("leakage", {}) or {}).get("leakage_flags", [])
-    return list(flags or [])
-
-
 def leakage(inputs: ReportInputs) -> str:
     card = inputs.card
-    flags = leakage_flags(card)
-    kept = set((card.get("metrics", {}) or {}).get("kept_columns") or [])
+    flags = card.leakage_flags
+    kept = set(card.kept_columns)
     intro = ("<p>Before fitting, every candidate column was checked on the training leads for "
              "signs that it was filled in after the outcome (sales fields such as tags, status "
              "or deal value): a model that reads them looks brilliant in testing and fails on "
@@ -183,20 +175,20 @@ def leakage(inputs: ReportInputs) -> str:
                                    rows, set())
 
 
-def _event_facts(card: dict[str, Any], m: dict[str, Any], fp: dict[str, Any]) -> list:
+def _event_facts(card: ModelCard, m: dict[str, Any], fp: dict[str, Any]) -> list:
     return [
         ("trained on", f"{fp.get('n_leads', 0):,} leads with MQL dates "
                        f"{str(fp.get('mql_from', '?'))[:10]} to {str(fp.get('mql_to', '?'))[:10]}"
                        f", as of {str(fp.get('as_of', '?'))[:10]}"),
         ("labelled", f"{m.get('n_labelled', 0):,} leads (horizon "
-                     f"{card.get('horizon_days', '?')} days; {fp.get('n_censored', 0):,} "
+                     f"{card.horizon_days or '?'} days; {fp.get('n_censored', 0):,} "
                      f"censored, {fp.get('n_rejected', 0):,} rejected rows)"),
         ("split", f"{m.get('split', '?')}: train {m.get('n_train', 0):,}, valid "
                   f"{m.get('n_valid', 0):,}, test {m.get('n_test', 0):,} (newest)"),
     ]
 
 
-def _flat_facts(card: dict[str, Any], m: dict[str, Any], fp: dict[str, Any]) -> list:
+def _flat_facts(card: ModelCard, m: dict[str, Any], fp: dict[str, Any]) -> list:
     time_column = fp.get("time_column")
     dates = (f", {time_column} {str(fp.get('mql_from', '?'))[:10]} to "
              f"{str(fp.get('mql_to', '?'))[:10]}" if time_column else " (no time column)")
@@ -213,13 +205,13 @@ def _flat_facts(card: dict[str, Any], m: dict[str, Any], fp: dict[str, Any]) -> 
 
 def facts(inputs: ReportInputs) -> str:
     card = inputs.card
-    m: dict[str, Any] = card.get("metrics", {}) or {}
-    fp: dict[str, Any] = card.get("data_fingerprint", {}) or {}
+    m: dict[str, Any] = card.metrics
+    fp: dict[str, Any] = card.data_fingerprint
     shape_facts = _flat_facts if inputs.shape == "flat" else _event_facts
     rows_facts = [
-        ("model", f"{card.get('model_name', 'lead-conversion')} v{card.get('version', '?')} "
-                  f"({card.get('alias', '?')} when trained)"),
-        ("trained", str(card.get("trained_at", "?"))[:19].replace("T", " ") + " UTC"),
+        ("model", f"{card.model_name} v{card.version} "
+                  f"({card.alias or '?'} when trained)"),
+        ("trained", str(card.trained_at or "?")[:19].replace("T", " ") + " UTC"),
         ("algorithm", f"{m.get('chosen_model', '?')}, {m.get('calibration', '?')} calibration"),
         *shape_facts(card, m, fp),
         ("data fingerprint", str(fp.get("sha256", "?"))[:16]),

@@ -1,6 +1,6 @@
 """The demo history as a flat CRM export: one row per lead, behaviour aggregated, leaks planted.
 
-Built from ``features.demo.generate_demo``: the same leads, activities, outcomes and true
+Built from ``demodata.events.generate_demo``: the same leads, activities, outcomes and true
 probabilities. Only leads whose 90-day horizon is over at ``as_of`` are written (a flat export
 has no way to say "not yet"), so ``Converted`` is never a guessed 0.
 
@@ -19,9 +19,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.demo import (DEFAULT_AS_OF, DEFAULT_LEADS, HORIZON_DAYS, RECENT_DAYS, WINDOW_DAYS,
-                           DemoData, generate_demo)
-from features.demo_titles import title_labels
+from demodata.events import (
+    DEFAULT_AS_OF,
+    DEFAULT_LEADS,
+    HORIZON_DAYS,
+    RECENT_DAYS,
+    WINDOW_DAYS,
+    DemoData,
+    generate_demo,
+)
+from demodata.titles import title_labels
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +192,7 @@ def flat_export(data: DemoData, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFr
 
 README = """# Demo flat CRM export
 
-`export.csv` is the demo CRM history (`features/demo.py`, the story in `features/demo_story.md`)
+`export.csv` is the demo CRM history (`demodata/events.py`, the story in `demodata/story.md`)
 written as a flat list export: one row per lead, behaviour already aggregated, the way CRMs and
 marketing-automation tools export lead lists. `truth.csv` holds each lead's true probability of
 converting (`p_true`), for the oracle comparison; the product never trains on it.

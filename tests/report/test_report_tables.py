@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training.report_tables import (
+from report.tables import (
     LEAD_COLUMNS,
     ReportInputs,
     conversion_by,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-
 # What would make a page fetch something when opened: remote src/href, stylesheets, CSS urls.
 EXTERNAL = re.compile(r"""(src|href)=["']?(https?:|//)|<link\b|@import|url\(""")
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from features.build import CATEGORICAL, NUMERIC, feature_matrix
-from serving.compiled import CompiledModel, reference_lead
+from scoring.compiled import CompiledModel, reference_lead
 from training.calibrate import calibrate
 from training.config import TrainConfig
 from training.fit import hgb_pipeline, logreg_pipeline
@@ -107,13 +107,14 @@ def test_tree_reasons_equal_rescoring_the_whole_model_with_one_feature_changed(d
 def test_scorer_with_a_tree_model_equals_the_pipeline_on_build_features(data, demo_crm):
     from features.build import build_features, feature_catalog
     from features.rules import load_rules
-    from serving.scorer import Scorer
+    from scoring.card import ModelCard
+    from scoring.event import Scorer
 
     x, _, split = data
     _, model, _ = fitted(data, "hgb", "sigmoid")
-    card = {"version": "t", "reference": reference_lead(x.loc[split.train], list(NUMERIC),
-                                                        list(CATEGORICAL)),
-            "features": feature_catalog().to_dict(orient="records")}
+    card = ModelCard(version="t", reference=reference_lead(x.loc[split.train], list(NUMERIC),
+                                                           list(CATEGORICAL)),
+                     features=feature_catalog().to_dict(orient="records"))
     scorer = Scorer(model, card, load_rules())
     leads = demo_crm.leads.iloc[::25]
     acts = demo_crm.activities[demo_crm.activities["lead_id"].isin(leads["lead_id"])]
@@ -138,7 +139,8 @@ def test_explain_gives_the_same_probabilities_and_reasons_as_separate_calls(data
 def test_scorer_serves_an_event_model_that_dropped_features_for_leakage(data, demo_crm):
     from features.build import build_features, feature_catalog
     from features.rules import load_rules
-    from serving.scorer import Scorer
+    from scoring.card import ModelCard
+    from scoring.event import Scorer
 
     x, y, split = data
     dropped = {"industry", "n_email_open_30d"}
@@ -150,10 +152,10 @@ def test_scorer_serves_an_event_model_that_dropped_features_for_leakage(data, de
     pipe.fit(x.loc[split.train, kept], y.loc[split.train])
     model = calibrate(pipe, x.loc[split.valid, kept], y.loc[split.valid].to_numpy(),
                       ("sigmoid",), 0).model
-    card = {"version": "d", "reference": reference_lead(x.loc[split.train, kept], numeric,
-                                                        categorical),
-            "features": [f for f in feature_catalog().to_dict(orient="records")
-                         if f["name"] not in dropped]}
+    card = ModelCard(version="d", reference=reference_lead(x.loc[split.train, kept], numeric,
+                                                           categorical),
+                     features=[f for f in feature_catalog().to_dict(orient="records")
+                               if f["name"] not in dropped])
     scorer = Scorer(model, card, load_rules())
     leads = demo_crm.leads.iloc[::40]
     acts = demo_crm.activities[demo_crm.activities["lead_id"].isin(leads["lead_id"])]

@@ -21,8 +21,9 @@ from features.behaviour import activity_columns
 from features.build import FEATURE_NAMES, feature_matrix, scoring_moments
 from features.rules import Rules, load_rules
 from features.table import lead_columns
-from serving.compiled import CompiledModel
-from serving.store import load_bundle
+from scoring.bundle import load_bundle
+from scoring.card import ModelCard
+from scoring.compiled import CompiledModel
 
 OUTPUT_COLUMNS = ("lead_id", "scored_at", "probability", "score", "tier", *BANT_COLUMNS,
                   "points_score", "points_tier", "reasons_up", "reasons_down", "model_version")
@@ -67,17 +68,17 @@ class Scorer:
     """A model (features -> probability) with its card and the rules for BANT, points and tiers."""
 
     model: Any
-    card: dict[str, Any]
+    card: ModelCard
     rules: Rules
     compiled: CompiledModel | None = None
     labels: list[str] | None = None
 
     def __post_init__(self) -> None:
         # The model's inputs: the card's features (a run may drop some for leakage), in order.
-        by_name = {f["name"]: f["label"] for f in self.card.get("features", [])}
+        by_name = self.card.labels
         self.names = [n for n in FEATURE_NAMES if n in by_name] or list(FEATURE_NAMES)
-        if self.compiled is None and self.card.get("reference"):
-            reference = feature_matrix(pd.DataFrame([self.card["reference"]]), self.names)
+        if self.compiled is None and self.card.reference:
+            reference = feature_matrix(pd.DataFrame([self.card.reference]), self.names)
             self.compiled = CompiledModel.from_calibrated(self.model, reference)
         names = self.compiled.feature_names if self.compiled else self.names
         self.labels = [by_name.get(n, n) for n in names]
@@ -89,7 +90,7 @@ class Scorer:
 
     @property
     def version(self) -> str:
-        return str(self.card.get("version", "unknown"))
+        return self.card.version
 
     def probabilities(self, features: pd.DataFrame) -> np.ndarray:
         """Calibrated probability per row of a ``build_features`` frame."""
@@ -99,7 +100,7 @@ class Scorer:
         return self.model.predict_proba(x)[:, 1]
 
     def explain(self, features: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list, list]:
-        """Probabilities and, per lead, the top reasons up and down (see serving.compiled).
+        """Probabilities and, per lead, the top reasons up and down (see scoring.compiled).
 
         ``features``: the feature columns (``features.build.feature_columns``), or a frame.
         """

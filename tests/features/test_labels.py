@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from training.labels import make_labels
+from features.labels import make_labels
 
 AS_OF = pd.Timestamp("2026-06-30T00:00:00Z")
 

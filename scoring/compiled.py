@@ -14,7 +14,7 @@ card). For feature ``f``: ``logit p(x) - logit p(x with f set to the reference)`
   ``logit p(x) - logit p(reference)``; computed in closed form.
 * gradient-boosted trees: the same leave-one-feature-at-reference perturbation, exact per feature
   (not additive). Only the trees that split on a feature are walked again for it
-  (``serving.forest``), and encoding is a table lookup built at load (``serving.encoding``).
+  (``scoring.forest``), and encoding is a table lookup built at load (``scoring.encoding``).
 * any other model: the same perturbation, evaluated by re-scoring (one extra row per feature).
 """
 
@@ -25,16 +25,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from scipy.special import expit
+from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from serving.encoding import TreeEncoding
-from serving.forest import Forest
+from scoring.encoding import TreeEncoding
+from scoring.forest import Forest
 
 EPS = 1e-6
 CHUNK = 500  # leads per tree walk: bounds memory on big batches

@@ -10,21 +10,37 @@ Rules (``choose_source``):
   model (``--models-dir`` pointing elsewhere, say), the local bundle wins and a warning says so.
 
 The service decides its request schema from the card of the model this picks (``champion_card``)
-and loads that model (``serving.registry.load_champion``), so the two always agree.
+and loads that model (``scoring.load.load_champion``), so the two always agree.
 MLflow is imported only when a registry is configured.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
-from serving.config import Settings
-from serving.store import StoreError, read_card
+from scoring.bundle import StoreError, read_card
+from scoring.card import ModelCard
 
 logger = logging.getLogger(__name__)
+
+
+class Location(Protocol):
+    """Where to look for the champion (the service's ``Settings`` is one)."""
+
+    @property
+    def champion_dir(self) -> Path: ...
+    @property
+    def registry_uri(self) -> str | None: ...
+    @property
+    def prefer_registry(self) -> bool: ...
+    @property
+    def model_name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -36,13 +52,13 @@ class Source:
     version: Any = None
 
 
-def _client(settings: Settings) -> Any:
+def _client(settings: Location) -> Any:
     from mlflow import MlflowClient  # heavy (~2 s): only when a registry is configured
 
     return MlflowClient(tracking_uri=settings.registry_uri, registry_uri=settings.registry_uri)
 
 
-def registry_champion_version(settings: Settings) -> str | None:
+def registry_champion_version(settings: Location) -> str | None:
     """The version the registry's ``@champion`` alias names now (None without a registry)."""
     if not settings.registry_uri:
         return None
@@ -50,14 +66,14 @@ def registry_champion_version(settings: Settings) -> str | None:
     return str(mv.version)
 
 
-def _local_card(settings: Settings) -> dict[str, Any] | None:
+def _local_card(settings: Location) -> ModelCard | None:
     try:
         return read_card(settings.champion_dir)
     except StoreError:
         return None
 
 
-def choose_source(settings: Settings) -> Source:
+def choose_source(settings: Location) -> Source:
     """Pick the champion's source by the rules of this module's docstring."""
     if not settings.registry_uri:
         return Source("local")
@@ -69,45 +85,41 @@ def choose_source(settings: Settings) -> Source:
                        type(exc).__name__, exc, settings.champion_dir)
         return Source("local")
     local = _local_card(settings)
-    if not settings.prefer_registry and local is not None and local.get("run_id") != mv.run_id:
+    if not settings.prefer_registry and local is not None and local.run_id != mv.run_id:
         logger.warning(
             "the local champion %s (v%s, run %s) is another model than the champion of the "
             "embedded registry %s (v%s, run %s): serving the local one. Set "
             "LEADCONV_MODEL_SOURCE=registry to serve the registry's", settings.champion_dir,
-            local.get("version"), local.get("run_id"), settings.registry_uri, mv.version,
+            local.version, local.run_id, settings.registry_uri, mv.version,
             mv.run_id)
         return Source("local")
     return Source("registry", client, mv)
 
 
-def registry_card(source: Source, settings: Settings) -> dict[str, Any]:
+def registry_card(source: Source, settings: Location) -> ModelCard:
     """The local card when it describes the same version, else what the registry run records."""
     mv = source.version
-    local = _local_card(settings) or {}
-    if str(local.get("version")) == str(mv.version) and local.get("run_id") == mv.run_id:
+    local = _local_card(settings)
+    if local is not None and local.version == str(mv.version) and local.run_id == mv.run_id:
         return local
     if mv.run_id:
         try:  # training logs the full card (features, importances, reference) with the run
-            import json
-            import tempfile
-            from pathlib import Path
-
             from mlflow.artifacts import download_artifacts
 
             with tempfile.TemporaryDirectory() as tmp:
                 path = download_artifacts(run_id=mv.run_id, artifact_path="model.json",
                                           dst_path=tmp, tracking_uri=settings.registry_uri)
                 card = json.loads(Path(path).read_text())
-            return {**card, "version": str(mv.version), "alias": "champion"}
+            return ModelCard.from_dict({**card, "version": str(mv.version), "alias": "champion"})
         except Exception:  # older runs have no card: fall back to what the run records
             logger.warning("run %s has no model.json; using its metrics only", mv.run_id)
     metrics = dict(source.client.get_run(mv.run_id).data.metrics) if mv.run_id else {}
     trained = datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC).isoformat()
-    return {"version": str(mv.version), "alias": "champion", "model_name": settings.model_name,
-            "run_id": mv.run_id, "trained_at": trained, "metrics": metrics, "importances": []}
+    return ModelCard(version=str(mv.version), alias="champion", model_name=settings.model_name,
+                     run_id=mv.run_id, trained_at=trained, metrics=metrics)
 
 
-def champion_card(settings: Settings) -> dict[str, Any] | None:
+def champion_card(settings: Location) -> ModelCard | None:
     """The card of the champion the service will load (None when there is none yet)."""
     source = choose_source(settings)
     if source.kind == "registry":
@@ -117,3 +129,25 @@ def champion_card(settings: Settings) -> dict[str, Any] | None:
             logger.warning("cannot read the registry champion's card (%s: %s)",
                            type(exc).__name__, exc)
     return _local_card(settings)
+
+
+def load_model(settings: Location, version: str) -> Any:
+    """The scikit-learn model of a registered version (``models:/<name>/<version>``)."""
+    import mlflow  # heavy (~2 s): only when a registry is configured
+
+    assert settings.registry_uri is not None
+    mlflow.set_tracking_uri(settings.registry_uri)
+    mlflow.set_registry_uri(settings.registry_uri)
+    return mlflow.sklearn.load_model(f"models:/{settings.model_name}/{version}")
+
+
+def run_text(tracking_uri: str, run_id: str, artifact: str) -> str | None:
+    """A text artifact of a run (the card, the report), or None when the run has none."""
+    import mlflow  # heavy: only for a model that came from the registry
+
+    try:
+        mlflow.set_tracking_uri(tracking_uri)
+        return str(mlflow.artifacts.load_text(f"runs:/{run_id}/{artifact}"))
+    except Exception as exc:  # no such artifact (older runs), server down, ...
+        logger.warning("run %s has no %s: %s", run_id, artifact, type(exc).__name__)
+        return None

@@ -4,7 +4,7 @@ Each lead's true probability of becoming an SQL within 90 days of its MQL (``tru
 deterministic function of what the files show at its MQL moment: its leads row and its
 activities with ``occurred_at <= mql_at`` (``true_probability``). Hidden variables drive how much
 a lead does, but only the realised, written behaviour enters the probability, so a point-in-time
-model can in principle reach the oracle. The story and its formula are in ``demo_story.md``,
+model can in principle reach the oracle. The story and its formula are in ``story.md``,
 which ``write_demo`` copies into the README it writes.
 
 Everything is vectorised (numpy draws per lead or per activity, never a Python loop over them).
@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from demodata.titles import draw_leads, softmax_choice, title_labels
 from features import vocab
-from features.demo_titles import draw_leads, softmax_choice, title_labels
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ RECENT_DAYS = 30  # ... and the recent window (demo requests, pricing page views
 _NA = np.iinfo(np.int64).min  # missing time in seconds (it is NaT as datetime64)
 _ArrayT = TypeVar("_ArrayT", np.ndarray, pd.Series)
 
-# --- the causal story: logit contributions (demo_story.md explains each) ------------------------
+# --- the causal story: logit contributions (story.md explains each) ------------------------
 ICP_INDUSTRIES = ("software", "financial_services", "professional_services", "healthcare")
 INDUSTRY_EFFECT = {
     "software": 0.4, "financial_services": 0.4, "professional_services": 0.4, "healthcare": 0.4,
@@ -553,7 +553,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, plain: bool = False) -> None:
 
 
 def _readme(data: DemoData, seed: int, conversion_rate: float, activities_per_lead: float) -> str:
-    story = resources.files("features").joinpath("demo_story.md").read_text(encoding="utf-8")
+    story = resources.files("demodata").joinpath("story.md").read_text(encoding="utf-8")
     rate, cohort = cohort_conversion_rate(data)
     rows = [
         ("leads", f"{len(data.leads):,}"), ("activities", f"{len(data.activities):,}"),
@@ -592,3 +592,14 @@ def write_demo(
                                    encoding="utf-8")
     logger.info("wrote demo data to %s", out)
     return data
+
+
+def data_folder(data_dir: str | Path | None, workdir: str | Path, demo_leads: int = 20_000,
+                seed: int = 42) -> Path:
+    """``data_dir``, or (None) a demo history in ``<workdir>/demo-data``, written once."""
+    if data_dir is not None:
+        return Path(data_dir)
+    folder = Path(workdir) / "demo-data"
+    if not (folder / "leads.csv").exists():
+        write_demo(folder, n_leads=demo_leads, seed=seed)
+    return folder

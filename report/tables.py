@@ -15,7 +15,8 @@ import pandas as pd
 
 from features.bant import FLAGS, VALUES
 from features.firmographics import SIZE_BANDS
-from training.evaluate import top_decile
+from scoring.card import ModelCard
+from scoring.metrics import top_decile
 
 BENCHMARK_RATE = 0.13  # MQL -> SQL rate commonly quoted in the domain articles (DESIGN.md)
 UNKNOWN = "(unknown)"
@@ -60,7 +61,7 @@ class ReportInputs:
 
     leads: pd.DataFrame
     importances: pd.DataFrame
-    card: dict[str, Any]
+    card: ModelCard
     scope: dict[str, Any] = field(default_factory=dict)
     benchmark: float = BENCHMARK_RATE
     segments: dict[str, str] = field(default_factory=lambda: dict(SEGMENTS))

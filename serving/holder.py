@@ -6,12 +6,12 @@ Where the champion comes from (``load_champion``):
    set (``MLFLOW_TRACKING_URI``, or the embedded ``./mlflow.db`` when it exists; see
    ``serving.config``), with the registry's version number; MLflow is imported only then;
 2. otherwise, or when the registry cannot deliver, the local store ``<models_dir>/champion``
-   (``serving.store``, checksum-verified).
+   (``scoring.bundle``, checksum-verified).
 
 Hot reload (``ModelHolder``): ``watch()`` polls the local bundle (sha256 of ``model.json`` plus the
 model file's size and mtime; training rewrites both when it promotes) and, when the model came
-from the registry, the version its ``@champion`` alias names, every ``Settings.reload_seconds``; ``reload()`` (also behind ``POST /v1/admin/reload``) loads the new
-model *completely*, scores a self-test lead with it, and only then replaces the reference. A
+from the registry, the version its ``@champion`` alias names, every ``Settings.reload_seconds``;
+``reload()`` (also behind ``POST /v1/admin/reload``) loads the new model *completely*, scores a self-test lead with it, and only then replaces the reference. A
 request takes the reference once at its start, so it is answered by one whole model, old or new.
 A failed load keeps the old model, logs the error, counts it in the metrics, and is reported by
 ``GET /v1/model``; it is retried when the bundle changes again or on the next admin reload.
@@ -20,24 +20,23 @@ A failed load keeps the old model, logs the error, counts it in the metrics, and
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from features.rules import Rules, load_rules
+from features.rules import load_rules
+from scoring.card import describe_signature
+from scoring.event import OUTPUT_COLUMNS
+from scoring.load import Loaded, NoChampion, bundle_fingerprint
+from scoring.load import load_champion as load_from_store
+from scoring.registry import registry_champion_version
 from serving.config import Settings
 from serving.frames import to_columns
 from serving.metrics import Metrics
 from serving.schemas import ActivityIn, LeadIn
-from serving.scorer import OUTPUT_COLUMNS, Scorer
-from serving.source import Source, choose_source, registry_card, registry_champion_version
-from serving.store import CARD_FILE, MODEL_FILE, load_bundle
 
 logger = logging.getLogger(__name__)
 
@@ -46,38 +45,9 @@ class ModelLoadError(RuntimeError):
     """The champion could not be loaded or failed its self-test."""
 
 
-@dataclass(frozen=True)
-class Loaded:
-    """A fully loaded, self-tested model and where it came from."""
-
-    scorer: Any  # serving.scorer.Scorer, or serving.flat_scorer.FlatScorer for flat exports
-    source: str
-    fingerprint: str | None
-    loaded_at: datetime
-
-    @property
-    def version(self) -> str:
-        return self.scorer.version
-
-
-def bundle_fingerprint(folder: Path) -> str | None:
-    """What identifies the bundle on disk: card bytes + model file size/mtime; None if no card."""
-    card, model = folder / CARD_FILE, folder / MODEL_FILE
-    try:
-        digest = hashlib.sha256(card.read_bytes())
-    except OSError:
-        return None
-    try:
-        stat = model.stat()
-        digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
-    except OSError:
-        digest.update(b"no model file")
-    return digest.hexdigest()
-
-
 def self_test(scorer: Any) -> None:
     """Score one synthetic lead end to end; raise ModelLoadError unless the answer is sane."""
-    if scorer.card.get("shape") == "flat":
+    if scorer.card.is_flat:
         _self_test_flat(scorer)
         return
     now = datetime.now(UTC)
@@ -87,28 +57,12 @@ def self_test(scorer: Any) -> None:
     try:
         out = scorer.score_columns(*to_columns([lead], now))
         p = float(out["probability"][0])
-    except Exception as exc:  # a model for other features, a broken pickle, ...
+    except Exception as exc:  # a model for other features, a broken file, ...
         raise ModelLoadError(f"self-test scoring failed: {type(exc).__name__}: {exc}") from exc
     missing = [c for c in OUTPUT_COLUMNS if c not in out]
     if missing or len(out["lead_id"]) != 1 or not (math.isfinite(p) and 0.0 <= p <= 1.0):
         raise ModelLoadError(f"self-test gave an invalid answer (probability {p}, missing "
                              f"columns {missing})")
-
-
-def describe(schema: tuple[Any, ...]) -> str:
-    """A request schema in words: "event shape" or "flat export with N columns"."""
-    if schema[0] == "event":
-        return "event shape"
-    return f"flat export with columns {', '.join(c for c, _ in schema[1])}"
-
-
-def make_scorer(model: Any, card: dict[str, Any], rules: Rules) -> Any:
-    """The scorer for the card's shape: ``Scorer`` (event shape) or ``FlatScorer``."""
-    if card.get("shape") == "flat":
-        from serving.flat_scorer import FlatScorer
-
-        return FlatScorer(model, card, rules)
-    return Scorer(model, card, rules)
 
 
 def _self_test_flat(scorer: Any) -> None:
@@ -122,44 +76,12 @@ def _self_test_flat(scorer: Any) -> None:
         raise ModelLoadError(f"self-test gave an invalid answer (probability {p})")
 
 
-def load_local(settings: Settings, rules: Rules) -> Loaded:
-    """The champion bundle of the local store (raises StoreError if missing or corrupt)."""
-    folder = settings.champion_dir
-    fingerprint = bundle_fingerprint(folder)
-    model, card = load_bundle(folder)
-    return Loaded(make_scorer(model, card, rules), str(folder), fingerprint, datetime.now(UTC))
-
-
-def load_registry(settings: Settings, rules: Rules, source: Source) -> Loaded:
-    """The version behind ``@champion`` in the MLflow registry (``source`` from choose_source)."""
-    import mlflow  # heavy (~2 s): only when a registry is configured
-
-    mlflow.set_tracking_uri(settings.registry_uri)
-    mlflow.set_registry_uri(settings.registry_uri)
-    mv = source.version
-    fingerprint = bundle_fingerprint(settings.champion_dir)
-    model = mlflow.sklearn.load_model(f"models:/{settings.model_name}/{mv.version}")
-    card = registry_card(source, settings)
-    return Loaded(make_scorer(model, card, rules), f"models:/{settings.model_name}@champion",
-                  fingerprint, datetime.now(UTC))
-
-
 def load_champion(settings: Settings) -> Loaded:
-    """Load and self-test the champion from where ``serving.source.choose_source`` says."""
-    rules = load_rules(settings.rules_path)
-    loaded = None
-    source = choose_source(settings)
-    if source.kind == "registry":
-        try:
-            loaded = load_registry(settings, rules, source)
-        except Exception as exc:  # a broken artifact, ...: the local store still may serve
-            logger.warning("registry %s gave no champion (%s: %s); using %s",
-                           settings.registry_uri, type(exc).__name__, exc, settings.champion_dir)
-    if loaded is None:
-        if not (settings.champion_dir / CARD_FILE).exists():
-            raise ModelLoadError(f"no champion model found in {settings.champion_dir}: run "
-                                 f"`leadconv train --data DIR` first")
-        loaded = load_local(settings, rules)
+    """Load the champion (``scoring.load``) and self-test it through the service's own path."""
+    try:
+        loaded = load_from_store(settings, load_rules(settings.rules_path))
+    except NoChampion as exc:
+        raise ModelLoadError(str(exc)) from exc
     self_test(loaded.scorer)
     return loaded
 
@@ -204,13 +126,12 @@ class ModelHolder:
 
     def _check_schema(self, loaded: Loaded) -> None:
         """A model needing another request schema cannot be swapped in: the routes are fixed."""
-        from serving.flat_api import signature
-
-        if self.schema is not None and signature(loaded.scorer.card) != self.schema:
+        signature = loaded.card.request_signature()
+        if self.schema is not None and signature != self.schema:
             raise ModelLoadError(
                 f"model {loaded.version} needs another request schema than the one this service "
-                f"was started with ({describe(signature(loaded.scorer.card))} instead of "
-                f"{describe(self.schema)}); restart the service to serve it")
+                f"was started with ({describe_signature(signature)} instead of "
+                f"{describe_signature(self.schema)}); restart the service to serve it")
 
     def changed(self) -> bool:
         """Whether the bundle on disk differs from the one last tried, or, when serving from the

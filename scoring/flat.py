@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from features.flat import flat_features
-from features.roles import Mapping, parse_labels
+from features.roles import parse_labels
 from features.rules import Rules, load_rules
-from serving.compiled import CompiledModel
-from serving.scorer import top_reasons
-from serving.store import StoreError, load_bundle
+from scoring.bundle import StoreError, load_bundle
+from scoring.card import ModelCard
+from scoring.compiled import CompiledModel
+from scoring.event import top_reasons
 
 OUTPUT_COLUMNS = ("probability", "score", "tier", "reasons_up", "reasons_down", "model_version")
 
@@ -29,19 +30,19 @@ class FlatScorer:
     """A flat-export model with its card and mapping, and the tiers of the rules file."""
 
     model: Any
-    card: dict[str, Any]
+    card: ModelCard
     rules: Rules
 
     def __post_init__(self) -> None:
-        if self.card.get("shape") != "flat":
+        if not self.card.is_flat:
             raise StoreError("this model was not trained on a flat export")
-        self.mapping = Mapping.from_dict(self.card["mapping"])
-        self.feature_names: list[str] = list(self.card["feature_names"])
+        self.mapping = self.card.flat_mapping()
+        self.feature_names: list[str] = list(self.card.feature_names)
         self.compiled: CompiledModel | None = None
-        if self.card.get("reference"):
-            reference = self.typed(pd.DataFrame([self.card["reference"]]))
+        if self.card.reference:
+            reference = self.typed(pd.DataFrame([self.card.reference]))
             self.compiled = CompiledModel.from_calibrated(self.model, reference)
-        by_name = {f["name"]: f.get("label", f["name"]) for f in self.card.get("features", [])}
+        by_name = self.card.labels
         self.labels = [by_name.get(n, n) for n in self.feature_names]
 
     def typed(self, x: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +58,7 @@ class FlatScorer:
 
     @property
     def version(self) -> str:
-        return str(self.card.get("version", "unknown"))
+        return self.card.version
 
     def features(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The model inputs of each row of ``frame`` (text columns as read from the export)."""
@@ -67,7 +68,7 @@ class FlatScorer:
         return self.model.predict_proba(self.features(frame))[:, 1]
 
     def explain(self, frame: pd.DataFrame) -> tuple[np.ndarray, list, list]:
-        """Probabilities and, per row, the top reasons up and down (see ``serving.compiled``)."""
+        """Probabilities and, per row, the top reasons up and down (see ``scoring.compiled``)."""
         x = self.typed(self.features(frame))
         if self.compiled is None:
             p = self.model.predict_proba(x)[:, 1]

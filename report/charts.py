@@ -1,6 +1,6 @@
 """The report's charts: matplotlib figures (Agg backend) turned into PNG data URIs.
 
-Each function takes a table of ``training.report_tables`` and returns a ``Figure``; ``data_uri``
+Each function takes a table of ``report.tables`` and returns a ``Figure``; ``data_uri``
 embeds it in the page, so the report needs no file beside it and no network.
 """
 
@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from training.report_tables import FAMILY_GROUPS  # noqa: E402
+from report.tables import FAMILY_GROUPS  # noqa: E402
 
 GROUP_COLOURS = {"Fit": "#3b6ea8", "Behaviour": "#e07b39", "Source": "#5a9e6f",
                  "BANT (declared)": "#8e6bb8", "Numbers": "#3b6ea8", "Yes / no": "#5a9e6f",

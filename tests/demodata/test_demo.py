@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features import vocab
-from features.demo import (
+from demodata.events import (
     DEFAULT_AS_OF,
     HORIZON_DAYS,
     PAIN_EFFECT,
@@ -23,7 +22,7 @@ from features.demo import (
     true_probability,
     write_demo,
 )
-from features.demo_titles import (
+from demodata.titles import (
     FUNCTION_LABELS,
     PAIN_POINTS,
     RESEARCHING,
@@ -31,6 +30,7 @@ from features.demo_titles import (
     TITLE_VARIANTS,
     title_labels,
 )
+from features import vocab
 
 N_LEADS, SEED, RATE = 3000, 11, 0.13
 FILES = ("leads.csv", "activities.csv", "outcomes.csv", "truth.csv", "README.md")

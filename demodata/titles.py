@@ -1,6 +1,6 @@
 """Who the demo leads are: the leads table of the demo history (``draw_leads``) with its messy
 job titles and their canonical labels, departments, companies, countries, declared BANT fields
-and fake contact data. ``features.demo`` adds what the leads do and how they convert.
+and fake contact data. ``demodata.events`` adds what the leads do and how they convert.
 
 ``TITLE_VARIANTS`` is the ground truth for the title parser (``features.demographics``): every
 variant is written the way people type it into a form (abbreviations, ALL CAPS, trailing spaces)

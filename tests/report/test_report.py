@@ -13,9 +13,9 @@ import pytest
 
 from cli.main import main
 from features.firmographics import SIZE_BANDS
+from scoring.bundle import REPORT_FILE
 from serving.report import page_identity
-from serving.store import REPORT_FILE
-from tests.training.html_tables import Tables, text_of
+from tests.report.html_tables import Tables, text_of
 from training.config import TrainConfig
 from training.train import train
 

@@ -1,6 +1,6 @@
 """The marketers' report of a model trained on a flat export: the inputs of the same page.
 
-``build_report`` (``training.report``) draws the page for both data shapes; this module only
+``build_report`` (``report.page``) draws the page for both data shapes; this module only
 makes its ``ReportInputs`` from a flat export:
 
 * **leads**: the rows whose label column is filled in — exactly the rows training used (train,
@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from features.roles import Mapping, blank_placeholders
-from training.report_tables import POOLED, UNKNOWN, ReportInputs
+from report.tables import POOLED, UNKNOWN, ReportInputs
+from scoring.card import ModelCard
 
 MAX_SEGMENTS = 4  # categorical columns shown as "conversion by"
 MAX_DISTINCT = 30  # a column with more distinct values is not a segment (ids, free text)
@@ -74,7 +75,7 @@ def _key(column: str, taken: set[str]) -> str:
 
 def flat_inputs(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
                 probability: pd.Series, evaluated_ids: pd.Index, importances: pd.DataFrame,
-                card: dict[str, Any], scope: dict[str, Any]) -> ReportInputs:
+                card: ModelCard, scope: dict[str, Any]) -> ReportInputs:
     """Report inputs of a flat export.
 
     Args:
@@ -102,7 +103,7 @@ def flat_inputs(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
             rotate.add(key)
     if mapping.time_column is not None and leads["mql_at"].notna().any():
         segments["mql_month"] = f"MQL month ({mapping.time_column})"
-    kinds = {f["name"]: f.get("kind", "") for f in card.get("features", [])}
+    kinds = {f["name"]: f.get("kind", "") for f in card.features}
     importances = importances.assign(family=importances["name"].map(kinds).fillna("other"))
     target = mapping.target
     scope = {"definition": f"Leads here are the rows of the export with {target!r} filled in "
@@ -122,7 +123,7 @@ def flat_inputs(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
 
 def inputs_from_flat_run(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
                          split: Any, p_test: np.ndarray, importances: pd.DataFrame,
-                         card: dict[str, Any], source: Path, n_unlabelled: int) -> ReportInputs:
+                         card: ModelCard, source: Path, n_unlabelled: int) -> ReportInputs:
     """Report inputs of a flat training run: every labelled row, scores on the test split."""
     when = labelled["scored_at"]
     dates = (f", MQL dates {when.min().date()} to {when.max().date()}"
@@ -140,10 +141,10 @@ def inputs_from_flat_export(path: str | Path, models_dir: str | Path = "models")
     """Report inputs of a flat export (CSV or Parquet with the label column) scored by the flat
     champion of ``models_dir``; calibration and lift on every labelled row of it."""
     from features.contract import ContractError
+    from features.flat import lead_ids, lead_times
     from features.flat_read import read_flat
     from features.roles import parse_labels
-    from serving.flat_scorer import FlatScorer
-    from training.train_flat import lead_ids, lead_times
+    from scoring.flat import FlatScorer
 
     path = Path(path)
     scorer = FlatScorer.from_bundle(Path(models_dir) / "champion")
@@ -160,7 +161,7 @@ def inputs_from_flat_export(path: str | Path, models_dir: str | Path = "models")
     labelled = labelled[labels.notna()]
     rows = frame.loc[labelled.index]
     probability = pd.Series(scorer.probabilities(rows), index=labelled.index)
-    importances = pd.DataFrame(scorer.card.get("importances", []),
+    importances = pd.DataFrame(scorer.card.importances,
                                columns=["name", "label", "family", "importance", "std",
                                         "direction"])
     scope = {"data": f"Leads of the flat export {path.name}, scored by the champion "
@@ -173,9 +174,9 @@ def inputs_from_flat_export(path: str | Path, models_dir: str | Path = "models")
 
 def flat_report_for_run(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
                         split: Any, p_test: np.ndarray, importances: pd.DataFrame,
-                        card: dict[str, Any], source: Path, n_unlabelled: int) -> str:
+                        card: ModelCard, source: Path, n_unlabelled: int) -> str:
     """``build_report(inputs_from_flat_run(...))``: the report flat training logs and exports."""
-    from training.report import build_report
+    from report.page import build_report
 
     return build_report(inputs_from_flat_run(rows, mapping, labelled, split, p_test,
                                              importances, card, source, n_unlabelled))

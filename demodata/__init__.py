@@ -1,0 +1,1 @@
+"""The demo CRM history generator (event shape and flat export), with each lead's true probability."""

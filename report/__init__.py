@@ -1,0 +1,1 @@
+"""The marketers' report: one self-contained HTML page about a model and the leads it learnt from (inputs, tables, charts, sections, page)."""

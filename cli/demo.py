@@ -37,7 +37,7 @@ def run(verb: str, argv: list[str]) -> int:
     from features.contract import load_crm
     from features.table import lead_table
     from scoring.event import Scorer, flat_scores
-    from training.train import train
+    from training.train import EventData, train
 
     args = parser().parse_args(argv)
     data_dir = args.out / "data"
@@ -57,7 +57,7 @@ def run(verb: str, argv: list[str]) -> int:
     table.to_csv(features_path)
     say(f"{len(table):,} leads x {table.shape[1]} columns -> {features_path}")
     say("== train")
-    result = train(data_dir, workdir=args.workdir, models_dir=args.models_dir, crm=crm,
+    result = train(EventData(data_dir, crm=crm), workdir=args.workdir, models_dir=args.models_dir,
                    progress=say)
     metrics_path = args.out / "metrics.json"
     metrics_path.write_text(json.dumps(result.metrics, indent=2, default=str))

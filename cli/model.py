@@ -94,28 +94,25 @@ def train(args: argparse.Namespace) -> int:
     cfg = TrainConfig(horizon_days=args.horizon_days, min_positives=args.min_positives,
                       min_negatives=args.min_negatives, seed=args.seed,
                       keep_columns=tuple(args.keep_column))
-    if args.data.is_file():
-        from training.train_flat import train_flat
+    from training.train import EventData, FlatData
+    from training.train import train as run_training
 
+    if args.data.is_file():
         placeholders = (None if args.placeholders is None
                         else tuple(v.strip() for v in args.placeholders.split(",")))
-        result = train_flat(args.data, args.target, cfg, id_column=args.id_column,
-                            time_column=args.time_column, mapping=args.mapping,
-                            mapping_out=args.mapping_out, positive=args.positive,
-                            placeholders=placeholders, workdir=args.workdir,
-                            models_dir=args.models_dir, promote=args.promote,
-                            dry_run=args.dry_run, progress=say)
-        if args.dry_run:
-            return 0
+        data: EventData | FlatData = FlatData(
+            args.data, args.target, mapping=args.mapping, mapping_out=args.mapping_out,
+            id_column=args.id_column, time_column=args.time_column, positive=args.positive,
+            placeholders=placeholders)
     else:
-        from training.train import train as run_training
-
         if args.target or args.mapping:
             return fail(f"--target and --mapping are for a flat export file; {args.data} is "
                         f"a folder (event shape)")
-        result = run_training(args.data, cfg, workdir=args.workdir, models_dir=args.models_dir,
-                              promote=args.promote, as_of=args.as_of, rules_path=args.rules,
-                              progress=say)
+        data = EventData(args.data, as_of=args.as_of, rules_path=args.rules)
+    result = run_training(data, cfg, workdir=args.workdir, models_dir=args.models_dir,
+                          promote=args.promote, dry_run=args.dry_run, progress=say)
+    if args.dry_run:
+        return 0
     m = result.metrics
     say("")
     say(summary_table(m))
@@ -229,7 +226,7 @@ def run(verb: str, argv: list[str]) -> int:
     from features.contract import ContractError
     from features.rules import RulesError
     from scoring.bundle import StoreError
-    from training.train import TooLittleData
+    from training.data import TooLittleData
 
     try:
         if verb == "train":

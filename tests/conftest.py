@@ -66,13 +66,13 @@ def flat_trained(flat_demo_dir, tmp_path_factory):
     """One flat training run on the flat demo (default config), shared by the flat training and
     flat report tests: (result, workdir with ``mlflow.db`` and ``models/champion``)."""
     from demodata.flat import TARGET
-    from training.train_flat import train_flat
+    from training.train import FlatData, train
 
     workdir = tmp_path_factory.mktemp("flat_mlflow")
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
         mp.setenv("DO_NOT_TRACK", "true")
-        result = train_flat(flat_demo_dir / "export.csv", TARGET, workdir=workdir,
+        result = train(FlatData(flat_demo_dir / "export.csv", TARGET), workdir=workdir,
                             models_dir=workdir / "models")
     return result, workdir

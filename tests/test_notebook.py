@@ -11,7 +11,7 @@ from nbclient import NotebookClient
 
 from scoring.bundle import load_bundle
 from training.config import TrainConfig
-from training.train import train
+from training.train import EventData, train
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "retrain.ipynb"
 WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
@@ -59,7 +59,7 @@ def test_notebook_runs_top_to_bottom_on_a_small_demo(tmp_path, demo_dir, demo_cr
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.setenv("DO_NOT_TRACK", "true")
     # a weak champion already in production, so the notebook has one to compare with
-    train(demo_dir, WORSE, crm=demo_crm, workdir=tmp_path, models_dir=tmp_path / "models")
+    train(EventData(demo_dir, crm=demo_crm), WORSE, workdir=tmp_path, models_dir=tmp_path / "models")
     notebook = with_parameters(nbformat.read(NOTEBOOK, as_version=4), DATA_DIR=str(demo_dir),
                                WORKDIR=str(tmp_path), FAST=True)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3",

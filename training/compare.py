@@ -21,6 +21,7 @@ from scoring.bundle import export_bundle, write_report
 from scoring.card import ModelCard
 from scoring.metrics import probability_metrics, ranking_metrics, reliability_table
 from training import track
+from training.promotion import is_better
 from training.train import TrainResult
 
 logger = logging.getLogger(__name__)
@@ -46,15 +47,17 @@ class Comparison:
     figure: Figure
     challenger_version: str
     champion_version: str | None
+    tolerance: float = 0.0
 
     @property
     def challenger_is_better(self) -> bool:
-        """True when the challenger's test log loss is at most the champion's (or no champion)."""
+        """Whether the promotion policy (``training.promotion``) prefers the challenger: no
+        champion, or a test log loss at most the champion's plus the configured tolerance."""
         if self.champion_version is None:
             return True
         losses = self.metrics.loc["log loss"]
-        return bool(losses[f"challenger v{self.challenger_version}"]
-                    <= losses[f"champion v{self.champion_version}"])
+        return is_better(float(losses[f"challenger v{self.challenger_version}"]),
+                         float(losses[f"champion v{self.champion_version}"]), self.tolerance)
 
     def should_promote(self, policy: bool | None = None) -> bool:
         """``policy`` True: always; False: never; None: when the challenger is better."""
@@ -106,10 +109,11 @@ def compare_with_champion(result: TrainResult, *, workdir: str | Path = ".",
             logger.warning("champion v%s cannot score these test leads: %s", old, exc)
             old = None
     columns = {name: probability_metrics(y, p, bins) for name, p in scores.items()}
-    columns["points score"] = ranking_metrics(y, prepared.points.loc[test].to_numpy())
+    if prepared.points is not None:
+        columns["points score"] = ranking_metrics(y, prepared.points.loc[test].to_numpy())
     metrics = pd.DataFrame(columns).reindex(list(METRIC_NAMES)).rename(index=METRIC_NAMES)
     return Comparison(metrics, reliability_comparison(y, scores, bins), new,
-                      None if old is None else str(old))
+                      None if old is None else str(old), result.config.promotion_tolerance)
 
 
 def promote(version: str | int, *, workdir: str | Path = ".", models_dir: str | Path = "models",

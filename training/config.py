@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from features.leakage import LeakageConfig
+
+logger = logging.getLogger(__name__)
+
+
+def log_progress(line: str) -> None:
+    """The default progress sink: the ``training`` logger at INFO."""
+    logger.info("%s", line)
 
 
 @dataclass(frozen=True)
@@ -78,3 +88,27 @@ class TrainConfig:
         for i, params in enumerate(self.hgb_params):
             flat[f"hgb_{i}"] = ",".join(f"{k}={v}" for k, v in params.items())
         return flat
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where a run writes and what it may do (the CLI builds one from its flags).
+
+    Attributes:
+        workdir: holds the embedded MLflow store (``mlflow.db``, ``mlartifacts/``) when no
+            ``MLFLOW_TRACKING_URI`` is set.
+        models_dir: the local model store; a champion is exported to ``<models_dir>/champion``.
+        promote: make the new model champion whatever the comparison says.
+        dry_run: stop after the leakage check (nothing fitted or logged).
+        progress: where progress lines go (the CLI prints them).
+    """
+
+    workdir: Path = Path(".")
+    models_dir: Path = Path("models")
+    promote: bool = False
+    dry_run: bool = False
+    progress: Callable[[str], None] = log_progress
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "workdir", Path(self.workdir))
+        object.__setattr__(self, "models_dir", Path(self.models_dir))

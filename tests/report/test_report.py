@@ -17,7 +17,7 @@ from scoring.bundle import REPORT_FILE
 from serving.report import page_identity
 from tests.report.html_tables import Tables, text_of
 from training.config import TrainConfig
-from training.train import train
+from training.train import EventData, train
 
 FAST = TrainConfig(hgb_params=(), logreg_c=(0.05,))
 WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
@@ -25,7 +25,7 @@ WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
 
 @pytest.fixture(scope="module")
 def run(isolated_mlflow, demo_dir, demo_crm):
-    result = train(demo_dir, FAST, crm=demo_crm, workdir=isolated_mlflow,
+    result = train(EventData(demo_dir, crm=demo_crm), FAST, workdir=isolated_mlflow,
                    models_dir=isolated_mlflow / "models")
     page = (isolated_mlflow / "models" / "champion" / REPORT_FILE).read_text()
     return result, page
@@ -147,7 +147,7 @@ def test_challenger_report_is_logged_but_the_bundle_keeps_the_champions(run, iso
     import mlflow
 
     champion, page = run
-    challenger = train(demo_dir, WORSE, crm=demo_crm, workdir=isolated_mlflow,
+    challenger = train(EventData(demo_dir, crm=demo_crm), WORSE, workdir=isolated_mlflow,
                        models_dir=isolated_mlflow / "models")
     assert challenger.metrics["alias"] == "challenger"
     mlflow.set_tracking_uri(challenger.metrics["tracking_uri"])

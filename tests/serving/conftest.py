@@ -17,14 +17,14 @@ from tests.serving.helpers import KEY, client_for
 def trained(tmp_path_factory, demo_dir, demo_crm) -> Path:
     """Workdir of one training run on the small demo: ``models/champion`` and ``mlflow.db``."""
     from training.config import TrainConfig
-    from training.train import train
+    from training.train import EventData, train
 
     workdir = tmp_path_factory.mktemp("trained")
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
         mp.setenv("DO_NOT_TRACK", "true")
-        train(demo_dir, TrainConfig(hgb_params=(), logreg_c=(0.05,)), crm=demo_crm,
+        train(EventData(demo_dir, crm=demo_crm), TrainConfig(hgb_params=(), logreg_c=(0.05,)),
               workdir=workdir, models_dir=workdir / "models")
     return workdir
 

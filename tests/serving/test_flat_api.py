@@ -26,16 +26,17 @@ def flat_trained(tmp_path_factory):
     """A tree model trained on a small flat demo export; (workdir, export path)."""
     from demodata.flat import write_flat_demo
     from training.config import TrainConfig
-    from training.train_flat import train_flat
+    from training.train import FlatData, train
 
     folder = tmp_path_factory.mktemp("flat_serving")
     write_flat_demo(folder / "data", n_leads=3000, seed=5)
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-        train_flat(folder / "data" / "export.csv", "Converted",
-                   TrainConfig(logreg_c=(), hgb_params=(TREES,)), id_column=ID,
-                   time_column="MQL Date", workdir=folder, models_dir=folder / "models")
+        train(FlatData(folder / "data" / "export.csv", "Converted", id_column=ID,
+                       time_column="MQL Date"),
+              TrainConfig(logreg_c=(), hgb_params=(TREES,)), workdir=folder,
+              models_dir=folder / "models")
     return folder, folder / "data" / "export.csv"
 
 

@@ -10,7 +10,7 @@ from training import track
 from demodata.events import data_folder
 from training.compare import compare_with_champion, promote
 from training.config import TrainConfig
-from training.train import train
+from training.train import EventData, train
 
 FAST = TrainConfig(hgb_params=(), logreg_c=(0.05,))
 WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
@@ -19,9 +19,9 @@ WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
 @pytest.fixture(scope="module")
 def runs(isolated_mlflow, demo_dir, demo_crm):
     """A good champion (v1), then a worse challenger (v2) in the same store."""
-    kwargs = {"crm": demo_crm, "workdir": isolated_mlflow,
-              "models_dir": isolated_mlflow / "models"}
-    return train(demo_dir, FAST, **kwargs), train(demo_dir, WORSE, **kwargs)
+    kwargs = {"workdir": isolated_mlflow, "models_dir": isolated_mlflow / "models"}
+    data = EventData(demo_dir, crm=demo_crm)
+    return train(data, FAST, **kwargs), train(EventData(demo_dir, crm=demo_crm), WORSE, **kwargs)
 
 
 def test_comparison_puts_challenger_champion_and_points_side_by_side(runs, isolated_mlflow):

@@ -15,7 +15,7 @@ from features.flat_read import read_flat
 from scoring.bundle import load_bundle
 from scoring.flat import FlatScorer
 from training.config import TrainConfig
-from training.train_flat import train_flat
+from training.train import FlatData, train
 
 FAST = TrainConfig(hgb_params=(), logreg_c=(0.5,))
 
@@ -99,9 +99,9 @@ def test_unseen_categories_and_a_missing_label_column_still_score(flat_run, flat
 def test_keeping_a_leaky_column_inflates_the_metrics(flat_demo_dir, tmp_path, monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     kw = {"workdir": tmp_path, "models_dir": tmp_path / "models"}
-    honest = train_flat(flat_demo_dir / "export.csv", TARGET, FAST, **kw)
+    honest = train(FlatData(flat_demo_dir / "export.csv", TARGET), FAST, **kw)
     cfg = TrainConfig(hgb_params=(), logreg_c=(0.5,), keep_columns=("Tags",))
-    leaky = train_flat(flat_demo_dir / "export.csv", TARGET, cfg, **kw)
+    leaky = train(FlatData(flat_demo_dir / "export.csv", TARGET), cfg, **kw)
     assert leaky.metrics["kept_columns"] == ["Tags"] and "Tags" in leaky.x.columns
     assert "Tags" not in leaky.metrics["dropped_columns"]
     # Better than the oracle on the same test leads: only possible by reading the outcome.
@@ -111,7 +111,7 @@ def test_keeping_a_leaky_column_inflates_the_metrics(flat_demo_dir, tmp_path, mo
 
 def test_a_flat_export_needs_a_target(flat_demo_dir, tmp_path):
     with pytest.raises(ContractError, match="--target COLUMN is required"):
-        train_flat(flat_demo_dir / "export.csv", None, workdir=tmp_path)
+        train(FlatData(flat_demo_dir / "export.csv", None), workdir=tmp_path)
 
 
 def test_without_a_time_column_the_split_is_random_with_a_warning(flat_demo_dir, tmp_path,
@@ -120,8 +120,8 @@ def test_without_a_time_column_the_split_is_random_with_a_warning(flat_demo_dir,
     frame = pd.read_csv(flat_demo_dir / "export.csv").drop(columns=["MQL Date"]).head(2500)
     frame.to_csv(tmp_path / "no_time.csv", index=False, sep=";", decimal=",")
     lines: list[str] = []
-    result = train_flat(tmp_path / "no_time.csv", TARGET, FAST, workdir=tmp_path,
-                        models_dir=tmp_path / "models", progress=lines.append)
+    result = train(FlatData(tmp_path / "no_time.csv", TARGET), FAST, workdir=tmp_path,
+                   models_dir=tmp_path / "models", progress=lines.append)
     assert result.metrics["split"] == "random"
     assert any(line.startswith("warning:") and "random stratified split" in line
                for line in lines)

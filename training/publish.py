@@ -1,0 +1,120 @@
+"""The tail of a training run, the same for both data shapes: log the run and its model to MLflow,
+decide champion or challenger (``training.promotion``), and publish: the alias, the card and the
+report in the registry, and a champion's bundle in the local model store (``scoring.bundle``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoring.bundle import export_bundle, write_report
+from scoring.card import ModelCard
+from training import plots, track
+from training.calibrate import Calibrated
+from training.config import RunOptions, TrainConfig
+from training.data import Prepared
+from training.fit import Candidate
+from training.promotion import CHAMPION, Decision, decide, loss_on
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunRecord:
+    """Everything a run produced before it is tracked.
+
+    ``curves``: label -> test scores (the model's first) for the ROC/PR and lift plots.
+    """
+
+    model: Any
+    best: Candidate
+    calibrated: Calibrated
+    candidates: list[Candidate]
+    prepared: Prepared
+    evaluation: dict[str, Any]
+    metrics: dict[str, Any]
+    importances: pd.DataFrame
+    curves: dict[str, np.ndarray]
+    fingerprint: dict[str, object]
+    card_markdown: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    json_artifacts: dict[str, Any] = field(default_factory=dict)
+
+
+def _figures(record: RunRecord) -> dict[str, Any]:
+    _, y_test = record.prepared.part("test")
+    return {"reliability": plots.reliability_figure(record.evaluation["calibration"]),
+            "roc_pr": plots.roc_pr_figure(y_test, record.curves),
+            "lift": plots.lift_figure(y_test, record.curves),
+            "importances": plots.importance_figure(record.importances)}
+
+
+def _tables(record: RunRecord) -> dict[str, pd.DataFrame]:
+    tables = {"calibration": record.evaluation["calibration"], "importances": record.importances,
+              "candidates": pd.DataFrame([{"name": c.name, "valid_log_loss": c.valid_log_loss,
+                                           "fit_seconds": c.fit_seconds}
+                                          for c in record.candidates])}
+    if "slices" in record.evaluation:
+        tables["slices_by_source"] = record.evaluation["slices"]
+    return tables
+
+
+def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord) -> track.LoggedModel:
+    """Log the run (params, fingerprint, metrics, plots, tables, card) and register its model."""
+    figures = _figures(record)
+    x_train, _ = record.prepared.part("train")
+    params = {**cfg.as_params(), "chosen_model": record.best.name,
+              "calibration": record.calibrated.method, **record.best.params}
+    logged = track.log_run(
+        tracking, model=record.model, params=params,
+        metrics={k: v for k, v in record.metrics.items() if not isinstance(v, str)},
+        fingerprint=record.fingerprint, figures=figures, tables=_tables(record),
+        model_card=record.card_markdown, input_example=x_train.head(5),
+        model_name=cfg.model_name,
+        tags={**record.tags, "data_sha256": str(record.fingerprint["sha256"])},
+        json_artifacts=record.json_artifacts)
+    for fig in figures.values():
+        plots.plt.close(fig)
+    return logged
+
+
+def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.LoggedModel,
+                 record: RunRecord, forced: bool) -> Decision:
+    """Champion or challenger by the promotion policy, against the current champion re-scored
+    on this run's test leads."""
+    x_test, y_test = record.prepared.part("test")
+    new_loss = record.metrics["test_log_loss"]
+    current = track.champion_version(tracking, cfg.model_name)
+    old_loss = float("nan")
+    if current is not None:
+        try:
+            champion = track.load_version(tracking, cfg.model_name, "champion")
+            old_loss = loss_on(champion, x_test, y_test, current)
+        except Exception as exc:  # an unloadable champion cannot be compared: it is beaten
+            logger.warning("champion v%s cannot be loaded: %s", current, exc)
+    return decide(logged.version, new_loss, current, old_loss,
+                  tolerance=cfg.promotion_tolerance, forced=forced, n_test=len(y_test))
+
+
+def publish(tracking: track.Tracking, cfg: TrainConfig, card: ModelCard, decision: Decision,
+            model: Any, report_html: str, options: RunOptions) -> Path | None:
+    """Set the alias, log the card and the report, and export a champion (report first) to
+    ``<models_dir>/champion``; returns that folder for a champion, else None."""
+    assert card.alias is not None and card.run_id is not None
+    track.set_alias(tracking, cfg.model_name, card.alias, card.version, card.run_id,
+                    decision.to_dict(), card)
+    track.log_report(tracking, card.run_id, report_html)
+    folder = None
+    if card.alias == CHAMPION:
+        # the report first: the service picks it up with the new model.json
+        write_report(report_html, options.models_dir / "champion")
+        folder = export_bundle(model, card, options.models_dir / "champion")
+    options.progress(f"[7/7] logged run {card.run_id} as {cfg.model_name} v{card.version}: "
+                     f"{card.alias} ({decision.reason})")
+    return folder

@@ -1,7 +1,16 @@
 """Settings of the HTTP service: one frozen ``Settings``, built from ``LEADCONV_*`` variables.
 
-This is the only module of ``serving/`` that reads the environment. ``get_settings()`` is cached;
-tests build ``Settings(...)`` directly or call ``settings_from_env({...})``.
+This is the only module of ``serving/`` that reads the environment. ``get_settings()`` reads the
+variables below from the process environment and from a ``.env`` file in the working directory
+(a variable set in the environment wins over the file), once; tests build ``Settings(...)``
+directly or call ``settings_from_env({...})``, which reads only the mapping it is given.
+
+``Settings`` is a pydantic-settings model so that the variables are described in one place: the
+``LEADCONV_`` prefix, the ``.env`` file and its encoding are its ``model_config``, each setting
+with a variable of its own is a field of that name, and every check (numbers, ranges, log level)
+is a validator of the model; a bad value is a ``ConfigError`` naming the variable.
+``Settings(...)`` with keywords is exactly those values: it reads neither the environment nor
+``.env`` (that is ``get_settings()``), so a test's settings never pick up the developer's.
 
 =============================  =====================================================  =========
 variable                       meaning                                                default
@@ -20,61 +29,178 @@ variable                       meaning                                          
 ``MLFLOW_TRACKING_URI``        the MLflow registry to load the champion from          ./mlflow.db
 =============================  =====================================================  =========
 
-With ``LEADCONV_MODEL_SOURCE=auto`` the registry named by ``MLFLOW_TRACKING_URI`` is used; without
+Names are matched without regard to case; a blank value counts as unset. With
+``LEADCONV_MODEL_SOURCE=auto`` the registry named by ``MLFLOW_TRACKING_URI`` is used; without
 it, the embedded store ``./mlflow.db`` when it exists, but only while its champion is the same run
-as the local bundle (``scoring.registry``). ``registry`` prefers the registry (``MLFLOW_TRACKING_URI``
-or ``./mlflow.db``) even then; ``local`` never uses one. When the registry cannot deliver, the
-local store is used.
+as the local bundle (``scoring.registry``). ``registry`` prefers the registry
+(``MLFLOW_TRACKING_URI`` or ``./mlflow.db``) even then; ``local`` never uses one. When the registry
+cannot deliver, the local store is used.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 PREFIX = "LEADCONV_"
 MODEL_SOURCES = ("auto", "local", "registry")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Fields with no variable of their own: the registry pair is worked out from
+# LEADCONV_MODEL_SOURCE, MLFLOW_TRACKING_URI and ./mlflow.db; the model name is fixed.
+NOT_VARIABLES = frozenset({"registry_uri", "prefer_registry", "model_name"})
 
 
 class ConfigError(ValueError):
     """A setting is invalid; the message names the variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
+def split_keys(keys: str | Iterable[str]) -> tuple[str, ...]:
+    """Keys from comma-separated text or a sequence: stripped, blanks dropped, first copy kept."""
+    parts = keys.split(",") if isinstance(keys, str) else keys
+    return tuple(dict.fromkeys(k for k in (part.strip() for part in parts) if k))
+
+
+# A tuple field read from a variable: pydantic-settings would parse it as JSON; NoDecode leaves
+# the text to split_keys (comma-separated, as the variables have always been written).
+Keys = Annotated[tuple[str, ...], NoDecode]
+
+
+def _variable(field_name: str) -> str:
+    return PREFIX + field_name.upper()
+
+
+class Settings(BaseSettings):
     """Everything the service is told from outside; passed down explicitly, never global."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_file=".env", env_file_encoding="utf-8", frozen=True,
+        extra="ignore", populate_by_name=True)
 
     models_dir: Path = Path("models")
     max_batch: int = 1000
     max_body_bytes: int = 50_000_000
     reload_seconds: float = 30.0
-    api_keys: tuple[str, ...] = field(default=(), repr=False)
-    report_keys: tuple[str, ...] = field(default=(), repr=False)
-    rules_path: Path | None = None
+    api_keys: Keys = Field(default=(), repr=False)
+    report_keys: Keys = Field(default=(), repr=False)
+    rules_path: Path | None = Field(default=None, validation_alias=PREFIX + "RULES")
     registry_uri: str | None = None
     prefer_registry: bool = False  # True: a registry named on purpose beats the local bundle
     model_name: str = "lead-conversion"
     log_level: str = "INFO"
 
-    def __post_init__(self) -> None:
-        if self.max_batch < 1:
-            raise ConfigError(f"{PREFIX}MAX_BATCH must be ≥ 1, got {self.max_batch}")
-        if self.max_body_bytes < 1:
-            raise ConfigError(f"{PREFIX}MAX_BODY_BYTES must be ≥ 1, got {self.max_body_bytes}")
-        if not self.reload_seconds >= 0:
-            raise ConfigError(f"{PREFIX}RELOAD_SECONDS must be ≥ 0, got {self.reload_seconds}")
-        if self.log_level not in LOG_LEVELS:
-            raise ConfigError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
-                              f"got {self.log_level!r}")
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keywords only: the variables are read by ``get_settings``/``settings_from_env``."""
+        return (init_settings,)
+
+    @field_validator("api_keys", "report_keys", mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> Any:
+        return split_keys(value) if isinstance(value, str | list | tuple) else value
+
+    @field_validator("max_batch", "max_body_bytes", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return int(value.strip())
+        except ValueError:
+            raise ValueError(f"{_variable(str(info.field_name))} must be a whole number, "
+                             f"got {value.strip()!r}") from None
+
+    @field_validator("reload_seconds", mode="before")
+    @classmethod
+    def _number(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise ValueError(f"{_variable(str(info.field_name))} must be a number, "
+                             f"got {value.strip()!r}") from None
+
+    @field_validator("max_batch", "max_body_bytes")
+    @classmethod
+    def _at_least_one(cls, value: int, info: ValidationInfo) -> int:
+        if value < 1:
+            raise ValueError(f"{_variable(str(info.field_name))} must be ≥ 1, got {value}")
+        return value
+
+    @field_validator("reload_seconds")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if not value >= 0:  # also refuses nan
+            raise ValueError(f"{PREFIX}RELOAD_SECONDS must be ≥ 0, got {value}")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value not in LOG_LEVELS:
+            raise ValueError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                             f"got {value!r}")
+        return value
 
     @property
     def champion_dir(self) -> Path:
         """The champion's bundle folder in the local store."""
         return self.models_dir / "champion"
+
+
+class Variables(EnvSettingsSource):
+    """pydantic-settings' environment source for ``Settings``, over given mappings of variables.
+
+    Later mappings win; names are matched without regard to case and values are stripped, blank
+    ones dropped (unset). Calling it gives the fields that have a variable of their own;
+    ``value`` reads any variable (those that are not a field: the keys file, the model source and
+    ``MLFLOW_TRACKING_URI``).
+    """
+
+    def __init__(self, *mappings: Mapping[str, str | None]) -> None:
+        self._mappings = mappings
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        found: dict[str, str | None] = {}
+        for mapping in self._mappings:
+            for name, value in mapping.items():
+                if value is not None and value.strip():
+                    found[name if self.case_sensitive else name.lower()] = value.strip()
+        return found
+
+    def __call__(self) -> dict[str, Any]:
+        return {name: value for name, value in super().__call__().items()
+                if name not in NOT_VARIABLES}
+
+    def value(self, name: str) -> str:
+        """The variable ``name`` (full name, e.g. ``LEADCONV_MODEL_SOURCE``); ``""`` when unset."""
+        return self.env_vars.get(name if self.case_sensitive else name.lower()) or ""
 
 
 def read_keys_file(path: Path) -> tuple[str, ...]:
@@ -86,59 +212,61 @@ def read_keys_file(path: Path) -> tuple[str, ...]:
     return tuple(k for k in (line.split("#", 1)[0].strip() for line in lines) if k)
 
 
-def _number(env: Mapping[str, str], name: str, default: float,
-            kind: type[int] | type[float]) -> float:
-    text = env.get(PREFIX + name, "").strip()
-    if not text:
-        return default
-    try:
-        return float(kind(text))
-    except ValueError:
-        word = "a whole number" if kind is int else "a number"
-        raise ConfigError(f"{PREFIX}{name} must be {word}, got {text!r}") from None
-
-
-def _registry_uri(env: Mapping[str, str], cwd: Path) -> str | None:
-    source = env.get(PREFIX + "MODEL_SOURCE", "auto").strip().lower() or "auto"
+def _registry(variables: Variables, cwd: Path) -> dict[str, Any]:
+    """``registry_uri`` and ``prefer_registry``: from the model source, MLflow URI, ./mlflow.db."""
+    source = variables.value(PREFIX + "MODEL_SOURCE").lower() or "auto"
     if source not in MODEL_SOURCES:
         raise ConfigError(f"{PREFIX}MODEL_SOURCE must be one of {', '.join(MODEL_SOURCES)}, "
                           f"got {source!r}")
-    if source == "local":
-        return None
-    if env.get("MLFLOW_TRACKING_URI"):
-        return env["MLFLOW_TRACKING_URI"]
+    tracking_uri = variables.value("MLFLOW_TRACKING_URI")
     embedded = cwd / "mlflow.db"
-    return f"sqlite:///{embedded.resolve()}" if embedded.exists() else None
+    if source == "local":
+        uri = None
+    elif tracking_uri:
+        uri = tracking_uri
+    else:
+        uri = f"sqlite:///{embedded.resolve()}" if embedded.exists() else None
+    return {"registry_uri": uri, "prefer_registry": bool(tracking_uri) or source == "registry"}
+
+
+def _error_text(exc: ValidationError) -> str:
+    """The validators' messages (they name the variable); any other error with its variable."""
+    texts = []
+    for error in exc.errors():
+        if error["type"] == "value_error":
+            texts.append(str(error["ctx"]["error"]))
+        else:
+            name = str(error["loc"][0]) if error["loc"] else ""
+            texts.append(f"{name if name.startswith(PREFIX) else _variable(name)}: "
+                         f"{error['msg']}")
+    return "; ".join(texts)
+
+
+def _build(variables: Variables, cwd: Path) -> Settings:
+    values = variables()
+    keys_file = variables.value(PREFIX + "API_KEYS_FILE")
+    if keys_file:
+        values["api_keys"] = split_keys(values.get("api_keys", "")) + read_keys_file(
+            Path(keys_file))
+    values.update(_registry(variables, cwd))
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_error_text(exc)) from None
 
 
 def settings_from_env(env: Mapping[str, str], cwd: Path | None = None) -> Settings:
-    """Build Settings from a mapping of environment variables (``cwd`` locates ./mlflow.db)."""
-    keys = tuple(k.strip() for k in env.get(PREFIX + "API_KEYS", "").split(",") if k.strip())
-    keys_file = env.get(PREFIX + "API_KEYS_FILE", "").strip()
-    if keys_file:
-        keys += read_keys_file(Path(keys_file))
-    report_keys = tuple(k.strip() for k in env.get(PREFIX + "REPORT_KEYS", "").split(",")
-                        if k.strip())
-    rules = env.get(PREFIX + "RULES", "").strip()
-    return Settings(
-        models_dir=Path(env.get(PREFIX + "MODELS_DIR", "").strip() or "models"),
-        max_batch=int(_number(env, "MAX_BATCH", 1000, int)),
-        max_body_bytes=int(_number(env, "MAX_BODY_BYTES", 50_000_000, int)),
-        reload_seconds=float(_number(env, "RELOAD_SECONDS", 30.0, float)),
-        api_keys=tuple(dict.fromkeys(keys)),
-        report_keys=tuple(dict.fromkeys(report_keys)),
-        rules_path=Path(rules) if rules else None,
-        registry_uri=_registry_uri(env, cwd or Path.cwd()),
-        prefer_registry=bool(env.get("MLFLOW_TRACKING_URI"))
-        or env.get(PREFIX + "MODEL_SOURCE", "").strip().lower() == "registry",
-        log_level=env.get(PREFIX + "LOG_LEVEL", "INFO").strip().upper() or "INFO",
-    )
+    """Settings from the mapping ``env`` alone (not ``os.environ``, not ``.env``); ``cwd``
+    locates ./mlflow.db."""
+    return _build(Variables(env), cwd or Path.cwd())
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, read once from ``os.environ``."""
-    return settings_from_env(os.environ)
+    """The process's settings: ``os.environ`` over the ``.env`` file of the working directory,
+    read once."""
+    dotenv = DotEnvSettingsSource(Settings).env_vars  # model_config: env_file, env_file_encoding
+    return _build(Variables(dotenv, os.environ), Path.cwd())
 
 
 def export_to_env(values: Mapping[str, str]) -> None:

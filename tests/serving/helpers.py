@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
@@ -15,7 +13,7 @@ HEADERS = {"X-API-Key": KEY}
 
 def client_for(settings: Settings, **changes: object) -> TestClient:
     """A TestClient (use it in ``with``: that runs the lifespan, i.e. loads the model)."""
-    return TestClient(create_app(replace(settings, **changes)))
+    return TestClient(create_app(settings.model_copy(update=changes)))
 
 
 def lead(lead_id: str = "L1", **fields: object) -> dict[str, object]:

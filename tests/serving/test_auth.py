@@ -57,8 +57,6 @@ def test_key_matching_is_exact():
 
 
 def test_keys_set_in_the_environment_protect_the_app(settings, monkeypatch):
-    from dataclasses import replace
-
     from fastapi.testclient import TestClient
 
     from serving.app import create_app
@@ -67,7 +65,8 @@ def test_keys_set_in_the_environment_protect_the_app(settings, monkeypatch):
     monkeypatch.setenv("LEADCONV_API_KEYS", "env-key-1, env-key-2")
     get_settings.cache_clear()
     try:
-        from_env = replace(get_settings(), models_dir=settings.models_dir, reload_seconds=0)
+        from_env = get_settings().model_copy(
+            update={"models_dir": settings.models_dir, "reload_seconds": 0})
     finally:
         get_settings.cache_clear()
     with TestClient(create_app(from_env)) as c:

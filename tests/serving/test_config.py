@@ -1,12 +1,14 @@
-"""Settings from LEADCONV_* variables: parsed, validated, and errors naming the variable."""
+"""Settings from LEADCONV_* variables (environment over .env): parsed, validated, and errors
+naming the variable."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from serving.config import ConfigError, Settings, settings_from_env
+from serving.config import ConfigError, Settings, get_settings, settings_from_env
 
 
 def test_defaults(tmp_path):
@@ -67,3 +69,62 @@ def test_registry_is_tried_when_configured_or_the_embedded_store_exists(tmp_path
 
 def test_keys_are_not_shown_in_repr():
     assert "secret-key" not in repr(Settings(api_keys=("secret-key",)))
+
+
+@pytest.fixture
+def in_empty_dir(tmp_path, monkeypatch):
+    """A working directory of its own, none of the variables set, the settings cache cleared."""
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.upper().startswith("LEADCONV_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_get_settings_reads_dotenv_and_the_environment_wins(in_empty_dir, monkeypatch):
+    uri = "http://mlflow.internal:5000"
+    (in_empty_dir / ".env").write_text(
+        "# copied from .env.example\nLEADCONV_MAX_BATCH=25\n"
+        f"LEADCONV_API_KEYS=file-key-1,file-key-2\nMLFLOW_TRACKING_URI={uri}\n", encoding="utf-8")
+    s = get_settings()
+    assert (s.max_batch, s.api_keys) == (25, ("file-key-1", "file-key-2"))
+    assert (s.registry_uri, s.prefer_registry) == (uri, True)  # unprefixed, from the file too
+
+    monkeypatch.setenv("LEADCONV_API_KEYS", "env-key")
+    monkeypatch.setenv("LEADCONV_MODELS_DIR", "/srv/models")
+    get_settings.cache_clear()
+    s = get_settings()
+    assert (s.api_keys, s.models_dir, s.max_batch) == (("env-key",), Path("/srv/models"), 25)
+
+
+def test_dotenv_errors_name_the_variable(in_empty_dir):
+    (in_empty_dir / ".env").write_text("LEADCONV_MAX_BATCH=0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="LEADCONV_MAX_BATCH must be ≥ 1"):
+        get_settings()
+
+
+def test_settings_from_a_mapping_or_keywords_read_neither_environment_nor_dotenv(in_empty_dir,
+                                                                                monkeypatch):
+    (in_empty_dir / ".env").write_text("LEADCONV_API_KEYS=file-key\n", encoding="utf-8")
+    monkeypatch.setenv("LEADCONV_MAX_BATCH", "7")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.internal:5000")
+    assert settings_from_env({}, cwd=in_empty_dir) == Settings()
+    assert Settings(models_dir=Path("m")) == Settings(models_dir=Path("m"), max_batch=1000,
+                                                      api_keys=(), registry_uri=None)
+    assert get_settings().max_batch == 7  # while get_settings() does read both
+    assert get_settings().api_keys == ("file-key",)
+
+
+def test_only_the_documented_variables_are_read(tmp_path):
+    s = settings_from_env({"LEADCONV_MODEL_NAME": "other", "LEADCONV_REGISTRY_URI": "sqlite:///x",
+                           "LEADCONV_PREFER_REGISTRY": "true", "RULES_PATH": "r.toml"},
+                          cwd=tmp_path)
+    assert s == Settings()
+
+
+def test_blank_and_lower_case_names(tmp_path):
+    s = settings_from_env({"LEADCONV_MAX_BATCH": "  ", "leadconv_log_level": " debug "},
+                          cwd=tmp_path)
+    assert (s.max_batch, s.log_level) == (1000, "DEBUG")

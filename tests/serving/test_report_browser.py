@@ -14,7 +14,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +49,7 @@ def free_port() -> int:
 @pytest.fixture
 def served_report(settings) -> Iterator[str]:
     """URL of /report with a report key, on a real uvicorn server in a thread."""
-    app = create_app(replace(settings, report_keys=(REPORT_KEY,)))
+    app = create_app(settings.model_copy(update={"report_keys": (REPORT_KEY,)}))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="on"))

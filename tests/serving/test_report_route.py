@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from scoring.bundle import REPORT_FILE
@@ -16,7 +14,7 @@ REPORT_KEY = "report-key-abcdef0123456789"
 
 @pytest.fixture
 def report_settings(settings):
-    return replace(settings, report_keys=(REPORT_KEY,))
+    return settings.model_copy(update={"report_keys": (REPORT_KEY,)})
 
 
 def test_report_is_refused_without_a_key(report_settings):

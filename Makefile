@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEMO   := demo
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv bench clean serve chromium
+.PHONY: demo test lint graph venv bench clean serve chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,17 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/leadconv demo --out $(DEMO)
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest -q
+
+# Lint and types: part of `make test` (and so of CI); fails on any finding.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# The import graph between packages, and any circle between files.
+graph: $(STAMP)
+	$(BIN)/python -m tests.import_graph
 
 # The report's browser test needs Chromium: install it (Debian package) when it is missing, and
 # stop loudly when that is not possible (the test would fail anyway, with less to go on).

@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more logging on stderr (-v info, -vv debug)")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    for verb, (module, help_text) in VERBS.items():
+    for verb, (_, help_text) in VERBS.items():
         sub.add_parser(verb, help=help_text, add_help=False)
     return parser
 
@@ -43,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     known, rest = parser.parse_known_args(argv)
     level = {0: logging.WARNING, 1: logging.INFO}.get(known.verbose, logging.DEBUG)
     logging.basicConfig(level=level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
     module = importlib.import_module(VERBS[known.verb][0])
     return int(module.run(known.verb, rest) or 0)
 

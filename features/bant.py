@@ -12,7 +12,7 @@ Everything is vectorised; 100,000 leads take well under a second.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -92,7 +92,7 @@ def _on_uniques(raw: np.ndarray, decide: Any, rule: Any) -> Flag:
         if len(_DECIDED) + len(todo) > _DECIDED_LIMIT:
             _DECIDED.clear()
         for v in todo:
-            value = None if v is _MISSING else (float(v) if numeric else str(v))
+            value = None if v is _MISSING else (float(cast(Any, v)) if numeric else str(v))
             _DECIDED[(name, rule, kind, v)] = decide(value, rule)
     decided = [_DECIDED[(name, rule, kind, v)] for v in values]
     return (np.array([d[0] for d in decided], dtype=object),

@@ -92,7 +92,8 @@ def _distinct_days(pos: np.ndarray, day: np.ndarray, n_leads: int) -> np.ndarray
     return _bincount((unique >> 32).astype(np.int64), n_leads).astype(float)
 
 
-def behaviour_features(lead_ids: pd.Index, at: np.ndarray, activities: pd.DataFrame) -> pd.DataFrame:
+def behaviour_features(lead_ids: pd.Index, at: np.ndarray,
+                       activities: pd.DataFrame) -> pd.DataFrame:
     """Aggregate each lead's activities up to its scoring moment.
 
     Args:

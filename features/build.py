@@ -123,7 +123,8 @@ def feature_columns(
 
 
 def feature_matrix(features: pd.DataFrame, names: Sequence[str] | None = None) -> pd.DataFrame:
-    """The model-input columns only (``names``, default all), categoricals as text, numbers float."""
+    """The model-input columns only (``names``, default all): categoricals as text, numbers as
+    float."""
     names = list(FEATURE_NAMES if names is None else names)
     out = features.loc[:, names]
     categorical = set(CATEGORICAL)

@@ -1,6 +1,7 @@
 """The feature catalogue: every feature's stable name, family, kind and label in business words.
 
-Families: ``firmographic``, ``demographic``, ``behaviour``, ``source``, ``declared`` (the BANT fields a
+Families: ``firmographic``, ``demographic``, ``behaviour``, ``source``, ``declared`` (the BANT
+fields a
 lead filled in on a form). Kinds: ``numeric``, ``binary`` (0/1), ``categorical`` (text).
 """
 
@@ -25,7 +26,8 @@ class FeatureSpec:
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES or self.kind not in KINDS:
-            raise ValueError(f"feature {self.name}: bad family {self.family!r} or kind {self.kind!r}")
+            raise ValueError(f"feature {self.name}: bad family {self.family!r} or kind "
+                             f"{self.kind!r}")
 
 
 def catalog_frame(specs: tuple[FeatureSpec, ...]) -> pd.DataFrame:

@@ -36,7 +36,8 @@ def get(cols: Columns, name: str, n: int) -> np.ndarray:
 
 
 def floats(values: np.ndarray) -> np.ndarray:
-    """As float64; text that is not a number is missing (like ``pd.to_numeric(errors="coerce")``)."""
+    """As float64; text that is not a number is missing (like
+    ``pd.to_numeric(errors="coerce")``)."""
     values = np.asarray(values)
     if values.dtype.kind in "fiub":
         return values.astype("float64")

@@ -12,7 +12,8 @@ Problems are of two kinds:
 * structural (a missing file or required column, a file that is mostly unusable): a
   :class:`ContractError` naming the file, the column and, where there is one, the first bad row;
 * row-level (an unparsable date, a duplicate ``lead_id``, an activity of an unknown lead, a negative
-  company size, ...): the row is *rejected*, never silently dropped. Each rejected row is one line of
+  company size, ...): the row is *rejected*, never silently dropped. Each rejected row is one line
+  of
   :attr:`LoadReport.rejects` with the file, the row (1-based data row; ``line`` is the CSV line,
   header = line 1), the column, the value and the reason, and the counts always add up:
   ``loaded == used + rejected`` per file.
@@ -31,7 +32,6 @@ from features import vocab
 
 logger = logging.getLogger(__name__)
 
-TABLES = ("leads", "activities", "outcomes")
 SUFFIXES = (".csv", ".parquet")
 REJECT_COLUMNS = ("file", "row", "line", "column", "value", "reason", "lead_id")
 DATE_HINT = "expected ISO 8601, e.g. 2026-03-04 or 2026-03-04T10:15:00Z"
@@ -358,7 +358,8 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
     if as_of is None:
         candidates = [mql_at.max(), acts.loc[acts_t.alive, "occurred_at"].max()]
         if out_t is not None:
-            candidates += [outcomes.loc[out_t.alive, c].max() for c in ("sql_at", "disqualified_at")]
+            candidates += [outcomes.loc[out_t.alive, c].max()
+                           for c in ("sql_at", "disqualified_at")]
         as_of_ts = max(c for c in candidates if pd.notna(c))
         notes.append(f"as_of not given: using the latest timestamp in the data, {as_of_ts}")
     else:
@@ -383,7 +384,8 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
     if len(other):
         top = other.value_counts().head(5)
         notes.append(f"{len(other):,} activities of types the product does not know are kept and "
-                     f"counted only in totals: " + ", ".join(f"{k} ({v:,})" for k, v in top.items()))
+                     f"counted only in totals: "
+                     + ", ".join(f"{k} ({v:,})" for k, v in top.items()))
 
     for table in tables:
         table.check_ratio(max_reject_fraction)

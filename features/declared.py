@@ -7,7 +7,6 @@ missing: "did not say" is information, never guessed.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from features import columns
 from features.catalog import FeatureSpec
@@ -20,16 +19,10 @@ SPECS = (
 
 
 def declared_columns(leads: columns.Columns, n: int) -> dict[str, np.ndarray]:
-    """``log_budget`` (log1p USD), ``purchase_timeframe`` and ``pain_point`` (trimmed, lower case)."""
+    """``log_budget`` (log1p USD), ``purchase_timeframe`` and ``pain_point`` (trimmed, lower
+    case)."""
     budget = columns.floats(columns.get(leads, "budget", n))
     return {"log_budget": np.log1p(np.clip(budget, 0, None)),
             "purchase_timeframe": columns.text(columns.get(leads, "purchase_timeframe", n),
                                                "lower"),
             "pain_point": columns.text(columns.get(leads, "pain_point", n), "lower")}
-
-
-def declared_features(leads: pd.DataFrame) -> pd.DataFrame:
-    """Return ``log_budget`` (log1p USD), ``purchase_timeframe`` and ``pain_point`` (lower case)."""
-    cols = declared_columns(columns.from_frame(leads), len(leads))
-    return columns.to_frame(cols, leads.index, [s.name for s in SPECS],
-                            ["purchase_timeframe", "pain_point"])

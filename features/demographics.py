@@ -164,7 +164,7 @@ def _remember(new: list[str]) -> None:
     seniority, function = _parse_texts(new)
     if len(_PARSED) + len(new) > _PARSED_LIMIT:
         _PARSED.clear()
-    _PARSED.update(zip(new, zip(seniority.tolist(), function.tolist(), strict=True)))
+    _PARSED.update(zip(new, zip(seniority.tolist(), function.tolist(), strict=True), strict=True))
 
 
 def parse_seniority(titles: pd.Series) -> pd.Series:

@@ -1,9 +1,9 @@
-"""Firmographic family: industry, company size and band, revenue, region, ideal-customer-profile fit."""
+"""Firmographic family: industry, company size and band, revenue, region, fit with the ideal
+customer profile."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from features import columns
 from features.catalog import FeatureSpec
@@ -40,7 +40,8 @@ def size_band_values(size: np.ndarray) -> np.ndarray:
     lower = np.array([b for b, _ in SIZE_BANDS], dtype="float64")
     labels = np.array([name for _, name in SIZE_BANDS], dtype=object)
     pos = np.searchsorted(lower, np.maximum(size, 1), side="right") - 1
-    return np.where(np.isnan(size), None, labels[np.clip(pos, 0, len(labels) - 1)])
+    bands = labels[np.clip(pos, 0, len(labels) - 1)]
+    return np.asarray(np.where(np.isnan(size), None, bands), dtype=object)
 
 
 def region_values(country: np.ndarray) -> np.ndarray:
@@ -76,10 +77,3 @@ def firmographic_columns(leads: columns.Columns, n: int, icp: ICP) -> dict[str, 
         "region": region,
         "icp_fit": icp_fit_values(industry, size, region, icp),
     }
-
-
-def firmographic_features(leads: pd.DataFrame, icp: ICP) -> pd.DataFrame:
-    """Return the firmographic columns of SPECS, indexed like ``leads``."""
-    cols = firmographic_columns(columns.from_frame(leads), len(leads), icp)
-    return columns.to_frame(cols, leads.index, [s.name for s in SPECS],
-                            [s.name for s in SPECS if s.kind == "categorical"])

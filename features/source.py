@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from features import columns
 from features.catalog import FeatureSpec
@@ -14,9 +13,3 @@ SPECS = (FeatureSpec("source", "source", "categorical", "Lead source (channel)")
 def source_columns(leads: columns.Columns, n: int) -> dict[str, np.ndarray]:
     """``source`` as given (the contract normalised it); missing stays missing."""
     return {"source": columns.get(leads, "source", n)}
-
-
-def source_features(leads: pd.DataFrame) -> pd.DataFrame:
-    """Return ``source`` as normalised text (missing stays missing), indexed like ``leads``."""
-    cols = source_columns(columns.from_frame(leads), len(leads))
-    return columns.to_frame(cols, leads.index, ["source"], ["source"])

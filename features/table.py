@@ -1,4 +1,5 @@
-"""The per-lead table a person reads: features, the four BANT flags with reasons, the points score."""
+"""The per-lead table a person reads: features, the four BANT flags with reasons, the points
+score."""
 
 from __future__ import annotations
 

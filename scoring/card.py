@@ -1,4 +1,4 @@
-"""The model card (``model.json``): what a saved model is, how it was made, and how to score with it.
+"""The model card (``model.json``): what a saved model is, how it was made, how to score with it.
 
 One typed, frozen ``ModelCard`` is written by training (``training.publish``), stored beside the
 model in the bundle and logged to the MLflow run, and read by the scorers, the service, the report

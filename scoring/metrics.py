@@ -1,4 +1,4 @@
-"""Honest evaluation on the out-of-time test set: ranking, calibration, lift; model vs points vs oracle.
+"""The metrics of scores: ranking, calibration, lift (training, the report and monitoring).
 
 Expected calibration error (ECE): predictions are put into ``bins`` equal-width bins on [0, 1]
 (bin ``k`` holds ``k/bins <= p < (k+1)/bins``; p = 1 goes in the last); ECE is the average over

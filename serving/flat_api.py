@@ -1,4 +1,4 @@
-"""``POST /v1/predict`` for a model trained on a flat export: the request carries the export's columns.
+"""``POST /v1/predict`` for a model trained on a flat export: the request holds its columns.
 
 The schema is built from the model card's column mapping when the app is created, so ``/docs``
 shows the columns the model was trained on, with their roles: numbers, yes/no columns and
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from features.roles import FEATURE_ROLES
 from scoring.card import ModelCard
+from scoring.flat import FlatScorer
 from serving.deps import MetricsDep, ModelDep, check_batch_size
 from serving.schemas import FlatPredictionOut, FlatPredictResponse
 
@@ -96,7 +97,9 @@ def router(card: ModelCard) -> APIRouter:
                         f"leads[{i}]"))
                 seen[lead_id] = i
         texts = [{k: as_export_text(v, mapping.decimal) for k, v in r.items()} for r in rows]
-        scores = model.scorer.score_rows(texts)
+        scorer = model.scorer
+        assert isinstance(scorer, FlatScorer)  # routes were built from a flat-export card
+        scores = scorer.score_rows(texts)
         metrics.count_predictions(scores["tier"])
         return FlatPredictResponse(model_version=model.version, id_column=id_column,
                                    predictions=[FlatPredictionOut(**row) for row in

@@ -2,7 +2,8 @@
 
 ``to_columns`` turns validated leads into the columns of the ``leads`` and ``activities`` tables
 that ``features.contract.load_crm`` would have produced from an export (same column names, values
-and text normalisation), so ``Scorer.score_columns`` sees exactly what ``leadconv score`` sees. Contact
+and text normalisation), so ``Scorer.score_columns`` sees exactly what ``leadconv score`` sees.
+Contact
 fields (email, full name, phone) are dropped here: the model never needs them.
 ``predictions`` turns the scorer's output rows back into response models.
 """
@@ -27,7 +28,6 @@ LEAD_COLUMNS = (*LEADS_REQUIRED, *LEADS_OPTIONAL)
 LABEL_COLUMNS = ("source", "industry", "department")  # snake_case categories
 TEXT_COLUMNS = ("job_title", "pain_point")  # kept as written (trimmed)
 AMOUNT_COLUMNS = ("company_size", "annual_revenue", "budget")
-UTC_DTYPE = "datetime64[us, UTC]"
 PREDICTIONS = TypeAdapter(list[PredictionOut])
 
 

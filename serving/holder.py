@@ -11,7 +11,8 @@ Where the champion comes from (``load_champion``):
 Hot reload (``ModelHolder``): ``watch()`` polls the local bundle (sha256 of ``model.json`` plus the
 model file's size and mtime; training rewrites both when it promotes) and, when the model came
 from the registry, the version its ``@champion`` alias names, every ``Settings.reload_seconds``;
-``reload()`` (also behind ``POST /v1/admin/reload``) loads the new model *completely*, scores a self-test lead with it, and only then replaces the reference. A
+``reload()`` (also behind ``POST /v1/admin/reload``) loads the new model *completely*, scores a
+self-test lead with it, and only then replaces the reference. A
 request takes the reference once at its start, so it is answered by one whole model, old or new.
 A failed load keeps the old model, logs the error, counts it in the metrics, and is reported by
 ``GET /v1/model``; it is retried when the bundle changes again or on the next admin reload.

@@ -49,7 +49,8 @@ def cross_validated_log_loss(p_raw: np.ndarray, y: np.ndarray, method: str, seed
                              folds: int = 5) -> float:
     """Mean held-out log loss of ``method`` fitted on the other folds of (p_raw, y)."""
     losses = []
-    for fit_idx, eval_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(p_raw, y):
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for fit_idx, eval_idx in splitter.split(p_raw, y):
         p = _fit_predict(method, p_raw[fit_idx], y[fit_idx], p_raw[eval_idx])
         losses.append(log_loss(y[eval_idx], p, labels=[0, 1]))
     return float(np.mean(losses))
@@ -60,7 +61,7 @@ def calibrate(model, x_valid, y_valid: np.ndarray, methods: tuple[str, ...],
     """Choose the calibration method by CV on validation, then fit it on all validation rows."""
     p_raw = model.predict_proba(x_valid)[:, 1]
     scores = {m: cross_validated_log_loss(p_raw, y_valid, m, seed) for m in methods}
-    method = min(scores, key=scores.get)
+    method = min(scores, key=scores.__getitem__)
     calibrated = CalibratedClassifierCV(FrozenEstimator(model), method=method)
     calibrated.fit(x_valid, y_valid)
     return Calibrated(calibrated, method, scores)

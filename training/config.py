@@ -1,4 +1,5 @@
-"""Training configuration: every number that shapes a run lives here, never as a literal elsewhere."""
+"""Training configuration: every number that shapes a run lives here, never as a literal
+elsewhere; with where a run writes (``RunOptions``) and where it tracks (``TrackingSettings``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from features.leakage import LeakageConfig
 
@@ -112,3 +115,18 @@ class RunOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "workdir", Path(self.workdir))
         object.__setattr__(self, "models_dir", Path(self.models_dir))
+
+
+class TrackingSettings(BaseSettings):
+    """Where training tracks its runs: ``MLFLOW_TRACKING_URI`` from the environment or ``.env``
+    (the same file the service reads); unset means the embedded store in the work folder."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      frozen=True)
+
+    mlflow_tracking_uri: str | None = None
+
+
+def tracking_uri_from_env() -> str | None:
+    """``MLFLOW_TRACKING_URI`` as the environment (or ``.env``) sets it; blank counts as unset."""
+    return TrackingSettings().mlflow_tracking_uri or None

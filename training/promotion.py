@@ -55,17 +55,17 @@ class Decision:
 def decide(new_version: str, new_loss: float, champion_version: str | None,
            champion_loss: float, *, tolerance: float, forced: bool, n_test: int) -> Decision:
     """Apply the policy (see the module docstring) to one comparison."""
-    base = {"new_version": new_version, "new_test_log_loss": new_loss,
-            "champion_version": champion_version, "forced": forced}
     if champion_version is None:
-        return Decision(CHAMPION, "no champion yet", **base)
+        return Decision(CHAMPION, "no champion yet", new_version, new_loss, None, forced)
     comparison = (f"test log loss new v{new_version} {new_loss:.5f} vs champion "
                   f"v{champion_version} {champion_loss:.5f} on the same {n_test:,} test leads")
-    base["champion_test_log_loss"] = champion_loss
     if forced:
-        return Decision(CHAMPION, f"--promote forced; {comparison}", **base)
-    alias = CHAMPION if is_better(new_loss, champion_loss, tolerance) else CHALLENGER
-    return Decision(alias, comparison, **base)
+        alias, reason = CHAMPION, f"--promote forced; {comparison}"
+    else:
+        better = is_better(new_loss, champion_loss, tolerance)
+        alias, reason = (CHAMPION if better else CHALLENGER), comparison
+    return Decision(alias, reason, new_version, new_loss, champion_version, forced,
+                    champion_loss)
 
 
 def loss_on(model: Any, x: pd.DataFrame, y: np.ndarray, version: str | None = None) -> float:

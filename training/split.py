@@ -14,8 +14,9 @@ from sklearn.model_selection import train_test_split
 
 logger = logging.getLogger(__name__)
 
-RANDOM_SPLIT_WARNING = ("the data has no usable time column: using a random stratified split, which "
-                        "flatters the model (it sees the future); out-of-time metrics will be worse")
+RANDOM_SPLIT_WARNING = ("the data has no usable time column: using a random stratified split, "
+                        "which flatters the model (it sees the future); out-of-time metrics will "
+                        "be worse")
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,9 @@ class Tracking:
 
 def resolve_tracking(workdir: str | Path) -> Tracking:
     """The tracking server from ``MLFLOW_TRACKING_URI``, else the embedded SQLite store."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    from training.config import tracking_uri_from_env
+
+    uri = tracking_uri_from_env()
     if uri:
         return Tracking(uri, None, embedded=False)
     workdir = Path(workdir).resolve()
@@ -73,7 +75,7 @@ def _client(tracking: Tracking):
     import mlflow
     from mlflow import MlflowClient
 
-    saved = {name: os.environ.get(name) for name in ENV_URIS}
+    saved = {name: os.environ.get(name) for name in ENV_URIS}  # restored below, not read
     mlflow.set_tracking_uri(tracking.tracking_uri)
     mlflow.set_registry_uri(tracking.tracking_uri)
     for name, value in saved.items():

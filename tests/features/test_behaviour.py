@@ -72,7 +72,8 @@ def test_behaviour_feature_values(feature, expected):
 
 def test_a_lead_without_activity_has_zero_counts_and_missing_recency():
     row = behaviour_features(pd.Index(["A", "B"]), np.array(
-        [AT.tz_convert(None).to_datetime64()] * 2, dtype="datetime64[ns]"), history(HISTORY)).loc["B"]
+        [AT.tz_convert(None).to_datetime64()] * 2, dtype="datetime64[ns]"),
+        history(HISTORY)).loc["B"]
     assert row["n_activities_90d"] == 0
     assert np.isnan(row["days_since_last_activity"])
     assert np.isnan(row["email_clicks_per_open_90d"])

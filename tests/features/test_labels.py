@@ -27,7 +27,7 @@ def label_one(mql: str, sql: str | None, horizon: int = 90) -> tuple[str, float]
         ("2026-05-01T00:00:00Z", None, "censored", None),                      # may still convert
         ("2026-05-01T00:00:00Z", "2026-05-20T00:00:00Z", "censored_converted", None),
         ("2026-05-01T00:00:00Z", "2026-04-20T00:00:00Z", "already_converted", None),
-        ("2026-04-01T00:00:00Z", None, "not_converted", 0.0),                  # ends exactly at as_of
+        ("2026-04-01T00:00:00Z", None, "not_converted", 0.0),  # ends exactly at as_of
     ],
 )
 def test_label_status(mql, sql, status, label):

@@ -62,7 +62,8 @@ def test_an_activity_exactly_at_the_moment_counts(base):
     extra = pd.DataFrame({"lead_id": [lead["lead_id"]], "occurred_at": [lead["mql_at"]],
                           "activity_type": ["pricing_page_view"], "content_stage": [None]})
     after = build_features(leads, _with(acts, extra)).loc[lead["lead_id"]]
-    assert after["n_pricing_page_view_7d"] == before.loc[lead["lead_id"], "n_pricing_page_view_7d"] + 1
+    assert (after["n_pricing_page_view_7d"]
+            == before.loc[lead["lead_id"], "n_pricing_page_view_7d"] + 1)
     assert after["days_since_last_activity"] == 0
 
 
@@ -73,7 +74,8 @@ def test_post_conversion_activity_is_invisible_at_mql_time(demo_crm):
     leads = demo_crm.leads[demo_crm.leads["lead_id"].isin(outcomes["lead_id"])]
     features_at_mql = build_features(leads, demo_crm.activities)
     features_at_sql = build_features(
-        leads, demo_crm.activities, at=outcomes.set_index("lead_id")["sql_at"] + pd.Timedelta(days=30))
+        leads, demo_crm.activities,
+        at=outcomes.set_index("lead_id")["sql_at"] + pd.Timedelta(days=30))
     # A leaky pipeline (scoring after the outcome) would see many more meetings
     assert features_at_sql["n_meeting_scheduled_90d"].sum() > features_at_mql[
         "n_meeting_scheduled_90d"].sum()

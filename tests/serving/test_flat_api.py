@@ -1,4 +1,5 @@
-"""A model trained on a flat export is served with a request schema made of that export's columns."""
+"""A model trained on a flat export is served with a request schema made of that export's
+columns."""
 
 from __future__ import annotations
 

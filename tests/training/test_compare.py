@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from demodata.events import data_folder
 from scoring.bundle import REPORT_FILE, load_bundle
 from serving.report import page_identity
 from training import track
-from demodata.events import data_folder
 from training.compare import compare_with_champion, promote
 from training.config import TrainConfig
 from training.train import EventData, train

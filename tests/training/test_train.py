@@ -1,4 +1,5 @@
-"""End-to-end training on seeded demo data: quality against the oracle, MLflow, promotion, refusal."""
+"""End-to-end training on seeded demo data: quality against the oracle, MLflow, promotion,
+refusal."""
 
 from __future__ import annotations
 

@@ -17,7 +17,6 @@ writes the report into the champion bundle and logs it to MLflow.
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from pathlib import Path
@@ -171,5 +170,4 @@ class ReportView:
         return cls((Path(models_dir) / "champion" / REPORT_FILE).read_text(encoding="utf-8"))
 
     def _repr_html_(self) -> str:
-        return (f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '
-                f'style="width:100%;height:{self.height}px;border:1px solid #ddd"></iframe>')
+        return str(render("notebook.html.j2", page=self.page, height=self.height))

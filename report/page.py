@@ -8,11 +8,13 @@ data URIs and the CSS is inline, so the file opens offline and can be mailed; a 
 makes it printable.
 
 ``build_report(inputs)`` is pure (``ReportInputs`` -> HTML text) and the same for both data
-shapes; the sections are in ``report.sections``. This module makes the inputs of the
-event shape: ``inputs_from_run`` from a training run (calibration and lift on the out-of-time test
-set), ``inputs_from_export`` from any CRM export scored by the champion (calibration on every
-labelled lead of that export). ``report.flat`` does the same for flat exports. Training
-writes the report into the champion bundle and logs it to MLflow.
+shapes; the sections' values are computed in ``report.sections`` and written by the Jinja2
+templates of ``report/templates``. This module makes the inputs of the event shape:
+``inputs_from_run`` from a training run (calibration and lift on the out-of-time test set),
+``inputs_from_export`` from any CRM export scored by the champion (calibration on every labelled
+lead of that export). Either way the segments and BANT flags are read from the export's leads
+table (``lead_segments``), never from the model's inputs. ``report.flat`` does the same for flat
+exports. Training writes the report into the champion bundle and logs it to MLflow.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from features.bant import FLAGS, bant_flags
+from features.firmographics import firmographic_features
 from features.rules import Rules
+from features.source import source_features
 from report import sections
 from report.html import render
 from report.tables import ReportInputs
@@ -36,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 
 VERSION_META = "leadconv-model-version"
+SEGMENT_COLUMNS = ("source", "industry", "company_size_band")  # + mql_month, from mql_at
 
 
 SECTIONS = (("drivers", "What drives conversion", sections.drivers),
@@ -73,37 +78,70 @@ def build_report(inputs: ReportInputs) -> str:
     return page
 
 
-def _lead_frame(features: pd.DataFrame, mql_at: pd.Series, label: pd.Series,
-                points: pd.Series, flags: pd.DataFrame, probability: pd.Series,
-                test_ids: pd.Index) -> pd.DataFrame:
+def lead_segments(leads: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """The segments of each lead (``SEGMENT_COLUMNS``), read from the export's leads table.
+
+    The values are those of the features package (``source`` as given, ``industry``, the
+    company size band from ``company_size``), computed from the leads table itself and never
+    taken from the model's inputs: a column the leakage check dropped from the model is still
+    a segment of the report.
+
+    Args:
+        leads: the leads table of the contract, indexed by lead id (``lead_id`` column kept).
+        rules: the rules of the run (the firmographic family reads its ideal customer profile).
+
+    Returns:
+        One row per lead, indexed like ``leads``, with the columns ``SEGMENT_COLUMNS``.
+    """
+    firmographic = firmographic_features(leads, rules.icp)
+    frame = pd.concat([source_features(leads), firmographic], axis=1)
+    return frame.loc[:, list(SEGMENT_COLUMNS)]
+
+
+def _lead_frame(leads: pd.DataFrame, rules: Rules, label: pd.Series, points: pd.Series,
+                probability: pd.Series, test_ids: pd.Index) -> pd.DataFrame:
+    """The report's leads frame (``ReportInputs.leads``) of the labelled leads ``label.index``:
+    segments, MQL time and BANT flags from the leads table, then label, points, probability."""
     ids = label.index
-    frame = features.loc[ids, ["source", "industry", "company_size_band"]].copy()
-    frame["mql_at"] = mql_at.reindex(ids)
+    frame = lead_segments(leads, rules).reindex(ids)
+    frame["mql_at"] = leads["mql_at"].reindex(ids)
     frame["label"] = label.astype(float)
     frame["points_score"] = points.reindex(ids).astype(float)
     frame["probability"] = probability.reindex(ids).astype(float)
     frame["is_test"] = ids.isin(test_ids)
+    flags = bant_flags(leads, rules)
     for flag in FLAGS:
         frame[f"bant_{flag}"] = flags[f"bant_{flag}"].reindex(ids)
     return frame
+
+
+def _indexed(leads: pd.DataFrame) -> pd.DataFrame:
+    """The leads table indexed by lead id (the ``lead_id`` column kept)."""
+    return leads.set_index(pd.Index(leads["lead_id"], name="lead_id"))
 
 
 def inputs_from_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,
                     importances: pd.DataFrame, card: ModelCard) -> ReportInputs:
     """Report inputs of a training run: every labelled lead, scores on the out-of-time test set.
 
+    Segments and BANT flags are read from ``crm.leads``, not from ``prepared.x`` (the model's
+    inputs, which lack the columns the leakage check dropped).
+
     Args:
         crm: the validated export (``features.contract.CrmData``) the run used.
-        prepared: ``training.train.Prepared`` (features, labels, points, split).
-        rules: the rules the run used (BANT flags).
+        prepared: ``training.train.Prepared``: ``y`` (labels of the labelled leads),
+            ``points`` (points score), ``labels`` (``n_censored``) and ``split`` (``test``,
+            ``boundaries``) are read.
+        rules: the rules the run used (BANT flags, ideal customer profile).
         p_test: the calibrated model's probabilities for ``prepared.split.test``, in that order.
         importances: the run's global importances.
         card: the run's model card.
+
+    Returns:
+        The inputs of ``build_report``.
     """
-    leads = crm.leads.set_index(pd.Index(crm.leads["lead_id"], name="lead_id"))
-    flags = bant_flags(leads, rules)
     test = prepared.split.test
-    frame = _lead_frame(prepared.x, leads["mql_at"], prepared.y, prepared.points, flags,
+    frame = _lead_frame(_indexed(crm.leads), rules, prepared.y, prepared.points,
                         pd.Series(p_test, index=test), test)
     scope = {"data": f"Leads of the training export ({crm.source_dir}), MQL dates "
                      f"{crm.leads['mql_at'].min().date()} to {crm.leads['mql_at'].max().date()}.",
@@ -136,9 +174,8 @@ def inputs_from_export(data_dir: str | Path, models_dir: str | Path = "models", 
     labelled = labels.labelled
     ids = labelled.index
     probability = pd.Series(scorer.probabilities(table.loc[ids]), index=ids)
-    leads = crm.leads.set_index(pd.Index(crm.leads["lead_id"], name="lead_id"))
-    frame = _lead_frame(table, leads["mql_at"], labelled["label"], table["points_score"],
-                        table, probability, ids)
+    frame = _lead_frame(_indexed(crm.leads), rules, labelled["label"], table["points_score"],
+                        probability, ids)
     importances = pd.DataFrame(scorer.card.importances,
                                columns=["name", "label", "family", "importance", "std",
                                         "direction"])

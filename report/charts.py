@@ -2,23 +2,26 @@
 
 Each function takes a table of ``report.tables`` and returns a ``Figure``; ``data_uri``
 embeds it in the page, so the report needs no file beside it and no network.
+
+Importing this module imports no matplotlib and selects no backend: ``pyplot()`` selects the
+Agg backend (no screen needed) the first time a chart is drawn.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
+from report.tables import FAMILY_GROUPS
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from report.tables import FAMILY_GROUPS  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 GROUP_COLOURS = {"Fit": "#3b6ea8", "Behaviour": "#e07b39", "Source": "#5a9e6f",
                  "BANT (declared)": "#8e6bb8", "Numbers": "#3b6ea8", "Yes / no": "#5a9e6f",
@@ -29,22 +32,36 @@ POINTS = "#b8b8b8"
 DPI = 100
 
 
+@cache
+def pyplot() -> ModuleType:
+    """``matplotlib.pyplot`` on the Agg backend, selected once, on first use (not at import)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def data_uri(fig: Figure) -> str:
     """The figure as a ``data:image/png;base64,...`` URI; the figure is closed."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08)
-    plt.close(fig)
+    pyplot().close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _percent_axis(ax, axis: str = "y") -> None:
-    formatter = matplotlib.ticker.PercentFormatter(1.0, decimals=0)
+def _percent_axis(ax: Any, axis: str = "y") -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    formatter = PercentFormatter(1.0, decimals=0)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
 
 
 def importance_chart(importances: pd.DataFrame, top: int = 15,
                      family_groups: dict[str, str] | None = None) -> Figure:
     """Top features in business words, coloured by family group, with the direction of effect."""
+    plt = pyplot()
     data = importances.head(top).iloc[::-1]
     groups = data["family"].map(family_groups or FAMILY_GROUPS).fillna("Other")
     fig, ax = plt.subplots(figsize=(9, 0.36 * len(data) + 1.3))
@@ -67,6 +84,7 @@ def importance_chart(importances: pd.DataFrame, top: int = 15,
 
 def family_chart(families: pd.DataFrame) -> Figure:
     """Total importance per family group."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 2.6))
     data = families.iloc[::-1]
     ax.barh(data["group"], data["importance"],
@@ -79,6 +97,7 @@ def family_chart(families: pd.DataFrame) -> Figure:
 def conversion_chart(table: pd.DataFrame, segment_label: str, overall: float,
                      benchmark: float, rotate: bool = False) -> Figure:
     """Conversion rate per segment value, lead counts on the bars, overall and benchmark lines."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9 if rotate else 7, 3.6))
     x = np.arange(len(table))
     labels = table.iloc[:, 0].astype(str)
@@ -100,6 +119,7 @@ def conversion_chart(table: pd.DataFrame, segment_label: str, overall: float,
 
 def reliability_chart(bands: pd.DataFrame) -> Figure:
     """Predicted vs observed conversion per score band; the diagonal is a perfect score."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 4.8))
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
     ax.plot(bands["mean_predicted"], bands["observed_rate"], marker="o", color=BAR,
@@ -120,6 +140,7 @@ def reliability_chart(bands: pd.DataFrame) -> Figure:
 
 def lift_chart(lift: pd.DataFrame, overall: float) -> Figure:
     """Conversion per decile for the model and the points score (if any) side by side."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.8))
     names = [c for c in lift.columns if c != "decile"]
     width = 0.8 / len(names)
@@ -139,6 +160,7 @@ def lift_chart(lift: pd.DataFrame, overall: float) -> Figure:
 
 def bant_share_chart(bant: pd.DataFrame) -> Figure:
     """Share of leads with each BANT flag true, false or unknown (stacked bars)."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 2.8))
     flags = list(dict.fromkeys(bant["flag"]))[::-1]
     left = np.zeros(len(flags))
@@ -159,6 +181,7 @@ def bant_share_chart(bant: pd.DataFrame) -> Figure:
 
 def bant_rate_chart(bant: pd.DataFrame, overall: float) -> Figure:
     """Conversion rate by BANT flag value (grouped bars)."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.2))
     flags = list(dict.fromkeys(bant["flag"]))
     x = np.arange(len(flags))

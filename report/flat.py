@@ -9,9 +9,10 @@ makes its ``ReportInputs`` from a flat export:
 * **segments** (the "conversion by" breakdowns): the categorical columns of the mapping that the
   model uses (so never a column the leakage check dropped) with between 2 and ``MAX_DISTINCT``
   distinct values among those leads, the ``MAX_SEGMENTS`` with the highest model importance;
-  then the MQL month when the mapping has a time column. Values are the export's own, with
-  placeholders ("Select", blanks, ...) shown as ``(unknown)``; beyond the ``TOP_VALUES`` most
-  frequent, the rest are pooled as ``(other)``.
+  then the MQL month when the mapping has a time column. Values are read from the export's rows
+  (never from the model's inputs, whose vocabularies pool rare values), with placeholders
+  ("Select", blanks, ...) shown as ``(unknown)``; beyond the ``TOP_VALUES`` most frequent, the
+  rest are pooled as ``(other)``.
 * **drivers**: the model's importances grouped by the kind of column (numbers, yes/no,
   categories), since a flat export has no feature families.
 * no points score (the lift is the model's alone) and no BANT flags.

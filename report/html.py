@@ -1,85 +1,75 @@
-"""The HTML pieces of the marketers' report: inline style, the chart check script, escaping,
-number formats, figures and tables. No numbers are computed here."""
+"""Rendering the marketers' report: the Jinja2 environment over ``report/templates`` and the
+number formats its templates use as filters. No numbers are computed and no markup is written
+here: the sections compute, the templates write the HTML.
+
+Templates ending in ``.html.j2`` are autoescaped; ``report.css`` and ``check.js`` are included
+into the page as they are, so the page stays one self-contained file.
+"""
 
 from __future__ import annotations
 
-import html
 import math
+from functools import cache
+from typing import Any
 
+import jinja2
 import numpy as np
+from markupsafe import Markup
 
-CSS = """
-:root { --ink: #1f2328; --muted: #57606a; --line: #d0d7de; --accent: #3b6ea8; }
-* { box-sizing: border-box; }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-       color: var(--ink); margin: 0 auto; max-width: 1160px; padding: 24px 28px 48px; }
-h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 20px; margin: 36px 0 8px;
-     border-bottom: 2px solid var(--accent); padding-bottom: 4px; }
-h3 { font-size: 16px; margin: 22px 0 6px; }
-p.lede, .muted { color: var(--muted); }
-nav { margin: 12px 0 8px; font-size: 14px; } nav a { margin-right: 14px; color: var(--accent); }
-.kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
-.kpi { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; min-width: 200px;
-       flex: 1; }
-.kpi b { display: block; font-size: 22px; }
-.row { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
-.row > figure { flex: 1 1 560px; } .row > .side { flex: 1 1 300px; }
-.row > figure.half { flex: 1 1 420px; }
-figure { margin: 8px 0; } figure img { max-width: 100%; height: auto; display: block; }
-table { border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; }
-th, td { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: left; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-ul.bands li { margin: 2px 0; }
-footer { margin-top: 40px; font-size: 13px; color: var(--muted); }
-@media print {
-  body { max-width: none; padding: 0; font-size: 11pt; }
-  nav { display: none; }
-  h2, h3 { break-after: avoid; page-break-after: avoid; }
-  figure, table, .kpi, ul.bands { break-inside: avoid; }
-  figure img { max-height: 105mm; width: auto; } .kpi { min-width: 140px; }
-  section { break-before: auto; } a { color: inherit; text-decoration: none; }
-}
-"""
-
-# Marks the page once every chart has decoded (the browser test reads it); logs broken ones.
-CHECK_SCRIPT = """
-window.addEventListener("load", function () {
-  var images = Array.prototype.slice.call(document.images);
-  var broken = images.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
-  document.body.setAttribute("data-charts", String(images.length));
-  document.body.setAttribute("data-charts-broken", String(broken.length));
-  if (broken.length) { console.error("report: " + broken.length + " chart(s) did not render"); }
-});
-"""
+DASH = "–"  # what a missing number is shown as
 
 
-def esc(value: object) -> str:
-    """Text made safe for HTML."""
-    return html.escape(str(value))
-
-
-def pct(value: float, decimals: int = 1) -> str:
-    """0.1234 -> "12.3%"; NaN -> "–"."""
-    return "–" if value is None or not math.isfinite(value) else f"{value:.{decimals}%}"
+def pct(value: float | None, decimals: int = 1) -> str:
+    """0.1234 -> "12.3%"; missing or NaN -> "–"."""
+    return DASH if value is None or not math.isfinite(value) else f"{value:.{decimals}%}"
 
 
 def num(value: object, fmt: str = "{:.3f}") -> str:
     """A finite number formatted with ``fmt``; anything else (missing, NaN) -> "–"."""
-    if isinstance(value, (int, float, np.floating)) and math.isfinite(float(value)):
+    if isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(float(value)):
         return fmt.format(value)
-    return "–"
+    return DASH
 
 
-def figure(uri: str, alt: str, css: str = "") -> str:
-    """An embedded chart (``uri`` from ``report_charts.data_uri``)."""
-    klass = f' class="{css}"' if css else ""
-    return f'<figure{klass}><img src="{uri}" alt="{esc(alt)}"></figure>'
+def count(value: int) -> str:
+    """A count with thousands separators: 12345 -> "12,345"."""
+    return f"{value:,}"
 
 
-def table(table_id: str, headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
-    """A table with an id (tests and readers find it by id); ``numeric`` columns right-aligned."""
-    head = "".join(f'<th{" class=n" if i in numeric else ""}>{esc(h)}</th>'
-                   for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(f'<td{" class=n" if i in numeric else ""}>{esc(c)}</td>'
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+def times(value: float | None) -> str:
+    """A ratio as "1.8x"; missing -> "–"."""
+    return DASH if value is None or not math.isfinite(value) else f"{value:.1f}x"
+
+
+def first_upper(text: str) -> str:
+    """The text with its first letter upper case, the rest as it is ("MQL month" stays)."""
+    return text[:1].upper() + text[1:]
+
+
+# How a table column's values are written (the ``cell`` filter); all but text are right-aligned.
+CELL_FORMATS = {"text": str, "count": count, "pct": pct, "pct0": lambda v: pct(v, 0),
+                "num": num, "num4": lambda v: num(v, "{:.4f}")}
+
+
+def cell(value: Any, kind: str = "text") -> str:
+    """A table cell's text: ``value`` written as ``kind`` (a key of ``CELL_FORMATS``)."""
+    return CELL_FORMATS[kind](value)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The report's template environment, built once, on first use."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("report", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"),
+                                            default_for_string=True),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.filters.update(pct=pct, num=num, count=count, times=times, first_upper=first_upper,
+                       cell=cell)
+    return env
+
+
+def render(template: str, **context: Any) -> Markup:
+    """``template`` of ``report/templates`` rendered with ``context`` (safe HTML)."""
+    return Markup(environment().get_template(template).render(**context))

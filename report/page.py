@@ -8,16 +8,17 @@ data URIs and the CSS is inline, so the file opens offline and can be mailed; a 
 makes it printable.
 
 ``build_report(inputs)`` is pure (``ReportInputs`` -> HTML text) and the same for both data
-shapes; the sections are in ``report.sections``. This module makes the inputs of the
-event shape: ``inputs_from_run`` from a training run (calibration and lift on the out-of-time test
-set), ``inputs_from_export`` from any CRM export scored by the champion (calibration on every
-labelled lead of that export). ``report.flat`` does the same for flat exports. Training
-writes the report into the champion bundle and logs it to MLflow.
+shapes; the sections' values are computed in ``report.sections`` and written by the Jinja2
+templates of ``report/templates``. This module makes the inputs of the event shape:
+``inputs_from_run`` from a training run (calibration and lift on the out-of-time test set),
+``inputs_from_export`` from any CRM export scored by the champion (calibration on every labelled
+lead of that export). Either way the segments and BANT flags are read from the export's leads
+table (``lead_segments``), never from the model's inputs. ``report.flat`` does the same for flat
+exports. Training writes the report into the champion bundle and logs it to MLflow.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from pathlib import Path
@@ -27,111 +28,120 @@ import numpy as np
 import pandas as pd
 
 from features.bant import FLAGS, bant_flags
+from features.firmographics import firmographic_features
 from features.rules import Rules
+from features.source import source_features
 from report import sections
-from report.html import CHECK_SCRIPT, CSS, esc, num, pct
-from report.tables import ReportInputs, overall_rate, top_decile_rates
+from report.html import render
+from report.tables import ReportInputs
 from scoring.card import ModelCard
 
 logger = logging.getLogger(__name__)
 
 
 VERSION_META = "leadconv-model-version"
+SEGMENT_COLUMNS = ("source", "industry", "company_size_band")  # + mql_month, from mql_at
 
 
-def _kpis(inputs: ReportInputs) -> str:
-    card = inputs.card
-    n, sqls, rate = overall_rate(inputs.leads)
-    m = card.metrics
-    evaluated = inputs.evaluated
-    top = (top_decile_rates(evaluated) if len(evaluated) and evaluated["label"].nunique() == 2
-           else {"model": float("nan"), "points": float("nan")})
-    if inputs.points:
-        versus = (f"points score: {pct(top['points'])}",
-                  f"points score: {num(m.get('points_auc'))}")
-    else:
-        versus = ("no points score in a flat export", f"{m.get('split', '?')} split")
-    kpis = [("conversion (SQLs / MQLs)", pct(rate), f"{sqls:,} of {n:,} MQLs"),
-            ("benchmark", pct(inputs.benchmark, 0), "typical MQL → SQL rate"),
-            ("top 10% by the model", pct(top["model"]), versus[0]),
-            ("ROC AUC (test)", num(m.get("test_auc")), versus[1])]
-    return "".join(f'<div class="kpi">{esc(a)}<b>{esc(b)}</b><span class="muted">{esc(c)}'
-                   f"</span></div>" for a, b, c in kpis)
+SECTIONS = (("drivers", "What drives conversion", sections.drivers),
+            ("conversion", "Conversion rate by segment", sections.conversion),
+            ("trust", "How far to trust the score", sections.trust),
+            ("bant", "The BANT picture", sections.bant),
+            ("leakage", "Columns left out: the leakage check", sections.leakage),
+            ("facts", "Model facts", sections.facts))
 
 
 def build_report(inputs: ReportInputs) -> str:
-    """The whole report as one HTML document (charts embedded, no external resource)."""
+    """The whole report as one HTML document (charts embedded, no external resource).
+
+    Args:
+        inputs: the leads, importances, card and scope of the report (either data shape).
+
+    Returns:
+        The page (``report/templates/page.html.j2``); each section is its own template, fed
+        by the function of ``report.sections`` of the same name. The leakage section is shown
+        for flat exports and whenever the leakage check flagged a column.
+    """
     start = time.perf_counter()
     card = inputs.card
-    version = esc(card.version)
-    parts = [("drivers", "What drives conversion", sections.drivers),
-             ("conversion", "Conversion rate by segment", sections.conversion),
-             ("trust", "How far to trust the score", sections.trust),
-             ("bant", "The BANT picture", sections.bant)]
-    if inputs.shape == "flat" or card.leakage_flags:
-        parts.append(("leakage", "Columns left out: the leakage check", sections.leakage))
-    parts.append(("facts", "Model facts", sections.facts))
-    nav = "".join(f'<a href="#{sid}">{esc(title)}</a>' for sid, title, _ in parts)
-    body = "".join(f'<section id="{sid}"><h2>{esc(title)}</h2>{make(inputs)}</section>'
-                   for sid, title, make in parts)
-    definition = esc(inputs.scope.get("conversion") or (
-        f"Conversion = became an SQL within {card.horizon_days or 90} days of the MQL date."))
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="{VERSION_META}" content="{version}">
-<meta name="leadconv-run-id" content="{esc(card.run_id or '')}">
-<title>Lead conversion report – model v{version}</title>
-<style>{CSS}</style></head>
-<body>
-<header><h1>Which MQLs become SQLs</h1>
-<p class="lede">Lead conversion model v{version}, trained
-{esc(str(card.trained_at or '?')[:10])}. {esc(inputs.scope.get('data', ''))}</p>
-<nav>{nav}</nav></header>
-<div class="kpis">{_kpis(inputs)}</div>
-{body}
-<footer>{definition}
-Generated by leadconv; a self-contained file: it opens offline and can be mailed or printed.
-</footer>
-<script>{CHECK_SCRIPT}</script>
-</body></html>
-"""
+    shown = [(sid, title, make) for sid, title, make in SECTIONS
+             if sid != "leakage" or inputs.shape == "flat" or card.leakage_flags]
+    parts = [{"id": sid, "title": title, "html": render(f"{sid}.html.j2", **make(inputs))}
+             for sid, title, make in shown]
+    page = str(render("page.html.j2", card=card, version_meta=VERSION_META, sections=parts,
+                      kpis=sections.kpis(inputs), data=inputs.scope.get("data", ""),
+                      trained_on=str(card.trained_at or "?")[:10],
+                      conversion=inputs.scope.get("conversion"),
+                      horizon_days=card.horizon_days or 90))
     logger.info("report for model v%s built in %.2fs (%d bytes)", card.version,
                 time.perf_counter() - start, len(page))
     return page
 
 
-def _lead_frame(features: pd.DataFrame, mql_at: pd.Series, label: pd.Series,
-                points: pd.Series, flags: pd.DataFrame, probability: pd.Series,
-                test_ids: pd.Index) -> pd.DataFrame:
+def lead_segments(leads: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """The segments of each lead (``SEGMENT_COLUMNS``), read from the export's leads table.
+
+    The values are those of the features package (``source`` as given, ``industry``, the
+    company size band from ``company_size``), computed from the leads table itself and never
+    taken from the model's inputs: a column the leakage check dropped from the model is still
+    a segment of the report.
+
+    Args:
+        leads: the leads table of the contract, indexed by lead id (``lead_id`` column kept).
+        rules: the rules of the run (the firmographic family reads its ideal customer profile).
+
+    Returns:
+        One row per lead, indexed like ``leads``, with the columns ``SEGMENT_COLUMNS``.
+    """
+    firmographic = firmographic_features(leads, rules.icp)
+    frame = pd.concat([source_features(leads), firmographic], axis=1)
+    return frame.loc[:, list(SEGMENT_COLUMNS)]
+
+
+def _lead_frame(leads: pd.DataFrame, rules: Rules, label: pd.Series, points: pd.Series,
+                probability: pd.Series, test_ids: pd.Index) -> pd.DataFrame:
+    """The report's leads frame (``ReportInputs.leads``) of the labelled leads ``label.index``:
+    segments, MQL time and BANT flags from the leads table, then label, points, probability."""
     ids = label.index
-    frame = features.loc[ids, ["source", "industry", "company_size_band"]].copy()
-    frame["mql_at"] = mql_at.reindex(ids)
+    frame = lead_segments(leads, rules).reindex(ids)
+    frame["mql_at"] = leads["mql_at"].reindex(ids)
     frame["label"] = label.astype(float)
     frame["points_score"] = points.reindex(ids).astype(float)
     frame["probability"] = probability.reindex(ids).astype(float)
     frame["is_test"] = ids.isin(test_ids)
+    flags = bant_flags(leads, rules)
     for flag in FLAGS:
         frame[f"bant_{flag}"] = flags[f"bant_{flag}"].reindex(ids)
     return frame
+
+
+def _indexed(leads: pd.DataFrame) -> pd.DataFrame:
+    """The leads table indexed by lead id (the ``lead_id`` column kept)."""
+    return leads.set_index(pd.Index(leads["lead_id"], name="lead_id"))
 
 
 def inputs_from_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,
                     importances: pd.DataFrame, card: ModelCard) -> ReportInputs:
     """Report inputs of a training run: every labelled lead, scores on the out-of-time test set.
 
+    Segments and BANT flags are read from ``crm.leads``, not from ``prepared.x`` (the model's
+    inputs, which lack the columns the leakage check dropped).
+
     Args:
         crm: the validated export (``features.contract.CrmData``) the run used.
-        prepared: ``training.train.Prepared`` (features, labels, points, split).
-        rules: the rules the run used (BANT flags).
+        prepared: ``training.train.Prepared``: ``y`` (labels of the labelled leads),
+            ``points`` (points score), ``labels`` (``n_censored``) and ``split`` (``test``,
+            ``boundaries``) are read.
+        rules: the rules the run used (BANT flags, ideal customer profile).
         p_test: the calibrated model's probabilities for ``prepared.split.test``, in that order.
         importances: the run's global importances.
         card: the run's model card.
+
+    Returns:
+        The inputs of ``build_report``.
     """
-    leads = crm.leads.set_index(pd.Index(crm.leads["lead_id"], name="lead_id"))
-    flags = bant_flags(leads, rules)
     test = prepared.split.test
-    frame = _lead_frame(prepared.x, leads["mql_at"], prepared.y, prepared.points, flags,
+    frame = _lead_frame(_indexed(crm.leads), rules, prepared.y, prepared.points,
                         pd.Series(p_test, index=test), test)
     scope = {"data": f"Leads of the training export ({crm.source_dir}), MQL dates "
                      f"{crm.leads['mql_at'].min().date()} to {crm.leads['mql_at'].max().date()}.",
@@ -164,9 +174,8 @@ def inputs_from_export(data_dir: str | Path, models_dir: str | Path = "models", 
     labelled = labels.labelled
     ids = labelled.index
     probability = pd.Series(scorer.probabilities(table.loc[ids]), index=ids)
-    leads = crm.leads.set_index(pd.Index(crm.leads["lead_id"], name="lead_id"))
-    frame = _lead_frame(table, leads["mql_at"], labelled["label"], table["points_score"],
-                        table, probability, ids)
+    frame = _lead_frame(_indexed(crm.leads), rules, labelled["label"], table["points_score"],
+                        probability, ids)
     importances = pd.DataFrame(scorer.card.importances,
                                columns=["name", "label", "family", "importance", "std",
                                         "direction"])
@@ -198,5 +207,4 @@ class ReportView:
         return cls((Path(models_dir) / "champion" / REPORT_FILE).read_text(encoding="utf-8"))
 
     def _repr_html_(self) -> str:
-        return (f'<iframe srcdoc="{html.escape(self.page, quote=True)}" '
-                f'style="width:100%;height:{self.height}px;border:1px solid #ddd"></iframe>')
+        return str(render("notebook.html.j2", page=self.page, height=self.height))

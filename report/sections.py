@@ -1,8 +1,9 @@
-"""The sections of the marketers' report, each ``ReportInputs -> HTML``; the page is assembled by
-``report.page.build_report``.
+"""The sections of the marketers' report: each turns ``ReportInputs`` into the plain values of
+its template (``report/templates/<section>.html.j2``): numbers, rows of tables, charts as data
+URIs. The page is assembled by ``report.page.build_report``; the markup is the templates'.
 
 Both data shapes go through the same functions: what a shape lacks (the points score and the
-BANT flags of a flat export) is a flag of ``ReportInputs``, and the section says in one sentence
+BANT flags of a flat export) is a flag of ``ReportInputs``, and the template says in one sentence
 what does not apply instead of showing it.
 """
 
@@ -12,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from report import charts
-from report.html import esc, figure, num, pct, table
 from report.tables import (
     DIRECTION_WORDS,
     ReportInputs,
@@ -24,209 +24,145 @@ from report.tables import (
     score_bands,
     top_decile_rates,
 )
-from scoring.card import ModelCard
 
 FEW_LEADS = 30  # score bands with fewer leads get a "read with care" note
+Context = dict[str, Any]
+METRICS = (("ROC AUC", "auc", True), ("PR AUC", "pr_auc", True), ("log loss", "log_loss", False),
+           ("Brier", "brier", False), ("ECE (10 bins)", "ece", False),
+           ("top-decile rate", "top_decile_rate", True),
+           ("top-decile lift", "top_decile_lift", True))  # (name, key, also for points score)
 
 
-def drivers(inputs: ReportInputs) -> str:
+def drivers(inputs: ReportInputs) -> Context:
+    """The top importances in business words, their share per family, and two charts."""
     imp = inputs.importances
     if imp.empty:
-        return "<p>No importances were recorded for this model.</p>"
+        return {"rows": []}
     groups = inputs.family_groups
     families = family_importances(imp, groups)
-    top = imp.head(15)
-    rows = [[r.label, groups.get(r.family, "Other"),
-             DIRECTION_WORDS.get(r.direction, r.direction), f"{r.importance:.4f}"]
-            for r in top.itertuples()]
     share = families["importance"] / families["importance"].sum()
-    summary = ", ".join(f"{g} {s:.0%}" for g, s in zip(families["group"], share, strict=True))
-    note = inputs.scope.get("family_note")
-    return (
-        "<p>Which facts about a lead the model relies on most, in the words of the CRM. "
-        "Importance is how much worse the predictions get when that fact is shuffled between "
-        "leads; ▲ means more of it makes conversion likelier, ▼ less likely, ◆ it depends on the "
-        f"value (categories). Share of importance by family: {esc(summary)}.</p>"
-        + (f'<p class="muted">{esc(note)}</p>' if note else "")
-        + '<div class="row">'
-        + figure(charts.data_uri(charts.importance_chart(imp, family_groups=groups)),
-                 "top features by importance")
-        + '<div class="side">'
-        + figure(charts.data_uri(charts.family_chart(families)), "importance by family")
-        + "</div></div>"
-        + table("drivers", ["feature", "family", "effect", "importance"], rows, {3}))
+    return {
+        "rows": [[r.label, groups.get(r.family, "Other"),
+                  DIRECTION_WORDS.get(r.direction, r.direction), r.importance]
+                 for r in imp.head(15).itertuples()],
+        "shares": list(zip(families["group"], share, strict=True)),
+        "note": inputs.scope.get("family_note"),
+        "importance_chart": charts.data_uri(charts.importance_chart(imp, family_groups=groups)),
+        "family_chart": charts.data_uri(charts.family_chart(families)),
+    }
 
 
-def conversion(inputs: ReportInputs) -> str:
+def conversion(inputs: ReportInputs) -> Context:
+    """The overall conversion rate and one chart and table per segment."""
     leads = inputs.leads
     n, sqls, rate = overall_rate(leads)
     scope = inputs.scope
-    censored, blank = scope.get("n_censored"), scope.get("n_unlabelled")
-    note = (f" {censored:,} more recent leads are left out: their horizon has not passed, so "
-            "whether they convert is not known yet." if censored else "")
-    if blank:
-        note += f" {blank:,} rows with a blank label are left out."
-    parts = [f'<p id="overall-rate">Overall, <b>{sqls:,}</b> of <b>{n:,}</b> MQLs became SQLs: '
-             f"<b>{pct(rate)}</b> (benchmark {pct(inputs.benchmark, 0)}).{esc(note)}</p>"]
-    parts += [f'<p class="muted" id="{key}">{esc(scope[key])}</p>'
-              for key in ("definition", "segment_rule") if scope.get(key)]
+    segments = []
     for segment, label in inputs.segments.items():
         frame = conversion_by(leads, segment)
-        rows = [[v, f"{n_:,}", f"{s:,}", pct(r)] for v, n_, s, r in
-                frame[[segment, "leads", "sqls", "rate"]].itertuples(index=False)]
         fig = charts.conversion_chart(frame, label, rate, inputs.benchmark,
                                       rotate=segment in inputs.rotate)
-        parts.append(f"<h3>By {esc(label)}</h3>" + '<div class="row">'
-                     + figure(charts.data_uri(fig), f"conversion rate by {label}")
-                     + '<div class="side">'
-                     + table(f"conv-{segment}", [label[0].upper() + label[1:], "MQLs", "SQLs",
-                                                 "conversion"], rows, {1, 2, 3})
-                     + "</div></div>")
-    return "".join(parts)
+        segments.append({"key": segment, "label": label, "chart": charts.data_uri(fig),
+                         "rows": frame[[segment, "leads", "sqls", "rate"]].values.tolist()})
+    return {"n": n, "sqls": sqls, "rate": rate, "benchmark": inputs.benchmark,
+            "n_censored": scope.get("n_censored"), "n_unlabelled": scope.get("n_unlabelled"),
+            "notes": [(key, scope[key]) for key in ("definition", "segment_rule")
+                      if scope.get(key)],
+            "segments": segments}
 
 
-def _against_points(inputs: ReportInputs) -> str:
-    """Lift per decile of the model beside the points score, or of the model alone."""
+def _ratio(rate: float, overall: float) -> float | None:
+    return rate / overall if overall > 0 else None
+
+
+def trust(inputs: ReportInputs) -> Context:
+    """Reliability per score band, and the lift of the model (beside the points score)."""
     evaluated = inputs.evaluated
-    y = evaluated["label"].to_numpy(dtype=float)
+    where = inputs.scope.get("evaluated_on", "the evaluated leads")
+    if evaluated.empty or evaluated["label"].nunique() < 2:
+        return {"enough": False, "where": where}
+    bands = score_bands(evaluated)
     scores = {"model": evaluated["probability"].to_numpy(dtype=float)}
     if inputs.points:
         scores["points score"] = evaluated["points_score"].to_numpy(dtype=float)
-    lift = lift_table(y, scores)
+    lift = lift_table(evaluated["label"].to_numpy(dtype=float), scores)
     top = top_decile_rates(evaluated)
-    ratio = (f"{top['model'] / top['overall']:.1f}x" if top["overall"] > 0 else "–")
-    chart = figure(charts.data_uri(charts.lift_chart(lift, top["overall"])), "lift chart")
-    model = (f'<p id="top-decile">The 10% of leads the model ranks highest converted at '
-             f"<b>{pct(top['model'])}</b> ({ratio} the average of {pct(top['overall'])})")
-    if not inputs.points:
-        return ("<h3>The model's lift by decile</h3>" + model
-                + '.</p><p id="no-baseline">A flat export has no rule-based points score, so '
-                "there is no baseline to compare the model with: the chart shows the model's "
-                "lift alone.</p>" + chart)
-    ratio_points = (f"{top['points'] / top['overall']:.1f}x" if top["overall"] > 0 else "–")
-    return ("<h3>The model against the points score</h3>" + model
-            + f"; the 10% with the highest points score at <b>{pct(top['points'])}</b> "
-            f"({ratio_points}).</p>" + chart)
+    return {
+        "enough": True, "where": where, "n": len(evaluated), "few_leads": FEW_LEADS,
+        "bands": bands.to_dict(orient="records"),
+        "reliability_chart": charts.data_uri(charts.reliability_chart(bands)),
+        "points": inputs.points,
+        "top": {**top, "model_ratio": _ratio(top["model"], top["overall"]),
+                "points_ratio": _ratio(top["points"], top["overall"])},
+        "lift_chart": charts.data_uri(charts.lift_chart(lift, top["overall"])),
+    }
 
 
-def trust(inputs: ReportInputs) -> str:
-    evaluated = inputs.evaluated
-    where = esc(inputs.scope.get("evaluated_on", "the evaluated leads"))
-    if evaluated.empty or evaluated["label"].nunique() < 2:
-        return f"<p>Not enough scored, labelled leads in {where} to judge the score.</p>"
-    bands = score_bands(evaluated)
-    sentences = []
-    for row in bands.itertuples():
-        care = " (few leads: read with care)" if row.leads < FEW_LEADS else ""
-        sentences.append(f"<li>Of the {row.leads:,} leads scored {row.band}, "
-                         f"<b>{pct(row.observed_rate, 0)}</b> became SQLs (the score said "
-                         f"{pct(row.mean_predicted, 0)} on average){care}.</li>")
-    return (
-        f"<p>Measured on {where} ({len(evaluated):,} leads). The score is a probability in "
-        "percent: a lead scored 30 should convert about 30% of the time. Points on the diagonal "
-        "mean the score can be taken at face value.</p>"
-        '<div class="row">'
-        + figure(charts.data_uri(charts.reliability_chart(bands)), "reliability diagram")
-        + f'<div class="side"><ul class="bands" id="score-bands">{"".join(sentences)}</ul></div>'
-        "</div>" + _against_points(inputs))
-
-
-def bant(inputs: ReportInputs) -> str:
+def bant(inputs: ReportInputs) -> Context:
+    """Share and conversion of each BANT flag value (event shape only)."""
     if not inputs.bant:
-        return ('<p id="no-bant">Not available for this model: a flat export has no BANT fields '
-                "(the budget, authority, need and timeline flags are computed by the rules of "
-                "<code>rules.toml</code> from the event-shape export).</p>")
+        return {"available": False}
     frame = bant_table(inputs.leads)
     _, _, overall = overall_rate(inputs.leads)
-    rows = [[f, v, f"{n:,}", pct(s), pct(r)] for f, v, n, s, r in
-            frame[["flag", "value", "leads", "share", "rate"]].itertuples(index=False)]
-    return (
-        "<p>The four rule-based flags sales agreed on (from <code>rules.toml</code>): how often "
-        "each is true, false or unknown (data missing), and how leads with each value "
-        "converted.</p>"
-        '<div class="row">'
-        + figure(charts.data_uri(charts.bant_share_chart(frame)), "BANT flag shares", "half")
-        + figure(charts.data_uri(charts.bant_rate_chart(frame, overall)),
-                 "conversion by BANT flag value", "half")
-        + "</div>"
-        + table("bant", ["flag", "value", "leads", "share", "conversion"], rows, {2, 3, 4}))
+    return {"available": True,
+            "rows": frame[["flag", "value", "leads", "share", "rate"]].values.tolist(),
+            "share_chart": charts.data_uri(charts.bant_share_chart(frame)),
+            "rate_chart": charts.data_uri(charts.bant_rate_chart(frame, overall))}
 
 
-def leakage(inputs: ReportInputs) -> str:
+def leakage(inputs: ReportInputs) -> Context:
+    """The columns the leakage check flagged, with evidence and what was decided."""
     card = inputs.card
     flags = card.leakage_flags
     kept = set(card.kept_columns)
-    intro = ("<p>Before fitting, every candidate column was checked on the training leads for "
-             "signs that it was filled in after the outcome (sales fields such as tags, status "
-             "or deal value): a model that reads them looks brilliant in testing and fails on "
-             "new leads, where they are still empty. Flagged columns are dropped unless kept "
-             "knowingly with <code>--keep-column</code>.</p>")
-    if not flags:
-        return intro + '<p id="no-leakage">No column was flagged: every column was used.</p>'
     columns = list(dict.fromkeys(f["column"] for f in flags))
-    dropped = [c for c in columns if c not in kept]
-    summary = (f'<p id="leakage-summary">Dropped: <b>{esc(", ".join(dropped) or "none")}</b>. '
-               f'Kept knowingly: <b>{esc(", ".join(c for c in columns if c in kept) or "none")}'
-               "</b>" + (" (the test metrics may be inflated)" if kept & set(columns) else "")
-               + ".</p>")
-    rows = [[f["column"], f["reason"], f["evidence"],
-             "kept (--keep-column)" if f["column"] in kept else "dropped"] for f in flags]
-    return intro + summary + table("leakage", ["column", "reason", "evidence", "decision"],
-                                   rows, set())
+    return {"dropped": [c for c in columns if c not in kept],
+            "kept": [c for c in columns if c in kept],
+            "rows": [[f["column"], f["reason"], f["evidence"],
+                      "kept (--keep-column)" if f["column"] in kept else "dropped"]
+                     for f in flags]}
 
 
-def _event_facts(card: ModelCard, m: dict[str, Any], fp: dict[str, Any]) -> list:
-    return [
-        ("trained on", f"{fp.get('n_leads', 0):,} leads with MQL dates "
-                       f"{str(fp.get('mql_from', '?'))[:10]} to {str(fp.get('mql_to', '?'))[:10]}"
-                       f", as of {str(fp.get('as_of', '?'))[:10]}"),
-        ("labelled", f"{m.get('n_labelled', 0):,} leads (horizon "
-                     f"{card.horizon_days or '?'} days; {fp.get('n_censored', 0):,} "
-                     f"censored, {fp.get('n_rejected', 0):,} rejected rows)"),
-        ("split", f"{m.get('split', '?')}: train {m.get('n_train', 0):,}, valid "
-                  f"{m.get('n_valid', 0):,}, test {m.get('n_test', 0):,} (newest)"),
-    ]
-
-
-def _flat_facts(card: ModelCard, m: dict[str, Any], fp: dict[str, Any]) -> list:
-    time_column = fp.get("time_column")
-    dates = (f", {time_column} {str(fp.get('mql_from', '?'))[:10]} to "
-             f"{str(fp.get('mql_to', '?'))[:10]}" if time_column else " (no time column)")
-    newest = "newest" if m.get("split") == "out_of_time" else "drawn at random"
-    return [
-        ("trained on", f"{fp.get('n_leads', 0):,} rows of the flat export "
-                       f"{Path(str(fp.get('source', '?'))).name}{dates}"),
-        ("labelled", f"{m.get('n_labelled', 0):,} rows with {fp.get('target', '?')!s} filled in "
-                     f"({m.get('n_unlabelled', 0):,} blank, left out)"),
-        ("split", f"{m.get('split', '?')}: train {m.get('n_train', 0):,}, valid "
-                  f"{m.get('n_valid', 0):,}, test {m.get('n_test', 0):,} ({newest})"),
-    ]
-
-
-def facts(inputs: ReportInputs) -> str:
+def _run_facts(inputs: ReportInputs) -> Context:
+    """Counts, dates and split of the training run, from the card (defaults where missing)."""
     card = inputs.card
-    m: dict[str, Any] = card.metrics
-    fp: dict[str, Any] = card.data_fingerprint
-    shape_facts = _flat_facts if inputs.shape == "flat" else _event_facts
-    rows_facts = [
-        ("model", f"{card.model_name} v{card.version} "
-                  f"({card.alias or '?'} when trained)"),
-        ("trained", str(card.trained_at or "?")[:19].replace("T", " ") + " UTC"),
-        ("algorithm", f"{m.get('chosen_model', '?')}, {m.get('calibration', '?')} calibration"),
-        *shape_facts(card, m, fp),
-        ("data fingerprint", str(fp.get("sha256", "?"))[:16]),
-        ("this page", esc(inputs.scope.get("data", ""))),
-    ]
-    metric_rows = [("ROC AUC", "auc", True), ("PR AUC", "pr_auc", True),
-                   ("log loss", "log_loss", False), ("Brier", "brier", False),
-                   ("ECE (10 bins)", "ece", False), ("top-decile rate", "top_decile_rate", True),
-                   ("top-decile lift", "top_decile_lift", True)]
-    rows = [[name, num(m.get(f"test_{key}")), num(m.get(f"points_{key}")) if both else "–"]
-            for name, key, both in metric_rows]
-    headers = ["metric", "model", "points score"]
+    m, fp = card.metrics, card.data_fingerprint
+    counts = ("n_labelled", "n_unlabelled", "n_train", "n_valid", "n_test")
+    return {**{key: m.get(key, 0) for key in counts},
+            **{key: fp.get(key, 0) for key in ("n_leads", "n_censored", "n_rejected")},
+            "chosen_model": m.get("chosen_model", "?"), "calibration": m.get("calibration", "?"),
+            "split": m.get("split", "?"), "out_of_time": m.get("split") == "out_of_time",
+            "mql_from": str(fp.get("mql_from", "?"))[:10],
+            "mql_to": str(fp.get("mql_to", "?"))[:10], "as_of": str(fp.get("as_of", "?"))[:10],
+            "horizon_days": card.horizon_days, "source": Path(str(fp.get("source", "?"))).name,
+            "time_column": fp.get("time_column"), "target": str(fp.get("target", "?"))}
+
+
+def facts(inputs: ReportInputs) -> Context:
+    """The model's identity, its training data and its test metrics at training."""
+    card = inputs.card
+    m = card.metrics
+    rows = [[name, m.get(f"test_{key}"), m.get(f"points_{key}") if both else None]
+            for name, key, both in METRICS]
+    headers, kinds = ["metric", "model", "points score"], ["text", "num", "num"]
     if not inputs.points:
-        rows, headers = [r[:2] for r in rows], headers[:2]
-    when = "out of time" if m.get("split") == "out_of_time" else str(m.get("split", "?"))
-    items = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows_facts)
-    return (f'<table id="facts">{items}</table><h3>Test metrics ({esc(when)}, at training)</h3>'
-            + table("metrics", headers, rows, {1, 2}))
+        rows, headers, kinds = [r[:2] for r in rows], headers[:2], kinds[:2]
+    return {"model_name": card.model_name, "version": card.version, "alias": card.alias,
+            "trained": str(card.trained_at or "?")[:19].replace("T", " "),
+            "flat": inputs.shape == "flat", "run": _run_facts(inputs),
+            "fingerprint": str(card.data_fingerprint.get("sha256", "?"))[:16],
+            "data": inputs.scope.get("data", ""),
+            "metric_headers": headers, "metric_kinds": kinds, "metric_rows": rows}
+
+
+def kpis(inputs: ReportInputs) -> Context:
+    """The four key numbers under the page's title."""
+    n, sqls, rate = overall_rate(inputs.leads)
+    m = inputs.card.metrics
+    evaluated = inputs.evaluated
+    top = (top_decile_rates(evaluated) if len(evaluated) and evaluated["label"].nunique() == 2
+           else {"model": float("nan"), "points": float("nan")})
+    return {"n": n, "sqls": sqls, "rate": rate, "benchmark": inputs.benchmark,
+            "top_model": top["model"], "top_points": top["points"], "points": inputs.points,
+            "test_auc": m.get("test_auc"), "points_auc": m.get("points_auc"),
+            "split": m.get("split", "?")}

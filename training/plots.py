@@ -1,20 +1,34 @@
-"""Evaluation plots as matplotlib figures (Agg backend; no screen needed). Logged by ``track``."""
+"""Evaluation plots as matplotlib figures (Agg backend; no screen needed). Logged by ``track``.
+
+Importing this module selects no backend: ``report.charts.pyplot`` selects Agg the first time a
+figure is drawn. ``plots.plt`` is that ``pyplot`` (for closing figures), resolved on first use.
+"""
 
 from __future__ import annotations
 
-import matplotlib
+from typing import TYPE_CHECKING, Any
 
-matplotlib.use("Agg")
+import numpy as np
+import pandas as pd
+from sklearn.metrics import precision_recall_curve, roc_curve
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
+from report.charts import pyplot
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def reliability_figure(table: pd.DataFrame, title: str = "Reliability (out-of-time test)") -> Figure:
+def __getattr__(name: str) -> Any:
+    """``plots.plt``: ``matplotlib.pyplot`` on the Agg backend, imported when first asked for."""
+    if name == "plt":
+        return pyplot()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def reliability_figure(table: pd.DataFrame,
+                       title: str = "Reliability (out-of-time test)") -> Figure:
     """Mean predicted vs observed rate per bin; the diagonal is perfect calibration."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 5))
     used = table[table["n"] > 0]
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
@@ -31,6 +45,7 @@ def reliability_figure(table: pd.DataFrame, title: str = "Reliability (out-of-ti
 
 def roc_pr_figure(y: np.ndarray, curves: dict[str, np.ndarray]) -> Figure:
     """ROC and precision-recall curves for each named score (model, points, oracle)."""
+    plt = pyplot()
     fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(10, 4.5))
     for name, score in curves.items():
         fpr, tpr, _ = roc_curve(y, score)
@@ -49,6 +64,7 @@ def roc_pr_figure(y: np.ndarray, curves: dict[str, np.ndarray]) -> Figure:
 
 def lift_figure(y: np.ndarray, curves: dict[str, np.ndarray], groups: int = 10) -> Figure:
     """Conversion rate per score decile (1 = highest scores) for each named score."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     width = 0.8 / max(1, len(curves))
     rng = np.random.default_rng(0)
@@ -68,6 +84,7 @@ def lift_figure(y: np.ndarray, curves: dict[str, np.ndarray], groups: int = 10) 
 def importance_figure(importances: pd.DataFrame, top: int = 20) -> Figure:
     """Horizontal bars of the top features by importance, labelled in business words."""
     data = importances.head(top).iloc[::-1]
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(data) + 1.2))
     ax.barh(data["label"], data["importance"], color="#3b6ea8")
     ax.set(xlabel="importance (increase in log loss when shuffled)",

@@ -9,6 +9,7 @@ into the page as they are, so the page stays one self-contained file.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -47,8 +48,9 @@ def first_upper(text: str) -> str:
 
 
 # How a table column's values are written (the ``cell`` filter); all but text are right-aligned.
-CELL_FORMATS = {"text": str, "count": count, "pct": pct, "pct0": lambda v: pct(v, 0),
-                "num": num, "num4": lambda v: num(v, "{:.4f}")}
+CELL_FORMATS: dict[str, Callable[[Any], str]] = {
+    "text": str, "count": count, "pct": pct, "pct0": lambda v: pct(v, 0),
+    "num": num, "num4": lambda v: num(v, "{:.4f}")}
 
 
 def cell(value: Any, kind: str = "text") -> str:

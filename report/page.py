@@ -27,10 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features import columns
 from features.bant import FLAGS, bant_flags
-from features.firmographics import firmographic_features
+from features.firmographics import firmographic_columns
 from features.rules import Rules
-from features.source import source_features
+from features.source import source_columns
 from report import sections
 from report.html import render
 from report.tables import ReportInputs
@@ -93,9 +94,10 @@ def lead_segments(leads: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     Returns:
         One row per lead, indexed like ``leads``, with the columns ``SEGMENT_COLUMNS``.
     """
-    firmographic = firmographic_features(leads, rules.icp)
-    frame = pd.concat([source_features(leads), firmographic], axis=1)
-    return frame.loc[:, list(SEGMENT_COLUMNS)]
+    cols, n = columns.from_frame(leads), len(leads)
+    values = {**source_columns(cols, n), **firmographic_columns(cols, n, rules.icp)}
+    names = list(SEGMENT_COLUMNS)
+    return columns.to_frame({k: values[k] for k in names}, leads.index, names, names)
 
 
 def _lead_frame(leads: pd.DataFrame, rules: Rules, label: pd.Series, points: pd.Series,

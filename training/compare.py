@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from report.charts import pyplot
 from scoring.bundle import export_bundle, write_report
 from scoring.card import ModelCard
 from scoring.metrics import probability_metrics, ranking_metrics, reliability_table
@@ -75,8 +76,7 @@ class Comparison:
 
 def reliability_comparison(y: np.ndarray, scores: dict[str, np.ndarray], bins: int = 10) -> Figure:
     """One reliability curve per model on the same leads; the diagonal is perfect calibration."""
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 5))
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfectly calibrated")
     for name, p in scores.items():

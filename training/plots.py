@@ -1,12 +1,12 @@
 """Evaluation plots as matplotlib figures (Agg backend; no screen needed). Logged by ``track``.
 
 Importing this module selects no backend: ``report.charts.pyplot`` selects Agg the first time a
-figure is drawn. ``plots.plt`` is that ``pyplot`` (for closing figures), resolved on first use.
+figure is drawn.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,13 +16,6 @@ from report.charts import pyplot
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-
-def __getattr__(name: str) -> Any:
-    """``plots.plt``: ``matplotlib.pyplot`` on the Agg backend, imported when first asked for."""
-    if name == "plt":
-        return pyplot()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def reliability_figure(table: pd.DataFrame,

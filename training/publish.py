@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from report.charts import pyplot
 from scoring.bundle import export_bundle, write_report
 from scoring.card import ModelCard
 from training import plots, track
@@ -80,7 +81,7 @@ def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord) -> tr
         tags={**record.tags, "data_sha256": str(record.fingerprint["sha256"])},
         json_artifacts=record.json_artifacts)
     for fig in figures.values():
-        plots.plt.close(fig)
+        pyplot().close(fig)
     return logged
 
 

@@ -21,6 +21,7 @@ makes its ``ReportInputs`` from a flat export:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +123,30 @@ def flat_inputs(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
                         bant=False, shape="flat")
 
 
-def inputs_from_flat_run(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
-                         split: Any, p_test: np.ndarray, importances: pd.DataFrame,
-                         card: ModelCard, source: Path, n_unlabelled: int) -> ReportInputs:
+@dataclass(frozen=True)
+class FlatExportRows:
+    """The labelled rows of a flat export as a training run read them.
+
+    Attributes:
+        rows: the export's rows (text, as read) of the labelled leads, indexed by lead id.
+        mapping: the model's mapping (roles after the leakage check, placeholders).
+        labelled: ``scored_at`` (UTC or NaT) and ``label`` (0/1) by lead id.
+        source: the export file.
+        n_unlabelled: rows with the label blank (left out).
+    """
+
+    rows: pd.DataFrame
+    mapping: Mapping
+    labelled: pd.DataFrame
+    source: Path
+    n_unlabelled: int
+
+
+def inputs_from_flat_run(export: FlatExportRows, split: Any, p_test: np.ndarray,
+                         importances: pd.DataFrame, card: ModelCard) -> ReportInputs:
     """Report inputs of a flat training run: every labelled row, scores on the test split."""
+    rows, mapping, labelled = export.rows, export.mapping, export.labelled
+    source, n_unlabelled = export.source, export.n_unlabelled
     when = labelled["scored_at"]
     dates = (f", MQL dates {when.min().date()} to {when.max().date()}"
              if when.notna().any() else "")
@@ -173,11 +194,9 @@ def inputs_from_flat_export(path: str | Path, models_dir: str | Path = "models")
                        scorer.card, scope)
 
 
-def flat_report_for_run(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
-                        split: Any, p_test: np.ndarray, importances: pd.DataFrame,
-                        card: ModelCard, source: Path, n_unlabelled: int) -> str:
+def flat_report_for_run(export: FlatExportRows, split: Any, p_test: np.ndarray,
+                        importances: pd.DataFrame, card: ModelCard) -> str:
     """``build_report(inputs_from_flat_run(...))``: the report flat training logs and exports."""
     from report.page import build_report
 
-    return build_report(inputs_from_flat_run(rows, mapping, labelled, split, p_test,
-                                             importances, card, source, n_unlabelled))
+    return build_report(inputs_from_flat_run(export, split, p_test, importances, card))

@@ -38,7 +38,7 @@ from features.roles import (
     parse_labels,
     role_table,
 )
-from report.flat import flat_report_for_run
+from report.flat import FlatExportRows, flat_report_for_run
 from scoring.card import ModelCard
 from training.data import Labelled, Prepared, Progress, check_enough
 from training.model_card import flat_card_markdown
@@ -220,6 +220,6 @@ class FlatData:
 
     def report(self, prepared: Prepared, p_test: np.ndarray, importances: pd.DataFrame,
                card: ModelCard) -> str:
-        return flat_report_for_run(self.rows, self.resolved, self.labelled_frame,
-                                   prepared.split, p_test, importances, card, self.path,
-                                   self.n_unlabelled)
+        export = FlatExportRows(self.rows, self.resolved, self.labelled_frame, self.path,
+                                self.n_unlabelled)
+        return flat_report_for_run(export, prepared.split, p_test, importances, card)

@@ -72,14 +72,13 @@ def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord) -> tr
     x_train, _ = record.prepared.part("train")
     params = {**cfg.as_params(), "chosen_model": record.best.name,
               "calibration": record.calibrated.method, **record.best.params}
-    logged = track.log_run(
-        tracking, model=record.model, params=params,
+    logged = track.log_run(tracking, record.model, cfg.model_name, track.RunLog(
+        params=params,
         metrics={k: v for k, v in record.metrics.items() if not isinstance(v, str)},
         fingerprint=record.fingerprint, figures=figures, tables=_tables(record),
         model_card=record.card_markdown, input_example=x_train.head(5),
-        model_name=cfg.model_name,
         tags={**record.tags, "data_sha256": str(record.fingerprint["sha256"])},
-        json_artifacts=record.json_artifacts)
+        json_artifacts=record.json_artifacts))
     for fig in figures.values():
         pyplot().close(fig)
     return logged

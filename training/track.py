@@ -106,26 +106,37 @@ class LoggedModel:
     version: str
 
 
-def log_run(
-    tracking: Tracking,
-    *,
-    model: Any,
-    params: dict[str, object],
-    metrics: dict[str, float],
-    fingerprint: dict[str, object],
-    figures: dict[str, Any],
-    tables: dict[str, pd.DataFrame],
-    model_card: str,
-    input_example: pd.DataFrame,
-    model_name: str,
-    tags: dict[str, str],
-    json_artifacts: dict[str, Any] | None = None,
-) -> LoggedModel:
-    """Log one training run and register its model as a new version of ``model_name``.
+@dataclass
+class RunLog:
+    """What one run logs besides its model.
 
-    ``json_artifacts``: name -> JSON-able object, each logged as ``<name>.json`` (e.g. the
-    leakage flags with their evidence).
+    Attributes:
+        params, metrics, tags: as MLflow takes them (non-finite metrics are left out).
+        fingerprint: the training data's hash, counts and dates (``data_*`` params and a JSON).
+        figures: name -> matplotlib figure, logged as ``plots/<name>.png``.
+        tables: name -> DataFrame, logged as ``tables/<name>.csv``.
+        model_card: markdown, logged as ``model_card.md``.
+        input_example: a few model-input rows (signature and example of the logged model).
+        json_artifacts: name -> JSON-able object, each logged as ``<name>.json`` (e.g. the
+            leakage flags with their evidence).
     """
+
+    params: dict[str, object]
+    metrics: dict[str, Any]
+    fingerprint: dict[str, object]
+    figures: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    model_card: str
+    input_example: pd.DataFrame
+    tags: dict[str, str]
+    json_artifacts: dict[str, Any]
+
+
+def log_run(tracking: Tracking, model: Any, model_name: str, log: RunLog) -> LoggedModel:
+    """Log one training run and register its model as a new version of ``model_name``."""
+    params, metrics, fingerprint, tags = log.params, log.metrics, log.fingerprint, log.tags
+    json_artifacts, figures, tables = log.json_artifacts, log.figures, log.tables
+    model_card, input_example = log.model_card, log.input_example
     mlflow, client = _client(tracking)
     from mlflow.models import infer_signature
 
@@ -137,7 +148,7 @@ def log_run(
         mlflow.log_metrics({k: float(v) for k, v in metrics.items()
                             if isinstance(v, (int, float, np.floating)) and np.isfinite(v)})
         mlflow.log_dict(fingerprint, "data_fingerprint.json")
-        for name, obj in (json_artifacts or {}).items():
+        for name, obj in json_artifacts.items():
             mlflow.log_text(json.dumps(obj, indent=2, default=str), f"{name}.json")
         for name, fig in figures.items():
             mlflow.log_figure(fig, f"plots/{name}.png")

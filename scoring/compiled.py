@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
@@ -35,6 +35,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 from scoring.encoding import TreeEncoding
 from scoring.forest import Forest
+from scoring.sklearn_parts import calibration_parts, is_sigmoid, sigmoid_ab
 
 EPS = 1e-6
 CHUNK = 500  # leads per tree walk: bounds memory on big batches
@@ -89,15 +90,10 @@ class CompiledModel:
     def from_calibrated(cls, model: CalibratedClassifierCV, reference: pd.DataFrame
                         ) -> CompiledModel:
         """Take apart a model calibrated with one calibrator on a frozen pipeline."""
-        if len(model.calibrated_classifiers_) != 1:
-            raise ValueError("expected one calibrator (a frozen, prefit model)")
-        calibrated = model.calibrated_classifiers_[0]
-        pipeline = calibrated.estimator
-        pipeline = getattr(pipeline, "estimator", pipeline)  # FrozenEstimator -> Pipeline
+        pipeline, calibrator = calibration_parts(model)
         encode, estimator = pipeline[:-1], pipeline[-1]
         column_transformer = encode[-1] if isinstance(encode, Pipeline) else encode
         names = list(reference.columns)
-        calibrator = calibrated.calibrators[0]
         if isinstance(estimator, HistGradientBoostingClassifier):
             tables = TreeEncoding.from_pipeline(encode, estimator, reference)
             groups = [np.array([tables.column_of[n]]) for n in names]
@@ -117,8 +113,9 @@ class CompiledModel:
 
     def _calibrate(self, raw: np.ndarray) -> np.ndarray:
         """The calibrator's probability for raw scores (its own formula, without input checks)."""
-        if isinstance(self.calibrator, _SigmoidCalibration):
-            return expit(-(self.calibrator.a_ * raw + self.calibrator.b_))
+        if is_sigmoid(self.calibrator):
+            a, b = sigmoid_ab(self.calibrator)
+            return expit(-(a * raw + b))
         if isinstance(self.calibrator, IsotonicRegression) and \
                 self.calibrator.out_of_bounds == "clip":
             return np.interp(raw, self.calibrator.X_thresholds_, self.calibrator.y_thresholds_)
@@ -148,8 +145,7 @@ class CompiledModel:
     @property
     def exact(self) -> bool:
         """True when contributions are an exact additive decomposition (linear + sigmoid)."""
-        return hasattr(self.estimator, "coef_") and isinstance(self.calibrator,
-                                                                _SigmoidCalibration)
+        return hasattr(self.estimator, "coef_") and is_sigmoid(self.calibrator)
 
     def contributions(self, z: np.ndarray, raw: np.ndarray | None = None) -> np.ndarray:
         """(n_leads, n_features) change in calibrated log-odds from each feature vs reference.
@@ -158,7 +154,7 @@ class CompiledModel:
         """
         if self.exact:
             coef = np.ravel(self.estimator.coef_)
-            delta = (z - self.reference) * coef * -self.calibrator.a_
+            delta = (z - self.reference) * coef * -sigmoid_ab(self.calibrator)[0]
             return np.column_stack([delta[:, g].sum(axis=1) for g in self.groups])
         if self.forest is not None:
             return self._tree_contributions(z)[1]

@@ -20,6 +20,8 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.preprocessing import OrdinalEncoder
 
+from scoring.sklearn_parts import hgb_preprocessor
+
 
 @dataclass(frozen=True)
 class TreeEncoding:
@@ -82,7 +84,7 @@ def internal_matrix(encode: Any, model: HistGradientBoostingClassifier,
                     x: pd.DataFrame) -> np.ndarray:
     """What ``model`` sees when the pipeline scores ``x``: both fitted encoding steps."""
     z = np.asarray(encode.transform(x), dtype=float)
-    step = getattr(model, "_preprocessor", None)
+    step = hgb_preprocessor(model)
     return np.asarray(step.transform(z), dtype=float) if step is not None else z
 
 
@@ -94,7 +96,7 @@ def locate_columns(encode: Any, model: HistGradientBoostingClassifier,
     for name, _, cols in column_transformer.transformers_:
         if name != "remainder":
             order.extend(cols)
-    step = getattr(model, "_preprocessor", None)
+    step = hgb_preprocessor(model)
     if step is None:
         return {n: order.index(n) for n in names}
     out: dict[str, int] = {}

@@ -24,6 +24,7 @@ from features.table import lead_columns
 from scoring.bundle import load_bundle
 from scoring.card import ModelCard
 from scoring.compiled import CompiledModel
+from scoring.parity import card_rows, check_parity, compile_model, warn_on_version
 
 OUTPUT_COLUMNS = ("lead_id", "scored_at", "probability", "score", "tier", *BANT_COLUMNS,
                   "points_score", "points_tier", "reasons_up", "reasons_down", "model_version")
@@ -41,7 +42,8 @@ def _display(value: Any) -> Any:
 
 
 def top_reasons(contributions: np.ndarray, values: Mapping[str, np.ndarray], names: list[str],
-                labels: list[str], k: int = TOP_REASONS) -> tuple[list[list[dict]], list[list[dict]]]:
+                labels: list[str], k: int = TOP_REASONS
+                ) -> tuple[list[list[dict]], list[list[dict]]]:
     """Per lead, the ``k`` features pushing the probability up most, and down most.
 
     ``values`` holds each feature's column (by name); ``names`` and ``labels`` follow the columns
@@ -58,8 +60,8 @@ def top_reasons(contributions: np.ndarray, values: Mapping[str, np.ndarray], nam
         down = np.flatnonzero(row < -MIN_CONTRIBUTION)
         up = up[np.argsort(-row[up], kind="stable")][:k]
         down = down[np.argsort(row[down], kind="stable")][:k]
-        ups.append([reason(i, j) for j in up])
-        downs.append([reason(i, j) for j in down])
+        ups.append([reason(i, int(j)) for j in up])
+        downs.append([reason(i, int(j)) for j in down])
     return ups, downs
 
 
@@ -77,9 +79,14 @@ class Scorer:
         # The model's inputs: the card's features (a run may drop some for leakage), in order.
         by_name = self.card.labels
         self.names = [n for n in FEATURE_NAMES if n in by_name] or list(FEATURE_NAMES)
+        warn_on_version(self.card)
         if self.compiled is None and self.card.reference:
             reference = feature_matrix(pd.DataFrame([self.card.reference]), self.names)
-            self.compiled = CompiledModel.from_calibrated(self.model, reference)
+            self.compiled = compile_model(self.model, reference, self.card)
+        if self.compiled is not None:  # the fast path proves itself (scoring.parity)
+            rows = feature_matrix(card_rows(self.card, self.names), self.names)
+            check_parity(self.model, self.compiled, rows, version=self.card.version,
+                         fitted_with=self.card.sklearn_version)
         names = self.compiled.feature_names if self.compiled else self.names
         self.labels = [by_name.get(n, n) for n in names]
 

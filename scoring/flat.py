@@ -21,6 +21,7 @@ from scoring.bundle import StoreError, load_bundle
 from scoring.card import ModelCard
 from scoring.compiled import CompiledModel
 from scoring.event import top_reasons
+from scoring.parity import card_rows, check_parity, compile_model, warn_on_version
 
 OUTPUT_COLUMNS = ("probability", "score", "tier", "reasons_up", "reasons_down", "model_version")
 
@@ -39,9 +40,14 @@ class FlatScorer:
         self.mapping = self.card.flat_mapping()
         self.feature_names: list[str] = list(self.card.feature_names)
         self.compiled: CompiledModel | None = None
+        warn_on_version(self.card)
         if self.card.reference:
             reference = self.typed(pd.DataFrame([self.card.reference]))
-            self.compiled = CompiledModel.from_calibrated(self.model, reference)
+            self.compiled = compile_model(self.model, reference, self.card)
+            # the fast path proves itself (scoring.parity)
+            rows = self.typed(card_rows(self.card, self.feature_names))
+            check_parity(self.model, self.compiled, rows, version=self.card.version,
+                         fitted_with=self.card.sklearn_version)
         by_name = self.card.labels
         self.labels = [by_name.get(n, n) for n in self.feature_names]
 

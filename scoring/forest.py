@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BITS = 32  # scikit-learn's bitsets are 8 uint32 words: categories 0..255
+from scoring.sklearn_parts import (
+    BITSET_WORDS,
+    baseline_prediction,
+    known_category_bitsets,
+    tree_nodes,
+)
+
+BITS = 32  # bits per word of scikit-learn's bitsets (BITSET_WORDS words: categories 0..255)
 
 
 @dataclass(frozen=True)
@@ -45,47 +52,39 @@ class Forest:
     @classmethod
     def from_estimator(cls, model: object) -> Forest:
         """Flatten a fitted ``HistGradientBoostingClassifier`` (binary)."""
-        predictors = [tree for iteration in model._predictors for tree in iteration]  # type: ignore[attr-defined]
-        if getattr(model, "n_trees_per_iteration_", 1) != 1:
-            raise ValueError("only binary classifiers are supported")
-        roots, parts, bit_parts = [], [], []
-        offset, bit_offset = 0, 0
-        for tree in predictors:
-            nodes = tree.nodes
-            roots.append(offset)
-            parts.append((nodes, offset, bit_offset))
-            bit_parts.append(np.asarray(tree.raw_left_cat_bitsets, dtype=np.uint32).reshape(-1, 8))
-            offset += len(nodes)
-            bit_offset += len(bit_parts[-1])
-        nodes = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0)
-        node_offset = np.concatenate([np.full(len(p[0]), p[1]) for p in parts]).astype(np.int64)
-        bit_base = np.concatenate([np.full(len(p[0]), p[2]) for p in parts]).astype(np.int64)
-        leaf = nodes["is_leaf"].astype(bool)
-        own = np.arange(len(nodes), dtype=np.int64)
-        left = np.where(leaf, own, nodes["left"].astype(np.int64) + node_offset)
-        right = np.where(leaf, own, nodes["right"].astype(np.int64) + node_offset)
-        is_cat = nodes["is_categorical"].astype(bool) & ~leaf
-        left_bits = (np.concatenate(bit_parts) if sum(len(b) for b in bit_parts)
-                     else np.zeros((1, 8), dtype=np.uint32))
+        trees = tree_nodes(model)
+        sizes = [len(t.is_leaf) for t in trees]
+        offsets = np.cumsum([0, *sizes])[:-1].astype(np.int64)
+        bit_sizes = [len(t.left_cat_bitsets) for t in trees]
+        bit_offsets = np.cumsum([0, *bit_sizes])[:-1].astype(np.int64)
 
-        known, f_idx = model._bin_mapper.make_known_categories_bitsets()  # type: ignore[attr-defined]
-        known_bits = np.zeros((len(f_idx), 8), dtype=np.uint32)
-        for j in np.flatnonzero(model._bin_mapper.is_categorical_):  # type: ignore[attr-defined]
-            known_bits[j] = known[f_idx[j]]
+        def joined(name: str, dtype: type) -> np.ndarray:
+            parts = [getattr(t, name) for t in trees]
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
-        feature = np.where(leaf, 0, nodes["feature_idx"]).astype(np.int64)
-        tree_of_node = np.repeat(np.arange(len(predictors)), [len(p[0]) for p in parts])
+        node_offset = np.repeat(offsets, sizes)
+        bit_base = np.repeat(bit_offsets, sizes)
+        leaf = joined("is_leaf", bool)
+        own = np.arange(len(leaf), dtype=np.int64)
+        left = np.where(leaf, own, joined("left", np.int64) + node_offset)
+        right = np.where(leaf, own, joined("right", np.int64) + node_offset)
+        is_cat = joined("is_categorical", bool) & ~leaf
+        left_bits = (np.concatenate([t.left_cat_bitsets for t in trees]) if sum(bit_sizes)
+                     else np.zeros((1, BITSET_WORDS), dtype=np.uint32))
+        feature = np.where(leaf, 0, joined("feature", np.int64)).astype(np.int64)
+        depth = joined("depth", np.int64)
+        tree_of_node = np.repeat(np.arange(len(trees)), sizes)
         used = np.unique(np.column_stack([tree_of_node[~leaf], feature[~leaf]]), axis=0)
         used = used.reshape(-1, 2)
         return cls(
-            roots=np.asarray(roots, dtype=np.int64), feature=feature,
-            threshold=np.where(leaf, 0.0, nodes["num_threshold"]).astype(float),
-            missing_left=nodes["missing_go_to_left"].astype(bool), is_categorical=is_cat,
-            bitset=np.where(is_cat, nodes["bitset_idx"].astype(np.int64) + bit_base, 0),
-            left=left, right=right, value=np.where(leaf, nodes["value"], 0.0).astype(float),
-            left_bits=left_bits, known_bits=known_bits,
-            depth=int(nodes["depth"][leaf].max()) if leaf.any() else 0,
-            baseline=float(np.ravel(model._baseline_prediction)[0]),  # type: ignore[attr-defined]
+            roots=offsets, feature=feature,
+            threshold=np.where(leaf, 0.0, joined("threshold", float)),
+            missing_left=joined("missing_left", bool), is_categorical=is_cat,
+            bitset=np.where(is_cat, joined("bitset", np.int64) + bit_base, 0),
+            left=left, right=right, value=np.where(leaf, joined("value", float), 0.0),
+            left_bits=left_bits, known_bits=known_category_bitsets(model),
+            depth=int(depth[leaf].max()) if leaf.any() else 0,
+            baseline=baseline_prediction(model),
             pairs_tree=used[:, 0].astype(np.int64), pairs_feature=used[:, 1].astype(np.int64))
 
     @property
@@ -118,7 +117,8 @@ class Forest:
 
     def leaves(self, values: np.ndarray, rows: np.ndarray, trees: np.ndarray,
                replace: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-        """Leaf value reached by each walk: walk ``k`` takes tree ``trees[k]`` on ``values[rows[k]]``.
+        """Leaf value reached by each walk: walk ``k`` takes tree ``trees[k]`` on
+        ``values[rows[k]]``.
 
         Args:
             values: (n, n_features) encoded inputs.

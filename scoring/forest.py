@@ -46,8 +46,6 @@ class Forest:
     known_bits: np.ndarray  # (n_features, 8) categories the model knows, per feature
     depth: int  # deepest leaf: the number of steps that reach every leaf
     baseline: float
-    pairs_tree: np.ndarray  # (tree, feature) pairs: feature is split on in that tree
-    pairs_feature: np.ndarray
 
     @classmethod
     def from_estimator(cls, model: object) -> Forest:
@@ -73,9 +71,6 @@ class Forest:
                      else np.zeros((1, BITSET_WORDS), dtype=np.uint32))
         feature = np.where(leaf, 0, joined("feature", np.int64)).astype(np.int64)
         depth = joined("depth", np.int64)
-        tree_of_node = np.repeat(np.arange(len(trees)), sizes)
-        used = np.unique(np.column_stack([tree_of_node[~leaf], feature[~leaf]]), axis=0)
-        used = used.reshape(-1, 2)
         return cls(
             roots=offsets, feature=feature,
             threshold=np.where(leaf, 0.0, joined("threshold", float)),
@@ -84,8 +79,7 @@ class Forest:
             left=left, right=right, value=np.where(leaf, joined("value", float), 0.0),
             left_bits=left_bits, known_bits=known_category_bitsets(model),
             depth=int(depth[leaf].max()) if leaf.any() else 0,
-            baseline=baseline_prediction(model),
-            pairs_tree=used[:, 0].astype(np.int64), pairs_feature=used[:, 1].astype(np.int64))
+            baseline=baseline_prediction(model))
 
     @property
     def any_categorical(self) -> bool:

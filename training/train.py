@@ -18,6 +18,7 @@ import pandas as pd
 
 from features.leakage import LeakageFlag, flagged_columns, format_report
 from scoring.card import ModelCard
+from scoring.parity import check_rows, installed_sklearn_version
 from training import track
 from training.calibrate import calibrate
 from training.config import RunOptions, TrainConfig, log_progress
@@ -179,7 +180,9 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
     card: ModelCard = adapter.card(record.prepared, leakage).replace(
         version=logged.version, alias=decision.alias, model_name=cfg.model_name,
         run_id=logged.run_id, metrics=metrics, data_fingerprint=record.fingerprint,
-        importances=record.importances.to_dict(orient="records"))
+        importances=record.importances.to_dict(orient="records"),
+        checks=check_rows(record.prepared.part("train")[0]),
+        sklearn_version=installed_sklearn_version())
     page = adapter.report(record.prepared, record.curves["model"], record.importances, card)
     folder = publish(tracking, cfg, card, decision, record.model, page, options)
     if folder is not None:

@@ -81,6 +81,20 @@ def test_champion_is_exported_to_the_model_store_with_a_checksum(quality_run, is
         load_bundle(folder)
 
 
+def test_card_records_its_scikit_learn_and_rows_the_fast_path_must_reproduce(quality_run,
+                                                                             isolated_mlflow):
+    import sklearn
+
+    _, result = quality_run
+    _, card = load_bundle(isolated_mlflow / "models" / "champion")
+    assert card.sklearn_version == sklearn.__version__
+    assert len(card.checks) == 5
+    assert all(set(row) == set(result.prepared.x.columns) for row in card.checks)
+    train_rows = result.prepared.x.loc[result.prepared.split.train]
+    assert any(train_rows.isna().any(axis=1))  # the demo has missing values ...
+    assert any(any(v is None for v in row.values()) for row in card.checks)  # ... and so do checks
+
+
 @pytest.mark.slow
 def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_path,
                                                                   monkeypatch):

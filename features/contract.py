@@ -12,79 +12,35 @@ Problems are of two kinds:
 * structural (a missing file or required column, a file that is mostly unusable): a
   :class:`ContractError` naming the file, the column and, where there is one, the first bad row;
 * row-level (an unparsable date, a duplicate ``lead_id``, an activity of an unknown lead, a negative
-  company size, ...): the row is *rejected*, never silently dropped. Each rejected row is one line
-  of
-  :attr:`LoadReport.rejects` with the file, the row (1-based data row; ``line`` is the CSV line,
-  header = line 1), the column, the value and the reason, and the counts always add up:
-  ``loaded == used + rejected`` per file.
+  company size, ...): the row is *rejected*, never silently dropped (``features.rejects``). Each
+  rejected row is one line of :attr:`LoadReport.rejects` with the file, the row (1-based data
+  row; ``line`` is the CSV line, header = line 1), the column, the value and the reason, and the
+  counts always add up: ``loaded == used + rejected`` per file.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from features import vocab
+from features.rejects import ContractError, LoadReport, RowTable, account
+
+__all__ = ["ContractError", "CrmData", "LoadReport", "load_crm"]
 
 logger = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".parquet")
-REJECT_COLUMNS = ("file", "row", "line", "column", "value", "reason", "lead_id")
 DATE_HINT = "expected ISO 8601, e.g. 2026-03-04 or 2026-03-04T10:15:00Z"
 STAGE_ALIASES = {
     "top": "top", "tofu": "top", "top of funnel": "top",
     "middle": "middle", "mofu": "middle", "middle of funnel": "middle",
     "bottom": "bottom", "bofu": "bottom", "bottom of funnel": "bottom",
 }
-
-
-class ContractError(ValueError):
-    """The input cannot be used at all; the message names the file, column and row."""
-
-
-@dataclass(frozen=True)
-class FileCounts:
-    """Rows of one file: ``loaded == used + rejected``."""
-
-    file: str
-    loaded: int
-    used: int
-    rejected: int
-
-
-@dataclass(frozen=True)
-class LoadReport:
-    """What happened to every row that was read."""
-
-    counts: tuple[FileCounts, ...]
-    rejects: pd.DataFrame
-    notes: tuple[str, ...] = ()
-
-    @property
-    def n_rejected(self) -> int:
-        return int(sum(c.rejected for c in self.counts))
-
-    def summary(self) -> str:
-        """A few readable lines: per file loaded/used/rejected, top reasons and notes."""
-        lines = [f"{c.file}: {c.loaded:,} rows loaded = {c.used:,} used + {c.rejected:,} rejected"
-                 for c in self.counts]
-        if len(self.rejects):
-            top = self.rejects.groupby(["file", "column", "reason_kind"], sort=False).size()
-            for (file, column, kind), n in top.sort_values(ascending=False).head(8).items():
-                lines.append(f"  rejected {n:,} in {file} [{column}]: {kind}")
-        lines.extend(f"note: {note}" for note in self.notes)
-        return "\n".join(lines)
-
-    def write_rejects(self, path: str | Path) -> Path:
-        """Write every rejected row with its reason as CSV (empty file with header if none)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.rejects.loc[:, list(REJECT_COLUMNS)].to_csv(path, index=False)
-        return path
 
 
 @dataclass(frozen=True)
@@ -97,55 +53,6 @@ class CrmData:
     as_of: pd.Timestamp
     report: LoadReport
     source_dir: Path | None = None
-
-
-@dataclass
-class _Table:
-    """One file being validated: its raw text frame and the rows still alive."""
-
-    name: str
-    frame: pd.DataFrame
-    is_csv: bool
-    alive: np.ndarray = field(init=False)
-    rejects: list[pd.DataFrame] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.alive = np.ones(len(self.frame), dtype=bool)
-
-    def reject(self, mask: np.ndarray | pd.Series, column: str, reason: str | pd.Series,
-               kind: str) -> None:
-        """Reject rows in ``mask`` that are still alive, with a reason naming the column."""
-        mask = np.asarray(mask, dtype=bool) & self.alive
-        if not mask.any():
-            return
-        idx = np.flatnonzero(mask)
-        values = (self.frame[column].to_numpy()[idx] if column in self.frame.columns
-                  else np.full(len(idx), None))
-        reasons = reason.to_numpy()[idx] if isinstance(reason, pd.Series) else reason
-        lead_ids = (self.frame["lead_id"].to_numpy()[idx] if "lead_id" in self.frame.columns
-                    else np.full(len(idx), None))
-        self.rejects.append(pd.DataFrame({
-            "file": self.name,
-            "row": idx + 1,
-            "line": (idx + 2) if self.is_csv else pd.NA,
-            "column": column,
-            "value": values,
-            "reason": reasons,
-            "reason_kind": kind,
-            "lead_id": lead_ids,
-        }))
-        self.alive &= ~mask
-
-    def check_ratio(self, max_reject_fraction: float) -> None:
-        """Refuse a file that is mostly unusable: that is a format problem, not bad rows."""
-        n = len(self.frame)
-        bad = n - int(self.alive.sum())
-        if n and bad / n > max_reject_fraction:
-            first = pd.concat(self.rejects).sort_values("row").head(3)
-            examples = "; ".join(f"row {r.row} [{r.column}] {r.reason}" for r in first.itertuples())
-            raise ContractError(
-                f"{self.name}: {bad:,} of {n:,} rows ({bad / n:.0%}) cannot be used, more than the "
-                f"allowed {max_reject_fraction:.0%}; first problems: {examples}")
 
 
 def find_table(data_dir: Path, name: str) -> Path | None:
@@ -171,7 +78,7 @@ def read_table(path: Path) -> pd.DataFrame:
     return frame
 
 
-def require_columns(table: _Table, required: tuple[str, ...]) -> None:
+def require_columns(table: RowTable, required: tuple[str, ...]) -> None:
     missing = [c for c in required if c not in table.frame.columns]
     if missing:
         found = ", ".join(table.frame.columns) or "none"
@@ -189,7 +96,7 @@ def normalise_label(series: pd.Series) -> pd.Series:
     return _strip(series).str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
 
 
-def parse_timestamps(table: _Table, column: str, required: bool) -> pd.Series:
+def parse_timestamps(table: RowTable, column: str, required: bool) -> pd.Series:
     """Parse ISO 8601 text to UTC; reject blank (if required) and unparsable values."""
     text = _strip(table.frame[column]) if column in table.frame.columns else pd.Series(
         np.nan, index=table.frame.index, dtype="str")
@@ -204,7 +111,7 @@ def parse_timestamps(table: _Table, column: str, required: bool) -> pd.Series:
     return parsed
 
 
-def parse_amounts(table: _Table, column: str) -> pd.Series:
+def parse_amounts(table: RowTable, column: str) -> pd.Series:
     """Parse a non-negative number, allowing '$40,000'-style text; blanks stay missing."""
     if column not in table.frame.columns:
         return pd.Series(np.nan, index=table.frame.index)
@@ -219,7 +126,7 @@ def parse_amounts(table: _Table, column: str) -> pd.Series:
     return parsed.astype("float64")
 
 
-def reject_duplicates(table: _Table, column: str = "lead_id") -> None:
+def reject_duplicates(table: RowTable, column: str = "lead_id") -> None:
     ids = table.frame[column]
     dup = ids.duplicated(keep="first").to_numpy() & table.alive
     if dup.any():
@@ -230,7 +137,7 @@ def reject_duplicates(table: _Table, column: str = "lead_id") -> None:
         table.reject(dup, column, reason, "duplicate lead_id")
 
 
-def validate_leads(table: _Table) -> pd.DataFrame:
+def validate_leads(table: RowTable) -> pd.DataFrame:
     """Parse and check the leads table; returns typed columns for every row (alive or not)."""
     require_columns(table, vocab.LEADS_REQUIRED)
     raw = table.frame
@@ -257,7 +164,7 @@ def validate_leads(table: _Table) -> pd.DataFrame:
     return out
 
 
-def _child_lead_ids(table: _Table, lead_ids: pd.Index, rejected_ids: set[str]) -> pd.DataFrame:
+def _child_lead_ids(table: RowTable, lead_ids: pd.Index, rejected_ids: set[str]) -> pd.DataFrame:
     """Start a frame for a table keyed by its lead: reject blank, rejected and unknown leads."""
     out = pd.DataFrame(index=table.frame.index)
     out["lead_id"] = _strip(table.frame["lead_id"])
@@ -271,7 +178,8 @@ def _child_lead_ids(table: _Table, lead_ids: pd.Index, rejected_ids: set[str]) -
     return out
 
 
-def validate_activities(table: _Table, lead_ids: pd.Index, rejected_ids: set[str]) -> pd.DataFrame:
+def validate_activities(table: RowTable, lead_ids: pd.Index,
+                        rejected_ids: set[str]) -> pd.DataFrame:
     require_columns(table, vocab.ACTIVITIES_REQUIRED)
     raw = table.frame
     out = _child_lead_ids(table, lead_ids, rejected_ids)
@@ -288,7 +196,7 @@ def validate_activities(table: _Table, lead_ids: pd.Index, rejected_ids: set[str
     return out
 
 
-def validate_outcomes(table: _Table, mql_at: pd.Series, rejected_ids: set[str]) -> pd.DataFrame:
+def validate_outcomes(table: RowTable, mql_at: pd.Series, rejected_ids: set[str]) -> pd.DataFrame:
     require_columns(table, vocab.OUTCOMES_REQUIRED)
     out = _child_lead_ids(table, pd.Index(mql_at.index), rejected_ids)
     reject_duplicates(table)
@@ -302,16 +210,52 @@ def validate_outcomes(table: _Table, mql_at: pd.Series, rejected_ids: set[str]) 
     return out
 
 
-def _reject_after(table: _Table, parsed: pd.Series, column: str, as_of: pd.Timestamp) -> None:
+def _reject_after(table: RowTable, parsed: pd.Series, column: str, as_of: pd.Timestamp) -> None:
     table.reject((parsed > as_of).to_numpy(), column,
                  f"{column} is after the data's as_of {as_of.isoformat()}", "after as_of")
 
 
-def _open(data_dir: Path, name: str) -> _Table:
+def _open(data_dir: Path, name: str) -> RowTable:
     path = find_table(data_dir, name)
     if path is None:
         raise ContractError(f"{data_dir}: no {name}.csv or {name}.parquet found")
-    return _Table(path.name, read_table(path), is_csv=path.suffix == ".csv")
+    return RowTable(path.name, read_table(path), is_csv=path.suffix == ".csv")
+
+
+def _as_of(given: str | pd.Timestamp | None, leads: tuple[RowTable, pd.DataFrame, str],
+           acts: tuple[RowTable, pd.DataFrame, str],
+           outcomes: tuple[RowTable | None, pd.DataFrame, tuple[str, ...]],
+           notes: list[str]) -> pd.Timestamp:
+    """The export's moment: ``given`` (rows dated after it are rejected), or else the latest
+    timestamp of the usable rows (said in ``notes``). Each table: (table, frame, time columns)."""
+    (leads_t, leads_f, mql), (acts_t, acts_f, occurred), (out_t, out_f, out_cols) = \
+        leads, acts, outcomes
+    if given is None:
+        candidates = [leads_f.loc[leads_t.alive, mql].max(),
+                      acts_f.loc[acts_t.alive, occurred].max()]
+        if out_t is not None:
+            candidates += [out_f.loc[out_t.alive, c].max() for c in out_cols]
+        as_of = max(c for c in candidates if pd.notna(c))
+        notes.append(f"as_of not given: using the latest timestamp in the data, {as_of}")
+        return as_of
+    as_of = pd.Timestamp(given)
+    as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of.tz_convert("UTC")
+    _reject_after(leads_t, leads_f[mql], mql, as_of)
+    _reject_after(acts_t, acts_f[occurred], occurred, as_of)
+    if out_t is not None:
+        for column in out_cols:
+            _reject_after(out_t, out_f[column], column, as_of)
+    return as_of
+
+
+def _unknown_type_notes(types: pd.Series) -> list[str]:
+    """A note on activity types the product does not know (kept, counted only in totals)."""
+    other = types[~types.isin(set(vocab.ACTIVITY_TYPES))]
+    if not len(other):
+        return []
+    top = other.value_counts().head(5)
+    return [f"{len(other):,} activities of types the product does not know are kept and "
+            f"counted only in totals: " + ", ".join(f"{k} ({v:,})" for k, v in top.items())]
 
 
 def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
@@ -345,7 +289,7 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
     acts = validate_activities(acts_t, pd.Index(mql_at.index), rejected_ids)
     tables = [leads_t, acts_t]
     if outcome_path is not None:
-        out_t = _Table(outcome_path.name, read_table(outcome_path),
+        out_t = RowTable(outcome_path.name, read_table(outcome_path),
                        is_csv=outcome_path.suffix == ".csv")
         outcomes = validate_outcomes(out_t, mql_at, rejected_ids)
         tables.append(out_t)
@@ -355,22 +299,8 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
                                  "sql_at": pd.Series(dtype="datetime64[ns, UTC]"),
                                  "disqualified_at": pd.Series(dtype="datetime64[ns, UTC]")})
 
-    if as_of is None:
-        candidates = [mql_at.max(), acts.loc[acts_t.alive, "occurred_at"].max()]
-        if out_t is not None:
-            candidates += [outcomes.loc[out_t.alive, c].max()
-                           for c in ("sql_at", "disqualified_at")]
-        as_of_ts = max(c for c in candidates if pd.notna(c))
-        notes.append(f"as_of not given: using the latest timestamp in the data, {as_of_ts}")
-    else:
-        as_of_ts = pd.Timestamp(as_of)
-        as_of_ts = as_of_ts.tz_localize("UTC") if as_of_ts.tzinfo is None else as_of_ts.tz_convert(
-            "UTC")
-        _reject_after(leads_t, leads["mql_at"], "mql_at", as_of_ts)
-        _reject_after(acts_t, acts["occurred_at"], "occurred_at", as_of_ts)
-        if out_t is not None:
-            for column in ("sql_at", "disqualified_at"):
-                _reject_after(out_t, outcomes[column], column, as_of_ts)
+    as_of_ts = _as_of(as_of, (leads_t, leads, "mql_at"), (acts_t, acts, "occurred_at"),
+                      (out_t, outcomes, ("sql_at", "disqualified_at")), notes)
     # Activities and outcomes of leads rejected late (after as_of) follow their lead.
     late_ids = set(leads.loc[~leads_t.alive, "lead_id"].dropna()) - rejected_ids
     if late_ids:
@@ -379,24 +309,9 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
                 table.reject(frame["lead_id"].isin(late_ids).to_numpy(), "lead_id",
                              "its lead was rejected in the leads table", "lead rejected")
 
-    known_types = set(vocab.ACTIVITY_TYPES)
-    other = acts.loc[acts_t.alive & ~acts["activity_type"].isin(known_types), "activity_type"]
-    if len(other):
-        top = other.value_counts().head(5)
-        notes.append(f"{len(other):,} activities of types the product does not know are kept and "
-                     f"counted only in totals: "
-                     + ", ".join(f"{k} ({v:,})" for k, v in top.items()))
+    notes += _unknown_type_notes(acts.loc[acts_t.alive, "activity_type"])
 
-    for table in tables:
-        table.check_ratio(max_reject_fraction)
-    counts = tuple(FileCounts(t.name, len(t.frame), int(t.alive.sum()),
-                              len(t.frame) - int(t.alive.sum())) for t in tables)
-    all_rejects = [r for t in tables for r in t.rejects]
-    rejects = (pd.concat(all_rejects, ignore_index=True) if all_rejects
-               else pd.DataFrame(columns=[*REJECT_COLUMNS, "reason_kind"]))
-    report = LoadReport(counts=counts, rejects=rejects, notes=tuple(notes))
-    for line in report.summary().splitlines():
-        logger.info("%s", line)
+    report = account(tables, notes, max_reject_fraction)
 
     leads_ok = leads.loc[leads_t.alive].reset_index(drop=True)
     acts_ok = (acts.loc[acts_t.alive].sort_values(["lead_id", "occurred_at"], kind="stable")

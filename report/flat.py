@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from features.roles import Mapping, blank_placeholders
-from report.tables import POOLED, UNKNOWN, ReportInputs
+from report.tables import POOLED, UNKNOWN, ReportInputs, card_importances
 from scoring.card import ModelCard
 
 MAX_SEGMENTS = 4  # categorical columns shown as "conversion by"
@@ -183,9 +183,7 @@ def inputs_from_flat_export(path: str | Path, models_dir: str | Path = "models")
     labelled = labelled[labels.notna()]
     rows = frame.loc[labelled.index]
     probability = pd.Series(scorer.probabilities(rows), index=labelled.index)
-    importances = pd.DataFrame(scorer.card.importances,
-                               columns=["name", "label", "family", "importance", "std",
-                                        "direction"])
+    importances = card_importances(scorer.card)
     scope = {"data": f"Leads of the flat export {path.name}, scored by the champion "
                      f"v{scorer.version}.",
              "evaluated_on": "every labelled lead of this export",

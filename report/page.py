@@ -34,7 +34,7 @@ from features.rules import Rules
 from features.source import source_columns
 from report import sections
 from report.html import render
-from report.tables import ReportInputs
+from report.tables import ReportInputs, card_importances
 from scoring.card import ModelCard
 
 logger = logging.getLogger(__name__)
@@ -178,9 +178,7 @@ def inputs_from_export(data_dir: str | Path, models_dir: str | Path = "models", 
     probability = pd.Series(scorer.probabilities(table.loc[ids]), index=ids)
     frame = _lead_frame(_indexed(crm.leads), rules, labelled["label"], table["points_score"],
                         probability, ids)
-    importances = pd.DataFrame(scorer.card.importances,
-                               columns=["name", "label", "family", "importance", "std",
-                                        "direction"])
+    importances = card_importances(scorer.card)
     scope = {"data": f"Leads of the export {data_dir} (as of {crm.as_of.date()}), scored by "
                      f"the champion v{scorer.version} at their MQL time.",
              "evaluated_on": "every labelled lead of this export",

@@ -193,3 +193,11 @@ def family_importances(importances: pd.DataFrame,
     positive = importances["importance"].clip(lower=0)
     table = positive.groupby(groups.to_numpy()).sum().sort_values(ascending=False)
     return table.rename_axis("group").rename("importance").reset_index()
+
+
+IMPORTANCE_COLUMNS = ["name", "label", "family", "importance", "std", "direction"]
+
+
+def card_importances(card: ModelCard) -> pd.DataFrame:
+    """The model card's global importances as a table (empty with its columns when none)."""
+    return pd.DataFrame(card.importances, columns=IMPORTANCE_COLUMNS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pandas as pd
+
 # What would make a page fetch something when opened: remote src/href, stylesheets, CSS urls.
 EXTERNAL = re.compile(r"""(src|href)=["']?(https?:|//)|<link\b|@import|url\(""")
 
@@ -46,3 +48,12 @@ class Tables(HTMLParser):
 
 def text_of(page: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+
+
+def expected_rows(frame: pd.DataFrame, column: str) -> dict[str, list[str]]:
+    """The conversion table's rows (leads, SQLs, rate) computed straight from ``frame``'s
+    ``converted`` column, by value of ``column`` (missing as ``(unknown)``)."""
+    values = frame[column].astype("object").where(frame[column].notna(), "(unknown)").astype(str)
+    grouped = frame["converted"].groupby(values.to_numpy())
+    return {value: [f"{len(part):,}", f"{int(part.sum()):,}", f"{part.mean():.1%}"]
+            for value, part in grouped}

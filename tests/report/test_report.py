@@ -15,7 +15,7 @@ from cli.main import main
 from features.firmographics import SIZE_BANDS
 from scoring.bundle import REPORT_FILE
 from serving.report import page_identity
-from tests.report.html_tables import Tables, text_of
+from tests.report.html_tables import Tables, expected_rows, text_of
 from training.config import TrainConfig
 from training.train import EventData, train
 
@@ -47,13 +47,6 @@ def truth_from_raw_export(demo_dir, demo_crm):
     frame["company_size_band"] = pd.cut(frame["company_size"].clip(lower=1), edges, right=False,
                                         labels=[name for _, name in SIZE_BANDS])
     return frame[observed.to_numpy()]
-
-
-def expected_rows(frame: pd.DataFrame, column: str) -> dict[str, list[str]]:
-    values = frame[column].astype("object").where(frame[column].notna(), "(unknown)").astype(str)
-    grouped = frame["converted"].groupby(values.to_numpy())
-    return {value: [f"{len(part):,}", f"{int(part.sum()):,}", f"{part.mean():.1%}"]
-            for value, part in grouped}
 
 
 def test_report_has_every_section_for_marketers(run):

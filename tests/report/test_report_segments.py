@@ -17,7 +17,7 @@ from features.rules import load_rules
 from features.table import lead_table
 from report.page import build_report, inputs_from_run
 from scoring.card import ModelCard
-from tests.report.html_tables import Tables, text_of
+from tests.report.html_tables import Tables, expected_rows, text_of
 
 DROPPED = ["source", "industry", "company_size_band"]  # as if flagged by the leakage check
 HEADINGS = {"source": "By lead source", "industry": "By industry",
@@ -61,13 +61,6 @@ def lead_rows(demo_crm, run_without_segments):
     rows = table.loc[prepared.y.index].copy()
     rows["converted"] = prepared.y
     return rows
-
-
-def expected_rows(rows: pd.DataFrame, column: str) -> dict[str, list[str]]:
-    values = rows[column].astype("object").where(rows[column].notna(), "(unknown)").astype(str)
-    grouped = rows["converted"].groupby(values.to_numpy())
-    return {value: [f"{len(part):,}", f"{int(part.sum()):,}", f"{part.mean():.1%}"]
-            for value, part in grouped}
 
 
 def test_the_model_inputs_lack_the_segment_columns(run_without_segments):

@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from demodata.events import generate_demo, write_demo  # noqa: E402
+from demodata.events import generate_demo  # noqa: E402
+from demodata.files import write_demo  # noqa: E402
 
 
 def peak_rss_mb() -> float:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 
 def generate(out: Path, leads: int, per_lead: float) -> None:
-    code = ("import sys; from demodata.events import write_demo; "
+    code = ("import sys; from demodata.files import write_demo; "
             f"write_demo({str(out)!r}, n_leads={leads}, seed=1, activities_per_lead={per_lead})")
     subprocess.run([sys.executable, "-c", code], check=True,
                    cwd=Path(__file__).resolve().parents[1])

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 def run_one(n: int, folder: Path) -> tuple:
     """Generate ``n`` leads into ``folder`` (not timed) and train there (timed)."""
-    from demodata.events import write_demo
+    from demodata.files import write_demo
     from training.train import train
 
     data = folder / "data"

@@ -42,7 +42,7 @@ def _data_parser(prog: str, description: str) -> argparse.ArgumentParser:
 
 
 def demo_data(args: argparse.Namespace) -> int:
-    from demodata.events import write_demo
+    from demodata.files import write_demo
 
     start = time.perf_counter()
     if args.flat:

@@ -33,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
 
 def run(verb: str, argv: list[str]) -> int:
     from cli.model import summary_table
-    from demodata.events import write_demo
+    from demodata.files import write_demo
     from features.contract import load_crm
     from features.table import lead_table
     from scoring.event import Scorer, flat_scores

@@ -19,16 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from demodata.events import (
-    DEFAULT_AS_OF,
-    DEFAULT_LEADS,
-    HORIZON_DAYS,
-    RECENT_DAYS,
-    WINDOW_DAYS,
-    DemoData,
-    generate_demo,
-)
+from demodata.events import DEFAULT_AS_OF, DEFAULT_LEADS, DemoData, generate_demo
 from demodata.titles import title_labels
+from demodata.truth import HORIZON_DAYS, RECENT_DAYS, WINDOW_DAYS
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ SMALL_DEMO = {"n_leads": 3000, "seed": 7}
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory):
     """A small demo export written to disk (event shape + truth.csv)."""
-    from demodata.events import write_demo
+    from demodata.files import write_demo
 
     folder = tmp_path_factory.mktemp("demo")
     write_demo(folder, **SMALL_DEMO)

@@ -10,18 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demodata.events import (
-    DEFAULT_AS_OF,
-    HORIZON_DAYS,
-    PAIN_EFFECT,
-    PRE_MQL_MAX_DAYS,
-    UNSUBSCRIBE_EFFECT,
-    DemoData,
-    generate_demo,
-    true_logit,
-    true_probability,
-    write_demo,
-)
+from demodata.events import DEFAULT_AS_OF, DemoData, generate_demo
+from demodata.files import write_demo
 from demodata.titles import (
     FUNCTION_LABELS,
     PAIN_POINTS,
@@ -29,6 +19,14 @@ from demodata.titles import (
     SENIORITY_LABELS,
     TITLE_VARIANTS,
     title_labels,
+)
+from demodata.truth import (
+    HORIZON_DAYS,
+    PAIN_EFFECT,
+    PRE_MQL_MAX_DAYS,
+    UNSUBSCRIBE_EFFECT,
+    true_logit,
+    true_probability,
 )
 from features import vocab
 

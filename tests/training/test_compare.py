@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from demodata.events import data_folder
+from demodata.files import data_folder
 from scoring.bundle import REPORT_FILE, load_bundle
 from serving.report import page_identity
 from training import track

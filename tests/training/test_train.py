@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demodata.events import write_demo
+from demodata.files import write_demo
 from scoring.bundle import StoreError, load_bundle
 from training.config import TrainConfig
 from training.train import TooLittleData, train

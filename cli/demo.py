@@ -58,6 +58,7 @@ def run(verb: str, argv: list[str]) -> int:
     say(f"{len(table):,} leads x {table.shape[1]} columns -> {features_path}")
     say("== train")
     result = train(EventData(data_dir, crm=crm), workdir=args.workdir, models_dir=args.models_dir,
+                   promote="if_better",
                    progress=say)
     metrics_path = args.out / "metrics.json"
     metrics_path.write_text(json.dumps(result.metrics, indent=2, default=str))

@@ -18,6 +18,7 @@ VERBS = {
     "validate": ("cli.data", "check a CRM export against the data contract; write rejects"),
     "features": ("cli.data", "build the point-in-time feature table with BANT flags and points"),
     "train": ("cli.model", "train on an event folder or a flat CSV/Parquet; leakage check; track"),
+    "models": ("cli.models", "list registered versions, promote one, roll the champion back"),
     "score": ("cli.model", "batch-score an export with the champion (probability, tier, BANT)"),
     "report": ("cli.report", "write the champion's HTML report for marketers (offline, mailable)"),
     "serve": ("cli.serve", "run the HTTP scoring service (FastAPI + uvicorn) on the champion"),

@@ -28,7 +28,9 @@ SUMMARY_ROWS = (
 def train_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="leadconv train",
                                 description="Train, calibrate, evaluate out of time, log to "
-                                            "MLflow, and promote if at least as good.")
+                                            "MLflow and register the model as challenger "
+                                            "(--promote-if-better: champion if at least as "
+                                            "good as the current one).")
     p.add_argument("--data", type=Path, required=True,
                    help="event-shape export folder, or a flat export file (.csv, .parquet)")
     p.add_argument("--horizon-days", type=int, default=90, help="conversion horizon (days)")
@@ -54,8 +56,15 @@ def train_parser() -> argparse.ArgumentParser:
                    help="keep a column the leakage check flags (repeatable; logged to MLflow)")
     p.add_argument("--as-of", default=None, help="export date (default: latest timestamp)")
     p.add_argument("--metrics-out", type=Path, default=None, help="write flat metrics JSON here")
-    p.add_argument("--promote", action="store_true",
-                   help="make this model champion even if worse than the current one (logged)")
+    promote = p.add_mutually_exclusive_group()
+    promote.add_argument("--promote-if-better", dest="promote", action="store_const",
+                         const="if_better",
+                         help="make this model champion when there is none yet, or when its "
+                              "test log loss is at most the champion's on the same test leads; "
+                              "never when the two cannot be compared")
+    promote.add_argument("--promote", dest="promote", action="store_const", const="always",
+                         help="make this model champion even if worse than the current one, or "
+                              "not comparable (logged)")
     p.add_argument("--workdir", type=Path, default=Path("."),
                    help="where the embedded MLflow store lives (mlflow.db, mlartifacts/) when "
                         "MLFLOW_TRACKING_URI is not set")

@@ -73,6 +73,6 @@ def flat_trained(flat_demo_dir, tmp_path_factory):
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
         mp.setenv("DO_NOT_TRACK", "true")
-        result = train(FlatData(flat_demo_dir / "export.csv", TARGET), workdir=workdir,
-                            models_dir=workdir / "models")
+        result = train(FlatData(flat_demo_dir / "export.csv", TARGET), promote="if_better",
+                       workdir=workdir, models_dir=workdir / "models")
     return result, workdir

@@ -64,7 +64,7 @@ def test_train_then_score_end_to_end(demo_dir, tmp_path, capsys, monkeypatch):
     metrics_path = tmp_path / "metrics.json"
     code, out, _ = run(capsys, "train", "--data", str(demo_dir), "--workdir", str(tmp_path),
                        "--models-dir", str(tmp_path / "models"), "--metrics-out",
-                       str(metrics_path))
+                       str(metrics_path), "--promote-if-better")
     assert code == 0, out
     assert "[7/7]" in out and "ROC AUC" in out
     metrics = json.loads(metrics_path.read_text())
@@ -118,7 +118,7 @@ def test_flat_export_from_csv_to_scores_with_an_edited_mapping(tmp_path, capsys,
     metrics_path = tmp_path / "metrics.json"
     code, out, _ = run(capsys, "train", "--data", str(data / "export.csv"), "--mapping",
                        str(mapping), "--keep-column", "Tags", "--metrics-out",
-                       str(metrics_path), *common)
+                       str(metrics_path), "--promote-if-better", *common)
     assert code == 0, out
     assert "Tags: KEPT (--keep-column)" in out and "gap to oracle AUC" in out
     metrics = json.loads(metrics_path.read_text())

@@ -60,7 +60,7 @@ def test_notebook_runs_top_to_bottom_on_a_small_demo(tmp_path, demo_dir, demo_cr
     monkeypatch.setenv("DO_NOT_TRACK", "true")
     # a weak champion already in production, so the notebook has one to compare with
     train(EventData(demo_dir, crm=demo_crm), WORSE, workdir=tmp_path,
-          models_dir=tmp_path / "models")
+          models_dir=tmp_path / "models", promote="if_better")
     notebook = with_parameters(nbformat.read(NOTEBOOK, as_version=4), DATA_DIR=str(demo_dir),
                                WORKDIR=str(tmp_path), FAST=True)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3",

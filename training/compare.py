@@ -42,6 +42,9 @@ class Comparison:
             ``champion vM`` when there was one, ``points score`` for the ranking metrics).
         figure: reliability of each model on the same test leads.
         challenger_version, champion_version: registry versions (champion None if none).
+        tolerance: the configured ``promotion_tolerance``.
+        comparable: False when the champion could not score these test leads (another data
+            shape, other columns): then the challenger is not better, whatever its metrics.
     """
 
     metrics: pd.DataFrame
@@ -49,13 +52,17 @@ class Comparison:
     challenger_version: str
     champion_version: str | None
     tolerance: float = 0.0
+    comparable: bool = True
 
     @property
     def challenger_is_better(self) -> bool:
         """Whether the promotion policy (``training.promotion``) prefers the challenger: no
-        champion, or a test log loss at most the champion's plus the configured tolerance."""
+        champion, or a test log loss at most the champion's plus the configured tolerance; never
+        when the two cannot be compared."""
         if self.champion_version is None:
             return True
+        if not self.comparable:
+            return False
         losses = self.metrics.loc["log loss"]
         return is_better(float(losses[f"challenger v{self.challenger_version}"]),
                          float(losses[f"champion v{self.champion_version}"]), self.tolerance)
@@ -101,19 +108,21 @@ def compare_with_champion(result: TrainResult, *, workdir: str | Path = ".",
     new = str(result.metrics["model_version"])
     scores = {f"challenger v{new}": result.model.predict_proba(x)[:, 1]}
     old = result.decision.get("champion_version")
+    comparable = True
     if old is not None:
         try:
             champion = track.load_version(tracking, model_name, str(old))
             scores[f"champion v{old}"] = champion.predict_proba(x)[:, 1]
         except Exception as exc:  # e.g. a champion trained on other features
             logger.warning("champion v%s cannot score these test leads: %s", old, exc)
-            old = None
+            comparable = False
     columns = {name: probability_metrics(y, p, bins) for name, p in scores.items()}
     if prepared.points is not None:
         columns["points score"] = ranking_metrics(y, prepared.points.loc[test].to_numpy())
     metrics = pd.DataFrame(columns).reindex(list(METRIC_NAMES)).rename(index=METRIC_NAMES)
     return Comparison(metrics, reliability_comparison(y, scores, bins), new,
-                      None if old is None else str(old), result.config.promotion_tolerance)
+                      None if old is None else str(old), result.config.promotion_tolerance,
+                      comparable)
 
 
 def promote(version: str | int, *, workdir: str | Path = ".", models_dir: str | Path = "models",

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from features.leakage import LeakageConfig
+from training.promotion import POLICIES, Policy
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,9 @@ class TrainConfig:
         calibration_methods: candidates for calibration, chosen by cross-validated log loss on
             the validation set.
         promotion_tolerance: a challenger becomes champion if its test log loss is at most the
-            champion's plus this.
+            champion's plus this (see ``training.promotion``).
+        promote_if_better: promote a run's model when it beats the champion (policy
+            ``if_better``); False registers it as challenger only (policy ``never``).
         model_name: name of the model in the MLflow registry.
         hgb_params, logreg_c: the small hyper-parameter grids of the two candidate families.
         leakage: thresholds of the leakage check run before fitting (``features.leakage``).
@@ -51,6 +54,7 @@ class TrainConfig:
     ece_bins: int = 10
     calibration_methods: tuple[str, ...] = ("sigmoid", "isotonic")
     promotion_tolerance: float = 0.0
+    promote_if_better: bool = False
     model_name: str = "lead-conversion"
     min_category_count: int = 20
     max_categories: int = 250
@@ -101,20 +105,30 @@ class RunOptions:
         workdir: holds the embedded MLflow store (``mlflow.db``, ``mlartifacts/``) when no
             ``MLFLOW_TRACKING_URI`` is set.
         models_dir: the local model store; a champion is exported to ``<models_dir>/champion``.
-        promote: make the new model champion whatever the comparison says.
+        promote: the promotion policy of this run (``never``, ``if_better`` or ``always``, see
+            ``training.promotion``); None: ``if_better`` when ``TrainConfig.promote_if_better``
+            says so, else ``never``.
         dry_run: stop after the leakage check (nothing fitted or logged).
         progress: where progress lines go (the CLI prints them).
     """
 
     workdir: Path = Path(".")
     models_dir: Path = Path("models")
-    promote: bool = False
+    promote: Policy | None = None
     dry_run: bool = False
     progress: Callable[[str], None] = log_progress
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "workdir", Path(self.workdir))
         object.__setattr__(self, "models_dir", Path(self.models_dir))
+        if self.promote is not None and self.promote not in POLICIES:
+            raise ValueError(f"promote must be one of {POLICIES} or None, got {self.promote!r}")
+
+    def policy(self, cfg: TrainConfig) -> Policy:
+        """The promotion policy of the run: the option, else the configuration's."""
+        if self.promote is not None:
+            return self.promote
+        return "if_better" if cfg.promote_if_better else "never"
 
 
 class TrackingSettings(BaseSettings):

@@ -1,10 +1,19 @@
 """The promotion policy: when a newly trained model becomes the champion. One rule, used by
-``leadconv train``, the ``make demo`` job and the retraining notebook (``training.compare``).
+``leadconv train``, the ``make demo`` job, the retraining notebook (``training.compare``) and
+``leadconv models promote``.
 
-The rule: a new model becomes ``champion`` when there is no champion yet, when promotion is
-forced, or when its test log loss is at most the champion's re-scored on the *same* test leads
-plus ``TrainConfig.promotion_tolerance``. A champion that cannot score those leads (another data
-shape, other features) counts as beaten. Otherwise the new model stays ``challenger``.
+Promotion is explicit. A training run registers its model and, by the policy it is given:
+
+* ``never`` (the default of ``leadconv train``): it stays ``challenger``; promote it later with
+  ``leadconv models promote VERSION`` or the notebook;
+* ``if_better`` (``--promote-if-better``, ``TrainConfig.promote_if_better``, ``make demo``): it
+  becomes ``champion`` when there is no champion yet, or when its test log loss is at most the
+  champion's, re-scored on the *same* test leads, plus ``TrainConfig.promotion_tolerance``;
+* ``always`` (``--promote``): it becomes ``champion`` whatever the comparison says.
+
+A comparison that cannot be made (the champion cannot score the new test leads: another data
+shape, other columns; a loss that is not a number) never promotes, except by ``always``: the
+champion stays, and the reason says why.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,16 +30,21 @@ from sklearn.metrics import log_loss
 logger = logging.getLogger(__name__)
 
 CHAMPION, CHALLENGER = "champion", "challenger"
+Policy = Literal["never", "if_better", "always"]
+POLICIES: tuple[Policy, ...] = ("never", "if_better", "always")
+
+
+def comparable(new_loss: float, champion_loss: float) -> bool:
+    """Whether two test log losses can be compared at all (both are numbers)."""
+    return math.isfinite(new_loss) and math.isfinite(champion_loss)
 
 
 def is_better(new_loss: float, champion_loss: float, tolerance: float) -> bool:
     """Whether a model with ``new_loss`` replaces one with ``champion_loss`` (same test leads).
 
-    A champion loss that is not a number (it could not score the leads) counts as beaten.
+    False when the comparison cannot be made (either loss not a number).
     """
-    if not math.isfinite(champion_loss):
-        return True
-    return new_loss <= champion_loss + tolerance
+    return comparable(new_loss, champion_loss) and new_loss <= champion_loss + tolerance
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,11 @@ class Decision:
     champion_version: str | None
     forced: bool
     champion_test_log_loss: float | None = None
+    policy: str = "if_better"
+
+    @property
+    def promoted(self) -> bool:
+        return self.alias == CHAMPION
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -52,20 +71,38 @@ class Decision:
         return out
 
 
+def _hint(new_version: str) -> str:
+    return (f"not promoted (policy 'never'); promote it with `leadconv models promote "
+            f"{new_version}` or train with --promote-if-better")
+
+
 def decide(new_version: str, new_loss: float, champion_version: str | None,
-           champion_loss: float, *, tolerance: float, forced: bool, n_test: int) -> Decision:
+           champion_loss: float, *, tolerance: float, policy: Policy, n_test: int) -> Decision:
     """Apply the policy (see the module docstring) to one comparison."""
+    if policy not in POLICIES:
+        raise ValueError(f"promotion policy must be one of {POLICIES}, got {policy!r}")
+    forced = policy == "always"
     if champion_version is None:
-        return Decision(CHAMPION, "no champion yet", new_version, new_loss, None, forced)
-    comparison = (f"test log loss new v{new_version} {new_loss:.5f} vs champion "
-                  f"v{champion_version} {champion_loss:.5f} on the same {n_test:,} test leads")
+        alias = CHALLENGER if policy == "never" else CHAMPION
+        reason = "no champion yet" + ("; " + _hint(new_version) if alias == CHALLENGER else "")
+        return Decision(alias, reason, new_version, new_loss, None, forced, policy=policy)
+    if comparable(new_loss, champion_loss):
+        comparison = (f"test log loss new v{new_version} {new_loss:.5f} vs champion "
+                      f"v{champion_version} {champion_loss:.5f} on the same {n_test:,} test "
+                      f"leads")
+    else:
+        comparison = (f"the comparison cannot be made: champion v{champion_version} could not "
+                      f"score the {n_test:,} new test leads (another data shape or other "
+                      f"columns); champion kept")
     if forced:
         alias, reason = CHAMPION, f"--promote forced; {comparison}"
+    elif policy == "never":
+        alias, reason = CHALLENGER, f"{comparison}; {_hint(new_version)}"
     else:
         better = is_better(new_loss, champion_loss, tolerance)
         alias, reason = (CHAMPION if better else CHALLENGER), comparison
     return Decision(alias, reason, new_version, new_loss, champion_version, forced,
-                    champion_loss)
+                    champion_loss, policy)
 
 
 def loss_on(model: Any, x: pd.DataFrame, y: np.ndarray, version: str | None = None) -> float:

@@ -21,7 +21,7 @@ from training.calibrate import Calibrated
 from training.config import RunOptions, TrainConfig
 from training.data import Prepared
 from training.fit import Candidate
-from training.promotion import CHAMPION, Decision, decide, loss_on
+from training.promotion import CHAMPION, Decision, Policy, decide, loss_on
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord) -> tr
 
 
 def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.LoggedModel,
-                 record: RunRecord, forced: bool) -> Decision:
+                 record: RunRecord, policy: Policy) -> Decision:
     """Champion or challenger by the promotion policy, against the current champion re-scored
     on this run's test leads."""
     x_test, y_test = record.prepared.part("test")
@@ -99,7 +99,7 @@ def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.Logge
         except Exception as exc:  # an unloadable champion cannot be compared: it is beaten
             logger.warning("champion v%s cannot be loaded: %s", current, exc)
     return decide(logged.version, new_loss, current, old_loss,
-                  tolerance=cfg.promotion_tolerance, forced=forced, n_test=len(y_test))
+                  tolerance=cfg.promotion_tolerance, policy=policy, n_test=len(y_test))
 
 
 def publish(tracking: track.Tracking, cfg: TrainConfig, card: ModelCard, decision: Decision,

@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,8 @@ def set_alias(tracking: Tracking, model_name: str, alias: str, version: str, run
     mlflow, client = _client(tracking)
     client.set_registered_model_alias(model_name, alias, version)
     client.set_model_version_tag(model_name, version, "alias_at_training", alias)
+    if alias == "champion":
+        _mark_champion(client, model_name, version, "training")
     with mlflow.start_run(run_id=run_id):
         mlflow.set_tag("alias", alias)
         mlflow.log_text(json.dumps(decision, indent=2, default=str), "promotion.json")
@@ -221,8 +224,57 @@ def version_run_id(tracking: Tracking, model_name: str, version: str) -> str:
     return str(client.get_model_version(model_name, version).run_id)
 
 
-def set_champion(tracking: Tracking, model_name: str, version: str) -> None:
-    """Point the ``champion`` alias at ``version`` (what ``training.compare.promote`` does)."""
+CHAMPION_SINCE = "champion_since"  # model version tag: when it last became champion (UTC ISO)
+
+
+def _mark_champion(client: Any, model_name: str, version: str, by: str) -> None:
+    client.set_model_version_tag(model_name, version, CHAMPION_SINCE,
+                                 datetime.now(UTC).isoformat())
+    client.set_model_version_tag(model_name, version, "promoted_by", by)
+
+
+def set_champion(tracking: Tracking, model_name: str, version: str,
+                 by: str = "training.compare.promote") -> None:
+    """Point the ``champion`` alias at ``version`` and record when, and by what."""
     _, client = _client(tracking)
     client.set_registered_model_alias(model_name, "champion", version)
-    client.set_model_version_tag(model_name, version, "promoted_by", "training.compare.promote")
+    _mark_champion(client, model_name, version, by)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One registered version, as ``leadconv models list`` shows it."""
+
+    version: str
+    aliases: tuple[str, ...]
+    created: str
+    run_id: str
+    metrics: dict[str, float]
+    data_sha256: str
+    champion_since: str | None
+
+
+def list_versions(tracking: Tracking, model_name: str) -> list[VersionInfo]:
+    """Every registered version of ``model_name``, newest first (empty if none)."""
+    _, client = _client(tracking)
+    try:
+        found = client.search_model_versions(f"name = '{model_name}'")
+    except Exception:  # MlflowException: no such model yet
+        return []
+    aliases: dict[str, list[str]] = {}
+    try:  # search results leave the aliases out: the registered model has them
+        for alias, version in client.get_registered_model(model_name).aliases.items():
+            aliases.setdefault(str(version), []).append(alias)
+    except Exception:  # MlflowException: no such model yet
+        pass
+    out = []
+    for mv in sorted(found, key=lambda v: int(v.version), reverse=True):
+        run = client.get_run(mv.run_id) if mv.run_id else None
+        metrics = dict(run.data.metrics) if run is not None else {}
+        tags = dict(run.data.tags) if run is not None else {}
+        created = datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC)
+        out.append(VersionInfo(str(mv.version), tuple(sorted(aliases.get(str(mv.version), []))),
+                               created.isoformat(timespec="seconds"), str(mv.run_id),
+                               metrics, tags.get("data_sha256", ""),
+                               (mv.tags or {}).get(CHAMPION_SINCE)))
+    return out

@@ -28,6 +28,7 @@ from training.event_data import EventData
 from training.fit import fit_candidates
 from training.flat_data import FlatData
 from training.importance import global_importances
+from training.promotion import Policy
 from training.publish import RunRecord, decide_alias, log_run, publish
 from training.split import RANDOM_SPLIT_WARNING, make_split
 
@@ -173,7 +174,7 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
     tags, record.json_artifacts = adapter.mlflow_extras(leakage)
     record.tags = {"split": record.prepared.split.kind, **tags}
     logged = log_run(tracking, cfg, record)
-    decision = decide_alias(tracking, cfg, logged, record, options.promote)
+    decision = decide_alias(tracking, cfg, logged, record, options.policy(cfg))
     metrics.update({"model_version": logged.version, "alias": decision.alias,
                     "run_id": logged.run_id, "tracking_uri": tracking.tracking_uri})
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
@@ -191,9 +192,10 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
 
 
 def train(data: DataAdapter | str | Path, cfg: TrainConfig | None = None, *,
-          workdir: str | Path = ".", models_dir: str | Path = "models", promote: bool = False,
+          workdir: str | Path = ".", models_dir: str | Path = "models",
+          promote: Policy | None = None,
           dry_run: bool = False, progress: Progress = log_progress) -> TrainResult:
-    """Train, evaluate, track and (if at least as good as the champion) promote a model.
+    """Train, evaluate and track a model; register it, and promote it by the promotion policy.
 
     Args:
         data: ``EventData(folder, ...)`` or ``FlatData(file, target, ...)``, or a path.

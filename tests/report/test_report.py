@@ -25,8 +25,8 @@ WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
 
 @pytest.fixture(scope="module")
 def run(isolated_mlflow, demo_dir, demo_crm):
-    result = train(EventData(demo_dir, crm=demo_crm), FAST, workdir=isolated_mlflow,
-                   models_dir=isolated_mlflow / "models")
+    result = train(EventData(demo_dir, crm=demo_crm), FAST, promote="if_better",
+                   workdir=isolated_mlflow, models_dir=isolated_mlflow / "models")
     page = (isolated_mlflow / "models" / "champion" / REPORT_FILE).read_text()
     return result, page
 

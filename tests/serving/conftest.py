@@ -25,7 +25,7 @@ def trained(tmp_path_factory, demo_dir, demo_crm) -> Path:
         mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
         mp.setenv("DO_NOT_TRACK", "true")
         train(EventData(demo_dir, crm=demo_crm), TrainConfig(hgb_params=(), logreg_c=(0.05,)),
-              workdir=workdir, models_dir=workdir / "models")
+              promote="if_better", workdir=workdir, models_dir=workdir / "models")
     return workdir
 
 

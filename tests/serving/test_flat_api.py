@@ -36,7 +36,7 @@ def flat_trained(tmp_path_factory):
         mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
         train(FlatData(folder / "data" / "export.csv", "Converted", id_column=ID,
                        time_column="MQL Date"),
-              TrainConfig(logreg_c=(), hgb_params=(TREES,)), workdir=folder,
+              TrainConfig(logreg_c=(), hgb_params=(TREES,)), promote="if_better", workdir=folder,
               models_dir=folder / "models")
     return folder, folder / "data" / "export.csv"
 

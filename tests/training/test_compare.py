@@ -21,7 +21,8 @@ def runs(isolated_mlflow, demo_dir, demo_crm):
     """A good champion (v1), then a worse challenger (v2) in the same store."""
     kwargs = {"workdir": isolated_mlflow, "models_dir": isolated_mlflow / "models"}
     data = EventData(demo_dir, crm=demo_crm)
-    return train(data, FAST, **kwargs), train(EventData(demo_dir, crm=demo_crm), WORSE, **kwargs)
+    champion = train(data, FAST, promote="if_better", **kwargs)
+    return champion, train(EventData(demo_dir, crm=demo_crm), WORSE, **kwargs)
 
 
 def test_comparison_puts_challenger_champion_and_points_side_by_side(runs, isolated_mlflow):

@@ -25,7 +25,8 @@ QUALITY_DEMO = {"n_leads": 8000, "seed": 11}
 def quality_run(tmp_path_factory, isolated_mlflow):
     data = tmp_path_factory.mktemp("quality_demo")
     write_demo(data, **QUALITY_DEMO)
-    result = train(data, workdir=isolated_mlflow, models_dir=isolated_mlflow / "models")
+    result = train(data, workdir=isolated_mlflow, models_dir=isolated_mlflow / "models",
+                   promote="if_better")
     return data, result
 
 
@@ -99,7 +100,7 @@ def test_card_records_its_scikit_learn_and_rows_the_fast_path_must_reproduce(qua
 def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_path,
                                                                   monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    kw = {"workdir": tmp_path, "models_dir": tmp_path / "models"}
+    kw = {"workdir": tmp_path, "models_dir": tmp_path / "models", "promote": "if_better"}
     fast = TrainConfig(hgb_params=TrainConfig().hgb_params[:1], logreg_c=(0.05,))
     first = train(demo_dir, WORSE, **kw)
     assert (first.metrics["alias"], first.metrics["model_version"]) == ("champion", "1")
@@ -111,7 +112,7 @@ def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_
     assert "vs champion v2" in worse.decision["reason"]
     _, card = load_bundle(tmp_path / "models" / "champion")
     assert card.version == "2"  # the store still holds the better model
-    forced = train(demo_dir, WORSE, promote=True, **kw)
+    forced = train(demo_dir, WORSE, **{**kw, "promote": "always"})
     assert forced.metrics["alias"] == "champion" and forced.decision["forced"]
 
 

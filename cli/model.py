@@ -83,15 +83,23 @@ def _fmt(metrics: dict[str, Any], key: str | None) -> str:
 
 
 def summary_table(metrics: dict[str, Any]) -> str:
-    lines = [f"{'out-of-time test':<18}{'model':>9}{'points':>9}{'oracle':>9}"]
+    lines = [f"{'out-of-time test':<18}{'model':>9}{'points':>9}{'oracle':>9}"
+             f"{'default LR':>12}"]
     for name, model, points, oracle in SUMMARY_ROWS:
+        baseline = "baseline_" + model.removeprefix("test_")
         lines.append(f"{name:<18}{_fmt(metrics, model):>9}{_fmt(metrics, points):>9}"
-                     f"{_fmt(metrics, oracle):>9}")
+                     f"{_fmt(metrics, oracle):>9}{_fmt(metrics, baseline):>12}")
     notes = []
     if "oracle_auc" in metrics:
         notes.append(f"gap to oracle AUC {metrics['gap_to_oracle_auc']:+.3f}")
     if "points_auc" in metrics:
         notes.append(f"gain over points AUC {metrics['gain_over_points_auc']:+.3f}")
+    if "baseline_auc" in metrics:
+        notes.append(f"gain over a default LogisticRegression AUC "
+                     f"{metrics['test_auc'] - metrics['baseline_auc']:+.3f}")
+    if "test_auc_ci_low" in metrics:
+        notes.append(f"test AUC 95% interval {metrics['test_auc_ci_low']:.3f}-"
+                     f"{metrics['test_auc_ci_high']:.3f}")
     if notes:
         lines.append("; ".join(notes))
     return "\n".join(lines)

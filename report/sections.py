@@ -142,17 +142,21 @@ def facts(inputs: ReportInputs) -> Context:
     """The model's identity, its training data and its test metrics at training."""
     card = inputs.card
     m = card.metrics
-    rows = [[name, m.get(f"test_{key}"), m.get(f"points_{key}") if both else None]
-            for name, key, both in METRICS]
-    headers, kinds = ["metric", "model", "points score"], ["text", "num", "num"]
-    if not inputs.points:
-        rows, headers, kinds = [r[:2] for r in rows], headers[:2], kinds[:2]
+    rows = [[name, m.get(f"test_{key}"), m.get(f"points_{key}") if both else None,
+             m.get(f"baseline_{key}")] for name, key, both in METRICS]
+    headers = ["metric", "model", "points score", "default LogisticRegression"]
+    kinds = ["text", "num", "num", "num"]
+    keep = [0, 1, *([2] if inputs.points else []), *([3] if "baseline_auc" in m else [])]
+    rows = [[r[i] for i in keep] for r in rows]
+    headers, kinds = [headers[i] for i in keep], [kinds[i] for i in keep]
+    low, high = m.get("test_auc_ci_low"), m.get("test_auc_ci_high")
     return {"model_name": card.model_name, "version": card.version, "alias": card.alias,
             "trained": str(card.trained_at or "?")[:19].replace("T", " "),
             "flat": inputs.shape == "flat", "run": _run_facts(inputs),
             "fingerprint": str(card.data_fingerprint.get("sha256", "?"))[:16],
             "data": inputs.scope.get("data", ""),
-            "metric_headers": headers, "metric_kinds": kinds, "metric_rows": rows}
+            "metric_headers": headers, "metric_kinds": kinds, "metric_rows": rows,
+            "auc_interval": (low, high) if low is not None and high is not None else None}
 
 
 def kpis(inputs: ReportInputs) -> Context:

@@ -72,3 +72,23 @@ def probability_metrics(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[st
             "ece": expected_calibration_error(y, p, bins),
             "base_rate": float(np.mean(y)),
             "mean_predicted": float(np.mean(p))}
+
+
+def bootstrap_auc_interval(y: np.ndarray, score: np.ndarray, *, resamples: int = 1000,
+                           level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """The ``level`` bootstrap percentile interval of the ROC AUC (leads resampled with
+    replacement; samples with one class only are skipped). Ranks are computed for all samples
+    at once: about a second for 1,000 resamples of a few thousand leads."""
+    from scipy.stats import rankdata
+
+    y, score = np.asarray(y, dtype=float), np.asarray(score, dtype=float)
+    rows = np.random.default_rng(seed).integers(0, len(y), size=(resamples, len(y)))
+    ys, ranks = y[rows], rankdata(score[rows], axis=1)
+    positives = ys.sum(axis=1)
+    negatives = len(y) - positives
+    usable = (positives > 0) & (negatives > 0)
+    rank_sum = (ranks * ys).sum(axis=1)
+    auc = (rank_sum - positives * (positives + 1) / 2)[usable] / (positives * negatives)[usable]
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(auc, [tail, 100 - tail])
+    return float(low), float(high)

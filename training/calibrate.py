@@ -56,6 +56,23 @@ def cross_validated_log_loss(p_raw: np.ndarray, y: np.ndarray, method: str, seed
     return float(np.mean(losses))
 
 
+def allowed_methods(methods: tuple[str, ...], y_valid: np.ndarray, min_leads: int,
+                    min_converted: int) -> tuple[tuple[str, ...], str | None]:
+    """The calibration methods the validation set can support, and a note when one is left out.
+
+    Isotonic regression is a step function fitted to the validation leads: on a few hundred of
+    them it learns steps of exactly 0 or 1 and ruins the log loss on new leads. It is kept only
+    with at least ``min_leads`` validation leads of which ``min_converted`` converted.
+    """
+    n, converted = len(y_valid), int(np.sum(y_valid))
+    if "isotonic" not in methods or (n >= min_leads and converted >= min_converted):
+        return methods, None
+    kept = tuple(m for m in methods if m != "isotonic") or ("sigmoid",)
+    return kept, (f"isotonic calibration left out: the validation set has {n:,} leads, "
+                  f"{converted:,} converted (it needs at least {min_leads:,} and "
+                  f"{min_converted:,}); {', '.join(kept)} only")
+
+
 def calibrate(model, x_valid, y_valid: np.ndarray, methods: tuple[str, ...],
               seed: int) -> Calibrated:
     """Choose the calibration method by CV on validation, then fit it on all validation rows."""

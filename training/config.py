@@ -35,6 +35,8 @@ class TrainConfig:
         ece_bins: equal-width probability bins for the expected calibration error.
         calibration_methods: candidates for calibration, chosen by cross-validated log loss on
             the validation set.
+        isotonic_min_leads, isotonic_min_converted: isotonic calibration is a candidate only
+            with at least this many validation leads and converted validation leads.
         promotion_tolerance: a challenger becomes champion if its test log loss is at most the
             champion's plus this (see ``training.promotion``).
         promote_if_better: promote a run's model when it beats the champion (policy
@@ -53,6 +55,8 @@ class TrainConfig:
     seed: int = 42
     ece_bins: int = 10
     calibration_methods: tuple[str, ...] = ("sigmoid", "isotonic")
+    isotonic_min_leads: int = 1000
+    isotonic_min_converted: int = 100
     promotion_tolerance: float = 0.0
     promote_if_better: bool = False
     model_name: str = "lead-conversion"

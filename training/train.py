@@ -18,9 +18,11 @@ import pandas as pd
 
 from features.leakage import LeakageFlag, flagged_columns, format_report
 from scoring.card import ModelCard
+from scoring.metrics import bootstrap_auc_interval
 from scoring.parity import check_rows, installed_sklearn_version
 from training import track
-from training.calibrate import calibrate
+from training.baseline import baseline_metrics
+from training.calibrate import allowed_methods, calibrate
 from training.config import RunOptions, TrainConfig, log_progress
 from training.data import DataAdapter, Prepared, Progress, TooLittleData
 from training.evaluate import evaluate
@@ -140,7 +142,11 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
     candidates = fit_candidates(x_tr, y_tr, x_va, y_va, prepared.numeric, prepared.categorical,
                                 cfg, progress)
     best = candidates[0]
-    calibrated = calibrate(best.pipeline, x_va, y_va, cfg.calibration_methods, cfg.seed)
+    methods, note = allowed_methods(cfg.calibration_methods, y_va, cfg.isotonic_min_leads,
+                                    cfg.isotonic_min_converted)
+    if note:
+        progress(f"note: {note}")
+    calibrated = calibrate(best.pipeline, x_va, y_va, methods, cfg.seed)
     model = calibrated.model
     progress(f"[6/7] chose {best.name}; calibration {calibrated.method} (cross-validated log loss "
              + ", ".join(f"{m} {v:.4f}" for m, v in calibrated.cv_log_loss.items()) + ")")
@@ -158,6 +164,14 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
     metrics = {**test_metrics(evaluation), **prepared.split.sizes(),
                "n_labelled": len(prepared.y), "split": prepared.split.kind,
                "chosen_model": best.name, "calibration": calibrated.method, **adapter.facts()}
+    metrics.update(baseline_metrics((x_tr, y_tr), (x_te, y_te), prepared.numeric,
+                                    prepared.categorical, cfg.ece_bins))
+    metrics["test_auc_ci_low"], metrics["test_auc_ci_high"] = bootstrap_auc_interval(
+        y_te, p_test, seed=cfg.seed)
+    progress(f"test ROC AUC {metrics['test_auc']:.3f} (95% bootstrap interval "
+             f"{metrics['test_auc_ci_low']:.3f}-{metrics['test_auc_ci_high']:.3f}); a default "
+             f"LogisticRegression gets {metrics['baseline_auc']:.3f}, ECE "
+             f"{metrics['baseline_ece']:.3f} (model {metrics['test_ece']:.3f})")
     importances = global_importances(model, x_va, y_va, cfg.seed, catalog=adapter.catalog())
     return RunRecord(model, best, calibrated, candidates, prepared, evaluation, metrics,
                      importances, curves, adapter.fingerprint(prepared))

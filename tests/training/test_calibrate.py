@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.linear_model import LogisticRegression
 
 from features.build import CATEGORICAL, NUMERIC
 from scoring.metrics import expected_calibration_error
-from training.calibrate import calibrate
+from training.calibrate import allowed_methods, calibrate
 from training.config import TrainConfig
 from training.fit import logreg_pipeline
 from training.split import make_split
@@ -29,3 +30,29 @@ def test_calibration_lowers_ece_of_a_miscalibrated_model(demo_xy):
     assert result.method in {"sigmoid", "isotonic"}
     assert set(result.cv_log_loss) == {"sigmoid", "isotonic"}
     assert np.isfinite(list(result.cv_log_loss.values())).all()
+
+
+@pytest.mark.parametrize(("n", "converted", "isotonic_kept"), [
+    (5000, 600, True), (999, 500, False), (5000, 99, False), (1000, 100, True)])
+def test_isotonic_needs_enough_validation_leads_and_conversions(n, converted, isotonic_kept):
+    y = np.zeros(n, dtype=int)
+    y[:converted] = 1
+    methods, note = allowed_methods(("sigmoid", "isotonic"), y, 1000, 100)
+    assert ("isotonic" in methods) is isotonic_kept
+    assert "sigmoid" in methods
+    assert (note is None) is isotonic_kept
+    if note:
+        assert f"{n:,} leads" in note and f"{converted:,} converted" in note
+
+
+def test_a_small_validation_set_is_calibrated_with_sigmoid_only(demo_dir, tmp_path, monkeypatch):
+    from training.config import TrainConfig
+    from training.train import train
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    lines: list[str] = []
+    result = train(demo_dir, TrainConfig(hgb_params=(), logreg_c=(0.05,)), workdir=tmp_path,
+                   models_dir=tmp_path / "models", progress=lines.append)
+    assert result.metrics["n_valid"] < 1000
+    assert result.metrics["calibration"] == "sigmoid"
+    assert any("isotonic calibration left out" in line for line in lines)

@@ -96,6 +96,17 @@ def test_card_records_its_scikit_learn_and_rows_the_fast_path_must_reproduce(qua
     assert any(any(v is None for v in row.values()) for row in card.checks)  # ... and so do checks
 
 
+def test_the_run_reports_a_default_logistic_regression_and_an_auc_interval(quality_run,
+                                                                          isolated_mlflow):
+    _, result = quality_run
+    m = result.metrics
+    assert 0.5 < m["baseline_auc"] < 1 and 0 <= m["baseline_ece"] < 1
+    assert m["test_auc_ci_low"] < m["test_auc"] < m["test_auc_ci_high"]
+    assert m["test_auc_ci_high"] - m["test_auc_ci_low"] < 0.1
+    page = (isolated_mlflow / "models" / "champion" / "report.html").read_text()
+    assert "default LogisticRegression" in page and "95% bootstrap interval" in page
+
+
 @pytest.mark.slow
 def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_path,
                                                                   monkeypatch):

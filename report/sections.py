@@ -156,7 +156,9 @@ def facts(inputs: ReportInputs) -> Context:
             "fingerprint": str(card.data_fingerprint.get("sha256", "?"))[:16],
             "data": inputs.scope.get("data", ""),
             "metric_headers": headers, "metric_kinds": kinds, "metric_rows": rows,
-            "auc_interval": (low, high) if low is not None and high is not None else None}
+            "auc_interval": (low, high) if low is not None and high is not None else None,
+            "newest": ((m["newest_month"], m["n_newest_month"], m["test_ece_newest_month"])
+                       if "test_ece_newest_month" in m else None)}
 
 
 def kpis(inputs: ReportInputs) -> Context:

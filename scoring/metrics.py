@@ -92,3 +92,19 @@ def bootstrap_auc_interval(y: np.ndarray, score: np.ndarray, *, resamples: int =
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(auc, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def newest_month_ece(y: np.ndarray, p: np.ndarray, scored_at: pd.Series, bins: int = 10,
+                     min_leads: int = 100) -> tuple[str, int, float] | None:
+    """(month, leads, ECE) of the newest calendar month of ``scored_at`` that holds at least
+    ``min_leads`` leads: calibration where drift shows first. None without usable times."""
+    when = pd.to_datetime(scored_at, utc=True)
+    if when.isna().all():
+        return None
+    months = when.dt.strftime("%Y-%m").to_numpy()
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    for month in sorted({m for m in months if isinstance(m, str)}, reverse=True):
+        rows = months == month
+        if rows.sum() >= min_leads:
+            return month, int(rows.sum()), expected_calibration_error(y[rows], p[rows], bins)
+    return None

@@ -66,6 +66,7 @@ class Prepared:
     p_true: pd.Series | None = None
     labels: Any = None
     features: pd.DataFrame | None = None
+    scored_at: pd.Series | None = None  # each lead's scoring moment (UTC; NaT when unknown)
 
     def part(self, name: str) -> tuple[pd.DataFrame, np.ndarray]:
         """Inputs and labels of ``train``, ``valid`` or ``test``."""

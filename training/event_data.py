@@ -102,7 +102,8 @@ class EventData:
                         list(CATEGORICAL), points=points.loc[ids],
                         groups=self.table.loc[ids, "source"],
                         p_true=None if p_true is None else p_true.reindex(ids),
-                        labels=self.label_set, features=self.table.loc[ids])
+                        labels=self.label_set, features=self.table.loc[ids],
+                        scored_at=labelled.frame["scored_at"])
 
     def leakage(self, prepared: Prepared, cfg: TrainConfig
                 ) -> tuple[list[LeakageFlag], list[str]]:

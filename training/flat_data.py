@@ -165,7 +165,7 @@ class FlatData:
                      f"export or set the column's role in the mapping")
         truth = read_truth(self.path, mapping)
         return Prepared(x, labelled.y, split, list(mapping.numeric), list(mapping.categorical),
-                        p_true=truth)
+                        p_true=truth, scored_at=labelled.frame["scored_at"])
 
     def leakage(self, prepared: Prepared, cfg: TrainConfig
                 ) -> tuple[list[LeakageFlag], list[str]]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from features.leakage import LeakageFlag, flagged_columns, format_report
 from scoring.card import ModelCard
-from scoring.metrics import bootstrap_auc_interval
+from scoring.metrics import bootstrap_auc_interval, newest_month_ece
 from scoring.parity import check_rows, installed_sklearn_version
 from training import track
 from training.baseline import baseline_metrics
@@ -172,6 +172,13 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
              f"{metrics['test_auc_ci_low']:.3f}-{metrics['test_auc_ci_high']:.3f}); a default "
              f"LogisticRegression gets {metrics['baseline_auc']:.3f}, ECE "
              f"{metrics['baseline_ece']:.3f} (model {metrics['test_ece']:.3f})")
+    newest = (None if prepared.scored_at is None else
+              newest_month_ece(y_te, p_test, prepared.scored_at.loc[test], cfg.ece_bins))
+    if newest is not None:
+        month, n_month, metrics["test_ece_newest_month"] = newest
+        metrics.update({"newest_month": month, "n_newest_month": n_month})
+        progress(f"ECE on the newest test month ({month}, {n_month:,} leads): "
+                 f"{metrics['test_ece_newest_month']:.3f}")
     importances = global_importances(model, x_va, y_va, cfg.seed, catalog=adapter.catalog())
     return RunRecord(model, best, calibrated, candidates, prepared, evaluation, metrics,
                      importances, curves, adapter.fingerprint(prepared))

@@ -42,3 +42,20 @@ def test_the_baseline_is_a_plain_logistic_regression_on_the_same_columns(demo_xy
                         "baseline_brier", "baseline_ece"}
     assert 0.6 < out["baseline_auc"] < 1.0  # it learns something on the demo
     assert out["baseline_ece"] == pytest.approx(out["baseline_ece"])  # a number, not NaN
+
+
+def test_newest_month_ece_is_measured_on_the_newest_month_with_enough_leads():
+    import pandas as pd
+
+    from scoring.metrics import expected_calibration_error, newest_month_ece
+
+    rng = np.random.default_rng(0)
+    when = pd.Series(pd.to_datetime(["2026-03-15"] * 300 + ["2026-04-10"] * 250
+                                    + ["2026-05-02"] * 40, utc=True))
+    y = rng.integers(0, 2, len(when))
+    p = rng.uniform(0, 1, len(when))
+    month, n, ece = newest_month_ece(y, p, when, min_leads=100)
+    assert (month, n) == ("2026-04", 250)  # May has too few leads to judge
+    april = (when.dt.month == 4).to_numpy()
+    assert ece == pytest.approx(expected_calibration_error(y[april], p[april]))
+    assert newest_month_ece(y, p, pd.Series(pd.NaT, index=when.index)) is None

@@ -108,7 +108,8 @@ def test_model_facts_name_the_version_dates_and_leads(run, demo_crm):
     assert str(demo_crm.leads["mql_at"].min().date()) in facts["trained on"]
     metrics = {row[0]: row[1:] for row in Tables(page).tables["metrics"][1:]}
     assert metrics["ROC AUC"] == [f"{result.metrics['test_auc']:.3f}",
-                                  f"{result.metrics['points_auc']:.3f}"]
+                                  f"{result.metrics['points_auc']:.3f}",
+                                  f"{result.metrics['baseline_auc']:.3f}"]
     assert page_identity(page)["model-version"] == result.metrics["model_version"]
 
 

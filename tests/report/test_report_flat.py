@@ -101,7 +101,8 @@ def test_flat_report_has_the_sections_and_says_what_does_not_apply(run):
     assert "no rule-based points score" in text and "no BANT fields" in text
     assert "The model against the points score" not in text
     assert "bant" not in Tables(page).tables  # no BANT table
-    assert Tables(page).tables["metrics"][0] == ["metric", "model"]  # no points score column
+    assert Tables(page).tables["metrics"][0] == [  # no points score column
+        "metric", "model", "default LogisticRegression"]
     assert f"rows of the export with {TARGET!r} filled in" in text  # the leads, defined
 
 
@@ -177,7 +178,8 @@ def test_model_facts_of_a_flat_model(run, export):
     assert f"{dates.min().date()} to {dates.max().date()}" in facts["trained on"]
     assert f"test {len(result.split.test):,}" in facts["split"]
     metrics = {row[0]: row[1:] for row in Tables(page).tables["metrics"][1:]}
-    assert metrics["ROC AUC"] == [f"{result.metrics['test_auc']:.3f}"]
+    assert metrics["ROC AUC"] == [f"{result.metrics['test_auc']:.3f}",
+                                  f"{result.metrics['baseline_auc']:.3f}"]
 
 
 def test_report_verb_copies_the_flat_champions_report(run, tmp_path, capsys):

@@ -37,6 +37,8 @@ class TrainConfig:
             the validation set.
         isotonic_min_leads, isotonic_min_converted: isotonic calibration is a candidate only
             with at least this many validation leads and converted validation leads.
+        newest_month_min_leads: the newest test month whose ECE is reported is the newest with
+            at least this many leads (a partial month of a few days says little).
         promotion_tolerance: a challenger becomes champion if its test log loss is at most the
             champion's plus this (see ``training.promotion``).
         promote_if_better: promote a run's model when it beats the champion (policy
@@ -56,6 +58,7 @@ class TrainConfig:
     ece_bins: int = 10
     calibration_methods: tuple[str, ...] = ("sigmoid", "isotonic")
     isotonic_min_leads: int = 1000
+    newest_month_min_leads: int = 300
     isotonic_min_converted: int = 100
     promotion_tolerance: float = 0.0
     promote_if_better: bool = False

@@ -173,7 +173,8 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
              f"LogisticRegression gets {metrics['baseline_auc']:.3f}, ECE "
              f"{metrics['baseline_ece']:.3f} (model {metrics['test_ece']:.3f})")
     newest = (None if prepared.scored_at is None else
-              newest_month_ece(y_te, p_test, prepared.scored_at.loc[test], cfg.ece_bins))
+              newest_month_ece(y_te, p_test, prepared.scored_at.loc[test], cfg.ece_bins,
+                               cfg.newest_month_min_leads))
     if newest is not None:
         month, n_month, metrics["test_ece_newest_month"] = newest
         metrics.update({"newest_month": month, "n_newest_month": n_month})

@@ -105,9 +105,9 @@ def test_the_run_reports_a_default_logistic_regression_and_an_auc_interval(quali
     assert m["test_auc_ci_high"] - m["test_auc_ci_low"] < 0.1
     page = (isolated_mlflow / "models" / "champion" / "report.html").read_text()
     assert "default LogisticRegression" in page and "95% bootstrap interval" in page
-    assert m["n_newest_month"] >= 100 and 0 <= m["test_ece_newest_month"] < 1
+    assert m["n_newest_month"] >= 300 and 0 <= m["test_ece_newest_month"] < 1
     test_months = result.prepared.scored_at.loc[result.prepared.split.test].dt.strftime("%Y-%m")
-    assert m["newest_month"] == max(k for k, n in test_months.value_counts().items() if n >= 100)
+    assert m["newest_month"] == max(k for k, n in test_months.value_counts().items() if n >= 300)
     assert f"newest test month ({m['newest_month']}" in page
 
 

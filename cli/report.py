@@ -64,8 +64,7 @@ def _fresh_report(args: argparse.Namespace) -> str:
     from report.page import build_report
     from scoring.bundle import read_card
 
-    shape = read_card(args.models_dir / "champion").shape
-    if shape == "flat":
+    if read_card(args.models_dir / "champion").is_flat:
         if args.data.is_dir():
             raise ContractError(f"the champion was trained on a flat export: pass that kind of "
                                 f"file (--data FILE.csv), not the folder {args.data}")

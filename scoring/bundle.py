@@ -25,6 +25,9 @@ from scoring.card import CardError, ModelCard
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
+# The same card and report, as artifacts of the MLflow run that logged the model:
+CARD_ARTIFACT = CARD_FILE
+REPORT_ARTIFACT = "report/report.html"
 REPORT_FILE = "report.html"
 
 

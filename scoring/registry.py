@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from scoring.bundle import StoreError, read_card
+from scoring.bundle import CARD_ARTIFACT, StoreError, read_card
 from scoring.card import ModelCard
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def registry_card(source: Source, settings: Location) -> ModelCard:
             from mlflow.artifacts import download_artifacts
 
             with tempfile.TemporaryDirectory() as tmp:
-                path = download_artifacts(run_id=mv.run_id, artifact_path="model.json",
+                path = download_artifacts(run_id=mv.run_id, artifact_path=CARD_ARTIFACT,
                                           dst_path=tmp, tracking_uri=settings.registry_uri)
                 card = json.loads(Path(path).read_text())
             return ModelCard.from_dict({**card, "version": str(mv.version), "alias": "champion"})

@@ -14,14 +14,13 @@ import re
 import threading
 from pathlib import Path
 
-from scoring.bundle import REPORT_FILE
+from scoring.bundle import REPORT_ARTIFACT, REPORT_FILE
 from scoring.load import Loaded
 from scoring.registry import run_text
 from serving.config import Settings
 
 logger = logging.getLogger(__name__)
 
-REPORT_ARTIFACT = "report/report.html"  # as logged by training.track.log_report
 _META = re.compile(r'<meta name="leadconv-(model-version|run-id)" content="([^"]*)">')
 _from_runs: dict[tuple[str, str], str] = {}
 _lock = threading.Lock()

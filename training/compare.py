@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from report.charts import pyplot
-from scoring.bundle import export_bundle, write_report
+from scoring.bundle import CARD_ARTIFACT, REPORT_ARTIFACT, export_bundle, write_report
 from scoring.card import ModelCard
 from scoring.metrics import probability_metrics, ranking_metrics, reliability_table
 from training import track
@@ -134,7 +134,7 @@ def promote(version: str | int, *, workdir: str | Path = ".", models_dir: str | 
     tracking = track.resolve_tracking(workdir)
     version = str(version)
     run_id = track.version_run_id(tracking, model_name, version)
-    card_text = track.load_run_text(tracking, run_id, "model.json")
+    card_text = track.load_run_text(tracking, run_id, CARD_ARTIFACT)
     if card_text is None:
         raise ValueError(f"{model_name} v{version}: its run {run_id} has no model.json card; "
                          f"promote it with a new training run instead")
@@ -142,7 +142,7 @@ def promote(version: str | int, *, workdir: str | Path = ".", models_dir: str | 
     track.set_champion(tracking, model_name, version)
     card = ModelCard.from_dict(json.loads(card_text)).replace(version=version, alias="champion")
     folder = Path(models_dir) / "champion"
-    page = track.load_run_text(tracking, run_id, track.REPORT_ARTIFACT)
+    page = track.load_run_text(tracking, run_id, REPORT_ARTIFACT)
     if page is not None:
         write_report(page, folder)
     export_bundle(model, card, folder)

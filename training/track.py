@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scoring.bundle import CARD_ARTIFACT, REPORT_ARTIFACT
 from scoring.card import ModelCard
 
 logger = logging.getLogger(__name__)
@@ -196,10 +197,9 @@ def set_alias(tracking: Tracking, model_name: str, alias: str, version: str, run
     with mlflow.start_run(run_id=run_id):
         mlflow.set_tag("alias", alias)
         mlflow.log_text(json.dumps(decision, indent=2, default=str), "promotion.json")
-        mlflow.log_text(json.dumps(card.to_dict(), indent=2, default=str), "model.json")
+        mlflow.log_text(json.dumps(card.to_dict(), indent=2, default=str), CARD_ARTIFACT)
 
 
-REPORT_ARTIFACT = "report/report.html"
 
 
 def log_report(tracking: Tracking, run_id: str, page: str) -> None:

@@ -11,6 +11,8 @@ from cli.output import fail, say
 
 logger = logging.getLogger(__name__)
 
+FLAT_STYLES = ("leads", "vendor")  # the first is the default
+
 
 def _demo_data_parser() -> argparse.ArgumentParser:
     from demodata.events import DEFAULT_AS_OF, DEFAULT_LEADS
@@ -27,6 +29,11 @@ def _demo_data_parser() -> argparse.ArgumentParser:
                    help="write the same leads as one flat export instead (export.csv: one row "
                         "per lead, behaviour aggregated, placeholders, planted leaky columns; "
                         "truth.csv; README.md)")
+    p.add_argument("--style", choices=FLAT_STYLES, default=FLAT_STYLES[0],
+                   help="with --flat: 'leads' (the demo history above as a Leads-style export) "
+                        "or 'vendor' (a second generator: a warehouse sync of a Salesforce-style "
+                        "CRM whose conversion rate drifts from ~6%% to ~25%% over 24 months, "
+                        "with its own planted leaks; --conversion-rate does not apply)")
     return p
 
 
@@ -45,6 +52,10 @@ def demo_data(args: argparse.Namespace) -> int:
     from demodata.files import write_demo
 
     start = time.perf_counter()
+    if args.style != FLAT_STYLES[0]:
+        if not args.flat:
+            raise ValueError(f"--style {args.style} is a flat export: add --flat")
+        return _vendor_demo(args, start)
     if args.flat:
         from demodata.flat import LEAKY_COLUMNS, TARGET, write_flat_demo
 
@@ -61,6 +72,18 @@ def demo_data(args: argparse.Namespace) -> int:
     say(f"wrote {len(data.leads):,} leads, {len(data.activities):,} activities, "
         f"{len(data.outcomes):,} outcomes to {args.out}/ in {time.perf_counter() - start:.1f}s "
         f"(as_of {data.as_of.date()}, mean true probability {data.truth['p_true'].mean():.3f})")
+    return 0
+
+
+def _vendor_demo(args: argparse.Namespace, start: float) -> int:
+    from demodata.vendor import PLANTED_LEAKS, TARGET, write_vendor_demo
+
+    export, _ = write_vendor_demo(args.out, n_leads=args.leads, seed=args.seed, as_of=args.as_of)
+    say(f"wrote a vendor-style flat export of {len(export):,} leads x {export.shape[1]} columns "
+        f"to {args.out}/export.csv (+ truth.csv, README.md) in "
+        f"{time.perf_counter() - start:.1f}s: label {TARGET!r} (rate "
+        f"{export[TARGET].eq('true').mean():.3f}, drifting over time), planted leaky columns "
+        f"{', '.join(f'{c} ({k})' for c, k in PLANTED_LEAKS.items())}")
     return 0
 
 

@@ -60,9 +60,9 @@ CHANNEL_EFFECT = {"Organic Search": 0.1, "Paid Search": 0.0, "Social": -0.15, "R
                   "Event": 0.1, "Email": -0.05, "Direct": 0.1}
 SAME_CHANNEL_SHARE = 0.55
 # behaviour before the MQL: log-mean of a Poisson count = base + slope * latent intent
-COUNTS = {"web_visits": (1.3, 0.35), "pricing_views": (-0.6, 0.85), "email_clicks": (0.4, 0.3),
+COUNTS = {"web_visits": (1.3, 0.35), "pricing_views": (-0.2, 0.85), "email_clicks": (0.4, 0.3),
           "downloads": (0.1, 0.35)}
-COUNT_EFFECT = {"web_visits": 0.12, "pricing_views": 0.7, "email_clicks": 0.25,
+COUNT_EFFECT = {"web_visits": 0.12, "pricing_views": 1.0, "email_clicks": 0.25,
                 "downloads": 0.15}  # times log1p(count)
 DEMO_BASE, DEMO_SLOPE, DEMO_EFFECT = -2.2, 0.8, 0.8
 FIRST_TOUCH_MEDIAN_DAYS, FIRST_TOUCH_SIGMA, FIRST_TOUCH_MAX_DAYS = 60.0, 0.8, 720
@@ -76,7 +76,7 @@ CREDIT_RATINGS = ("D", "C", "B", "BB", "BBB", "A", "AA")
 CREDIT_FILLED, CREDIT_NOISE = 0.6, 0.8
 CREDIT_CUTS = (1.0, 1.6, 2.1, 2.6, 3.1, 3.7)  # log10 employees + noise -> rating
 # the marketing-automation score frozen at the MQL hand-off (points per behaviour)
-SCORE_BASE, SCORE_NOISE = 40.0, 8.0
+SCORE_BASE, SCORE_NOISE = 40.0, 12.0
 SCORE_POINTS = {"web_visits": 3.0, "pricing_views": 8.0, "email_clicks": 3.0, "downloads": 6.0,
                 "demo_requested": 20.0, "senior": 10.0}
 

@@ -55,7 +55,7 @@ def value_keys(values: pd.Series) -> np.ndarray:
     text = values.astype("str").where(values.notna())
     numbers = pd.to_numeric(text.str.replace(r"[$,]", "", regex=True), errors="coerce")
     if numbers.notna().sum() == text.notna().sum() and numbers.nunique() > BINS:
-        bins = pd.qcut(numbers.rank(method="first"), BINS, labels=False)
+        bins = pd.qcut(numbers, BINS, labels=False, duplicates="drop")  # ties share a bin
         return bins.astype("str").where(bins.notna(), "<blank>").to_numpy()
     return text.fillna("<blank>").to_numpy()
 
@@ -150,7 +150,7 @@ def test_honest_columns_cannot_explain_the_drift(export, y, when):
     # A model of the honest columns without time, fitted on all leads, under-predicts the
     # newest quarter: the drift is in the intercept, not in the columns.
     honest = export.drop(columns=[ID_COLUMN, TIME_COLUMN, TARGET, *PLANTED_LEAKS])
-    x = pd.get_dummies(honest.fillna("<blank>").astype("str"), sparse=False)
+    x = pd.get_dummies(pd.DataFrame({c: value_keys(honest[c]) for c in honest.columns}))
     model = LogisticRegression(C=0.1, max_iter=500).fit(x, y)
     newest = (when > when.max() - pd.Timedelta(days=91)).to_numpy()
     predicted = model.predict_proba(x[newest])[:, 1].mean()

@@ -23,6 +23,7 @@ WINDOW_DAYS = 730  # ~24 months of MQLs, ending HORIZON_DAYS before as_of
 VOLUME_GROWTH = 1.6  # MQLs per day in the newest month / in the oldest
 START_RATE, END_RATE = 0.06, 0.25  # rate of the average lead mix at the start / end of the window
 DAY_SECONDS = 86_400
+OFFICE_HOURS_SHARE, OFFICE_PEAK_HOUR, OFFICE_SD_HOURS = 0.75, 14.0, 3.0  # UTC hour of the MQL
 # lead source: share at the start of the window, share at the end, logit effect
 SOURCES = {"Web": (0.30, 0.21, 0.0), "Paid Search": (0.18, 0.15, -0.15),
            "Paid Social": (0.06, 0.26, -0.7), "Partner Referral": (0.08, 0.06, 0.8),
@@ -97,7 +98,10 @@ def mql_times(rng: np.random.Generator, n: int, as_of: pd.Timestamp) -> pd.Serie
     g = VOLUME_GROWTH
     frac = (np.sqrt(1 + (g * g - 1) * rng.random(n)) - 1) / (g - 1)  # inverse CDF of 1+(g-1)x
     end = as_of - pd.Timedelta(days=HORIZON_DAYS)
-    seconds = np.sort(np.floor(frac * WINDOW_DAYS * DAY_SECONDS))
+    office = rng.random(n) < OFFICE_HOURS_SHARE  # form fills and syncs in office hours, or any time
+    hour = np.where(office, np.clip(rng.normal(OFFICE_PEAK_HOUR, OFFICE_SD_HOURS, n), 0, 23.99),
+                    24 * rng.random(n))
+    seconds = np.sort(np.floor(frac * WINDOW_DAYS) * DAY_SECONDS + np.floor(hour * 3600))
     return pd.Series(end - pd.Timedelta(days=WINDOW_DAYS) + pd.to_timedelta(seconds, unit="s"))
 
 
@@ -124,7 +128,8 @@ def honest_leads(rng: np.random.Generator, n: int, as_of: pd.Timestamp) -> pd.Da
     seniority = np.array([TITLES.get(t, "") for t in title], dtype=object)
     log_size = np.clip(rng.normal(SIZE_LOG10_MEAN, SIZE_LOG10_SD, n), 0.0, SIZE_LOG10_MAX)
     employees = np.where(rng.random(n) < SIZE_BLANK_SHARE, np.nan, np.round(10 ** log_size))
-    revenue = employees * rng.lognormal(np.log(REVENUE_PER_EMPLOYEE), REVENUE_SIGMA, n)
+    revenue = np.round(10 ** log_size) * rng.lognormal(np.log(REVENUE_PER_EMPLOYEE),
+                                                       REVENUE_SIGMA, n)  # even without size
     revenue = np.where(rng.random(n) < REVENUE_FILLED, np.round(revenue, -3), np.nan)
     credit = np.digitize(log_size + rng.normal(0, CREDIT_NOISE, n), CREDIT_CUTS)
     credit_rating = np.array(CREDIT_RATINGS, dtype=object)[credit]

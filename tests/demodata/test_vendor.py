@@ -147,6 +147,13 @@ def test_conversion_rate_drifts_from_the_oldest_to_the_newest_months(written, y,
     assert y[newest].mean() > y[oldest].mean() + MIN_DRIFT
 
 
+def test_the_lead_source_mix_shifts_towards_paid_social(export, when):
+    oldest = (when < when.min() + pd.Timedelta(days=91)).to_numpy()
+    newest = (when > when.max() - pd.Timedelta(days=91)).to_numpy()
+    social = export["lead_source"].eq("Paid Social").to_numpy()
+    assert social[newest].mean() > 2 * social[oldest].mean()
+
+
 def test_honest_columns_cannot_explain_the_drift(export, y, when):
     # A model of the honest columns without time, fitted on all leads, under-predicts the
     # newest quarter: the drift is in the intercept, not in the columns.

@@ -61,11 +61,14 @@ from features.leakage_stats import (
 )
 from features.roles import tokens
 
-NAME_WORDS = ("tag", "tags", "status", "statuses", "stage", "outcome", "outcomes",
-              "closed", "won", "lost", "reason", "converted", "conversion", "deal", "deals",
-              "opportunity", "disqualified", "disqualification", "disposition", "result", "sql")
+# Words that name a sales step or an outcome on their own. Not here: words honest form fields
+# share ("Reason for Inquiry", "Quiz Result", HubSpot's "First Conversion" = the first form sent),
+# and grades (``ASSIGNED_WORDS``), which need evidence.
+NAME_WORDS = ("tag", "tags", "status", "statuses", "stage", "outcome", "outcomes", "closed",
+              "won", "lost", "converted", "deal", "deals", "opportunity", "disqualified",
+              "disqualification", "disposition", "sql")
 SNAPSHOT_WORDS = ("last", "latest", "current", "currently", "recent", "recently", "updated",
-                  "modified", "changed", "edited", "now", "today")
+                  "modified", "changed", "edited")
 ASSIGNED_WORDS = ("quality", "grade", "grades", "graded", "rating", "ratings", "rated", "rank",
                   "ranked", "ranking", "index", "profile", "tier", "priority", "score", "scored",
                   "scoring")
@@ -81,8 +84,9 @@ ADVICE = {
     "snapshot": "it holds the record's latest state as of the export, which the CRM overwrote "
                 "after the outcome for leads that went further (a converted lead's last activity "
                 "becomes the sales meeting), not what was known when the lead became an MQL",
-    "assigned": "it is a grade or score sales give while working a lead, filled mostly for leads "
-                "that went further, so it records the sales verdict rather than predicting it",
+    "assigned": "it is a grade or score sales give while working a lead, given more often or "
+                "more favourably to leads that went further, so it records the sales verdict "
+                "rather than predicting it",
     "name": "its name says it records a sales step or an outcome",
     "after_outcome": "it counts activities that only happen after a lead converted",
     "dominates": "alone it predicts the outcome far better than every other column; ask whether "

@@ -4,8 +4,8 @@ Run on the training rows of any feature frame (flat or event shape) before fitti
 per column come from ``features.leakage_stats``: the single-column ROC AUC (out-of-fold over
 ``folds`` folds shuffled with ``seed``, of the conversion rate of the value, or of the quantile
 bin of ``bins`` for numbers, missing as a value of its own); fill rates among converted and
-unconverted leads; the value holding most converted leads. A column is
-flagged for what a leak is:
+unconverted leads; the value holding most converted leads. A column is flagged for what a leak
+is:
 
 * ``separates``: alone it separates the classes almost perfectly: AUC at least ``max_auc``; or a
   value over at least ``min_leads`` leads converts about 0% (at most ``pure_low``) or 100% (at

@@ -1,45 +1,97 @@
 """Leakage detection: columns that were (probably) filled in after the outcome, named with evidence.
 
-Run on the training rows of any feature frame (flat or event shape) before fitting. A column is
-flagged when
+Run on the training rows of any feature frame (flat or event shape) before fitting. Statistics
+per column come from ``features.leakage_stats``: the single-column ROC AUC (out-of-fold over
+``folds`` folds shuffled with ``seed``, of the conversion rate of the value, or of the quantile
+bin of ``bins`` for numbers, missing as a value of its own); fill rates among converted and
+unconverted leads; the value holding most converted leads. A column is flagged for what a leak
+is:
 
-* ``separates``: on its own it separates the classes almost perfectly: its single-column ROC AUC
-  (out-of-fold target rate of its value, or of its quantile bin for numbers, missing as a value of
-  its own) is at least ``max_auc``; or one of its values, over at least ``min_leads`` leads, has a
-  conversion rate of about 0% (at most ``pure_low``) or 100% (at least ``pure_high``) where the
-  base rate predicts at least ``min_expected`` leads of the other outcome;
-* ``missingness``: it is filled for converted and unconverted leads at very different rates (a
-  field sales fill in after talking to the lead, or only once it converted);
-* ``name``: a word of its name is one of ``name_words`` (tag, status, quality, stage, ...),
-  matched as whole words, so "Statuses" or "Marital status" match but "Stagecoach" does not;
-* ``after_outcome`` (event shape): it counts activities of a type that only ever happens after the
-  lead converted, and it is not constant at the scoring moment.
+* ``separates``: alone it separates the classes almost perfectly: AUC at least ``max_auc``; or a
+  value over at least ``min_leads`` leads converts about 0% (at most ``pure_low``) or 100% (at
+  least ``pure_high``) where the base rate predicts at least ``min_expected`` leads of the other
+  outcome.
+* ``missingness``: filled for converted and unconverted leads at rates at least
+  ``missingness_gap`` apart (a field sales fill in after talking to the lead, or only once it
+  converted).
+* ``snapshot``: its name says it holds the record's latest state (a word of ``snapshot_words``:
+  last, latest, current, updated, ...), which a CRM export shows as of the export, overwritten
+  after the outcome; AND the data agree: AUC at least ``snapshot_auc``, or a value holding at
+  least ``value_share`` of the converted leads at conversion odds at least ``value_odds`` times
+  the base odds (the value converted leads are overwritten with; categories only), or fill
+  rates apart by at least ``fill_gap`` and a factor ``fill_ratio`` (either way). A ``Last
+  Name`` or an unrelated ``Current Currency`` shows none of this and is not flagged.
+* ``assigned``: its name says sales assigned it (a word of ``assigned_words``: quality, grade,
+  rating, score, tier, priority, ...) AND it is filled far more often for converted leads (at least
+  ``fill_ratio`` times and ``fill_gap`` above the unconverted rate: weaker than
+  ``missingness_gap``), or its values are clearly skewed (AUC at least ``assigned_auc``, or a
+  concentrating value as for ``snapshot``). A third-party rating filled alike for both classes
+  is not flagged.
+* ``name``: a word of its name is one of ``name_words`` (tag, status, stage, outcome, ...): it
+  says the column records a sales step or an outcome; the name alone is enough.
+* ``after_outcome`` (event shape): it counts activities of a type that only ever happens after
+  the lead converted (at least ``after_share`` of its occurrences), and it is not constant at
+  the scoring moment.
+* ``dominates``: AUC at least ``dominates_auc`` and at least ``dominates_margin`` above the best
+  other column not flagged for another reason (so one leak does not hide another): a
+  measurement of the sales contact itself looks like this.
+
+Names are matched as whole words (``features.roles.tokens``): "Statuses" or "Marital status"
+match, "Stagecoach" or "Backstage Pass" do not. The name-based kinds (snapshot, assigned, name)
+apply to the raw export columns only (``raw``), never to the product's own point-in-time
+features of the event shape (``days_since_last_activity`` is built at the MQL moment).
 
 Flagged columns are dropped by default; a user keeps one knowingly with ``--keep-column``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
+from features.leakage_stats import (
+    ColumnStats,
+    column_stats,
+    post_outcome_activity_types,
+    single_column_auc,
+)
 from features.roles import tokens
 
-NAME_WORDS = ("tag", "tags", "status", "statuses", "quality", "stage", "outcome", "outcomes",
-              "closed", "won", "lost", "reason", "converted", "conversion", "deal", "deals",
-              "opportunity", "disqualified", "disposition", "result", "sql", "grade", "rating")
+# Words that name a sales step or an outcome on their own. Not here: words honest form fields
+# share ("Reason for Inquiry", "Quiz Result", HubSpot's "First Conversion" = the first form sent),
+# and grades (``ASSIGNED_WORDS``), which need evidence.
+NAME_WORDS = ("tag", "tags", "status", "statuses", "stage", "outcome", "outcomes", "closed",
+              "won", "lost", "converted", "deal", "deals", "opportunity", "disqualified",
+              "disqualification", "disposition", "sql")
+SNAPSHOT_WORDS = ("last", "latest", "current", "currently", "recent", "recently", "updated",
+                  "modified", "changed", "edited")
+ASSIGNED_WORDS = ("quality", "grade", "grades", "graded", "rating", "ratings", "rated", "rank",
+                  "ranked", "ranking", "index", "profile", "tier", "priority", "score", "scored",
+                  "scoring")
+# The order of a column's flags in the report: the most telling first (its advice is shown).
+KINDS = ("snapshot", "assigned", "after_outcome", "separates", "missingness", "dominates",
+         "name")
+NAME_KINDS = ("snapshot", "assigned", "name")
 ADVICE = {
     "separates": "alone it predicts the outcome almost perfectly, which columns filled in after "
                  "the outcome do",
     "missingness": "it is filled in for converted and unconverted leads at very different rates, "
                    "as fields sales fill in after contact are",
+    "snapshot": "it holds the record's latest state as of the export, which the CRM overwrote "
+                "after the outcome for leads that went further (a converted lead's last activity "
+                "becomes the sales meeting), not what was known when the lead became an MQL",
+    "assigned": "it is a grade or score sales give while working a lead, given more often or "
+                "more favourably to leads that went further, so it records the sales verdict "
+                "rather than predicting it",
     "name": "its name says it records a sales step or an outcome",
     "after_outcome": "it counts activities that only happen after a lead converted",
+    "dominates": "alone it predicts the outcome far better than every other column; ask whether "
+                 "it is known when a lead becomes an MQL (measurements of the sales contact "
+                 "itself, such as call minutes or meetings held, look like this)",
 }
 
 
@@ -53,7 +105,17 @@ class LeakageConfig:
     min_leads: int = 50
     min_expected: float = 25.0
     missingness_gap: float = 0.4
+    snapshot_auc: float = 0.7
+    assigned_auc: float = 0.75
+    value_share: float = 0.15
+    value_odds: float = 4.0
+    fill_gap: float = 0.15
+    fill_ratio: float = 1.5
+    dominates_auc: float = 0.8
+    dominates_margin: float = 0.15
     name_words: tuple[str, ...] = NAME_WORDS
+    snapshot_words: tuple[str, ...] = SNAPSHOT_WORDS
+    assigned_words: tuple[str, ...] = ASSIGNED_WORDS
     after_share: float = 0.95
     bins: int = 20
     folds: int = 5
@@ -79,57 +141,122 @@ class LeakageFlag:
                 "advice": self.advice, "stats": self.stats}
 
 
-def _codes(values: pd.Series, numeric: bool, bins: int) -> np.ndarray:
-    """Integer code per row: the value (categories) or the quantile bin (numbers); missing = its
-    own code."""
-    if numeric:
-        v = values.to_numpy(dtype="float64", na_value=np.nan)
-        seen = v[~np.isnan(v)]
-        if not len(seen):
-            return np.zeros(len(v), dtype=np.int64)
-        edges = np.unique(np.quantile(seen, np.linspace(0, 1, bins + 1)[1:-1]))
-        codes = np.searchsorted(edges, v, side="right") + 1
-        return np.where(np.isnan(v), 0, codes).astype(np.int64)
-    codes, _ = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64) + 1  # missing -> 0
+def _fills(s: ColumnStats) -> str:
+    return f"filled for {s.fill_converted:.0%} of converted vs {s.fill_unconverted:.0%} of " \
+           f"unconverted leads"
 
 
-def single_column_auc(codes: np.ndarray, y: np.ndarray, cfg: LeakageConfig,
-                      prior_weight: float = 10.0) -> float:
-    """ROC AUC of the out-of-fold (smoothed) conversion rate of each row's code."""
-    y = np.asarray(y, dtype=float)
-    prior = y.mean()
-    k = int(codes.max()) + 1
-    oof = np.empty(len(y))
-    folds = StratifiedKFold(cfg.folds, shuffle=True, random_state=cfg.seed)
-    for fit, held in folds.split(codes, y):
-        n = np.bincount(codes[fit], minlength=k)
-        s = np.bincount(codes[fit], weights=y[fit], minlength=k)
-        oof[held] = ((s + prior_weight * prior) / (n + prior_weight))[codes[held]]
-    return float(roc_auc_score(y, oof))
+def _fill_apart(s: ColumnStats, cfg: LeakageConfig, either_way: bool) -> bool:
+    """Fill rates apart by ``fill_gap`` and by a factor ``fill_ratio`` (converted higher, or
+    either way)."""
+    hi, lo = s.fill_converted, s.fill_unconverted
+    if either_way and lo > hi:
+        hi, lo = lo, hi
+    return hi - lo >= cfg.fill_gap and hi >= cfg.fill_ratio * lo
 
 
-def _pure_value(values: pd.Series, y: np.ndarray, cfg: LeakageConfig) -> dict[str, Any] | None:
-    """The value with the most extreme conversion rate among those with >= min_leads leads, if
-    that rate is about 0% or 100%."""
-    frame = pd.DataFrame({"v": values.to_numpy(), "y": y}).dropna(subset=["v"])
-    stats = frame.groupby("v", sort=True)["y"].agg(["size", "mean"])
-    base = float(np.mean(y))
-    stats = stats[stats["size"] >= cfg.min_leads]
-    # ~0% is only evidence where the base rate predicts many conversions (and ~100% many misses):
-    # 0 of 50 unsubscribed leads is what an honest 2% rate gives; 0 of 800 is not.
-    low = (stats["mean"] <= cfg.pure_low) & (stats["size"] * base >= cfg.min_expected)
-    high = (stats["mean"] >= cfg.pure_high) & (stats["size"] * (1 - base) >= cfg.min_expected)
-    pure = stats[low | high]
-    if pure.empty:
-        return None
-    worst = pure.sort_values("size", ascending=False).iloc[0]
-    return {"value": str(pure.sort_values("size", ascending=False).index[0]),
-            "rate": float(worst["mean"]), "n": int(worst["size"])}
+def _concentrated(s: ColumnStats, cfg: LeakageConfig) -> bool:
+    return (s.top is not None and s.top["share"] >= cfg.value_share
+            and s.top["odds_ratio"] >= cfg.value_odds)
+
+
+def _association(s: ColumnStats, base: float, cfg: LeakageConfig, min_auc: float,
+                 either_way: bool) -> list[str]:
+    """The evidence beyond the name, in words (empty: the data do not back the name)."""
+    found = []
+    if s.auc >= min_auc:
+        found.append(f"single-column AUC {s.auc:.3f} (>= {min_auc:g})")
+    if _concentrated(s, cfg):
+        assert s.top is not None
+        found.append(f"value '{s.top['value']}' holds {s.top['share']:.0%} of converted leads and "
+                     f"converts {s.top['rate']:.0%} of its {s.top['n']:,} leads (base rate "
+                     f"{base:.1%})")
+    if _fill_apart(s, cfg, either_way):
+        found.append(_fills(s))
+    return found
+
+
+def _stat_dict(s: ColumnStats, **extra: Any) -> dict[str, Any]:
+    return {"auc": round(s.auc, 4), "filled_converted": round(s.fill_converted, 4),
+            "filled_unconverted": round(s.fill_unconverted, 4), "top_value": s.top, **extra}
+
+
+def _column_flags(name: str, s: ColumnStats, base: float, raw: bool,
+                  cfg: LeakageConfig) -> list[LeakageFlag]:
+    """The flags of one column, except ``dominates`` and ``after_outcome``."""
+    flags = []
+    if s.auc >= cfg.max_auc or s.pure is not None:
+        text = f"single-column AUC {s.auc:.3f}"
+        if s.pure is not None:
+            text += (f"; value '{s.pure['value']}' converts {s.pure['rate']:.1%} of "
+                     f"{s.pure['n']:,} leads (base rate {base:.1%})")
+        flags.append(LeakageFlag(name, "separates", text,
+                                 {"auc": round(s.auc, 4), "worst_value": s.pure,
+                                  "base_rate": round(base, 4)}))
+    if abs(s.fill_converted - s.fill_unconverted) >= cfg.missingness_gap:
+        flags.append(LeakageFlag(name, "missingness", _fills(s),
+                                 {"filled_converted": round(s.fill_converted, 4),
+                                  "filled_unconverted": round(s.fill_unconverted, 4)}))
+    if not raw:
+        return flags
+    words = set(tokens(name))
+    for reason, vocabulary, min_auc, either_way, says in (
+            ("snapshot", cfg.snapshot_words, cfg.snapshot_auc, True, "the latest state"),
+            ("assigned", cfg.assigned_words, cfg.assigned_auc, False, "a grade given by sales")):
+        hits = sorted(words & set(vocabulary))
+        evidence = _association(s, base, cfg, min_auc, either_way) if hits else []
+        if evidence:
+            flags.append(LeakageFlag(
+                name, reason, f"name says {says} ({', '.join(map(repr, hits))}); "
+                + "; ".join(evidence), _stat_dict(s, words=hits)))
+    hits = sorted(words & set(cfg.name_words))
+    if hits:
+        flags.append(LeakageFlag(name, "name", f"name contains {', '.join(map(repr, hits))}",
+                                 {"words": hits}))
+    return flags
+
+
+def _dominates(aucs: dict[str, float], flagged: set[str],
+               cfg: LeakageConfig) -> list[LeakageFlag]:
+    """Columns whose AUC stands far above the best other column not flagged otherwise."""
+    flags = []
+    for name, auc in aucs.items():
+        if auc < cfg.dominates_auc:
+            continue
+        others = {c: a for c, a in aucs.items() if c != name and c not in flagged}
+        nxt, nxt_auc = max(others.items(), key=lambda t: t[1]) if others else ("(none)", 0.5)
+        if auc - nxt_auc >= cfg.dominates_margin:
+            flags.append(LeakageFlag(
+                name, "dominates", f"single-column AUC {auc:.3f} vs {nxt_auc:.3f} for the next "
+                f"best column not flagged otherwise, '{nxt}'",
+                {"auc": round(auc, 4), "next_column": nxt, "next_auc": round(nxt_auc, 4)}))
+    return flags
+
+
+def _ordered(flags: list[LeakageFlag], columns: Sequence[str]) -> list[LeakageFlag]:
+    position = {c: i for i, c in enumerate(columns)}
+    return sorted(flags, key=lambda f: (position.get(f.column, len(position)),
+                                        KINDS.index(f.reason)))
+
+
+def _scan(x: pd.DataFrame, y: np.ndarray, numeric: list[str], categorical: list[str],
+          cfg: LeakageConfig, raw: Sequence[str] | None
+          ) -> tuple[list[LeakageFlag], dict[str, float]]:
+    base = float(y.mean())
+    flags: list[LeakageFlag] = []
+    aucs: dict[str, float] = {}
+    for name in x.columns:
+        if name not in numeric and name not in categorical:
+            continue
+        s = column_stats(x[name], y, name in numeric, cfg)
+        aucs[name] = s.auc
+        flags += _column_flags(name, s, base, raw is None or name in raw, cfg)
+    return flags, aucs
 
 
 def detect_leakage(x: pd.DataFrame, y: np.ndarray | pd.Series, numeric: list[str],
-                   categorical: list[str], cfg: LeakageConfig | None = None) -> list[LeakageFlag]:
+                   categorical: list[str], cfg: LeakageConfig | None = None,
+                   raw: Sequence[str] | None = None) -> list[LeakageFlag]:
     """Flags for the columns of ``x`` (training rows; numbers as float, categories as text).
 
     Args:
@@ -137,72 +264,31 @@ def detect_leakage(x: pd.DataFrame, y: np.ndarray | pd.Series, numeric: list[str
         y: their labels (1 converted, 0 not).
         numeric, categorical: the columns to check, by kind.
         cfg: thresholds.
+        raw: the columns taken as they are from an export, which get the name-based checks
+            (snapshot, assigned, name); None: all of them (a flat export).
 
     Returns:
         One LeakageFlag per (column, reason), in column order.
     """
     cfg = cfg or LeakageConfig()
     y = np.asarray(y, dtype=float)
-    base = float(y.mean())
-    words = set(cfg.name_words)
-    flags: list[LeakageFlag] = []
-    for name in x.columns:
-        if name not in numeric and name not in categorical:
-            continue
-        values = x[name]
-        codes = _codes(values, name in numeric and values.nunique() > 2, cfg.bins)
-        auc = single_column_auc(codes, y, cfg) if len(np.unique(codes)) > 1 else 0.5
-        pure = (_pure_value(values, y, cfg)
-                if name in categorical or values.nunique() <= 2 else None)
-        if auc >= cfg.max_auc or pure is not None:
-            text = f"single-column AUC {auc:.3f}"
-            if pure is not None:
-                text += (f"; value '{pure['value']}' converts {pure['rate']:.1%} of "
-                         f"{pure['n']:,} leads (base rate {base:.1%})")
-            flags.append(LeakageFlag(name, "separates", text,
-                                     {"auc": round(auc, 4), "worst_value": pure,
-                                      "base_rate": round(base, 4)}))
-        filled = values.notna().to_numpy()
-        fill_pos, fill_neg = float(filled[y == 1].mean()), float(filled[y == 0].mean())
-        if abs(fill_pos - fill_neg) >= cfg.missingness_gap:
-            flags.append(LeakageFlag(
-                name, "missingness", f"filled for {fill_pos:.0%} of converted vs {fill_neg:.0%} "
-                f"of unconverted leads", {"filled_converted": round(fill_pos, 4),
-                                          "filled_unconverted": round(fill_neg, 4)}))
-        hits = sorted(set(tokens(name)) & words)
-        if hits:
-            flags.append(LeakageFlag(name, "name", f"name contains {', '.join(map(repr, hits))}",
-                                     {"words": hits}))
-    return flags
-
-
-def post_outcome_activity_types(activities: pd.DataFrame, outcomes: pd.DataFrame,
-                                cfg: LeakageConfig | None = None,
-                                min_count: int = 20) -> pd.DataFrame:
-    """Activity types that (almost) only occur after their lead's ``sql_at`` (event shape).
-
-    Returns activity_type, n (occurrences among leads that converted) and share_after_sql, for
-    types with at least ``min_count`` occurrences and a share of at least ``cfg.after_share``.
-    """
-    cfg = cfg or LeakageConfig()
-    sql_at = outcomes.dropna(subset=["sql_at"]).set_index("lead_id")["sql_at"]
-    acts = activities[activities["lead_id"].isin(sql_at.index)]
-    after = (acts["occurred_at"] >= acts["lead_id"].map(sql_at)).astype(float)
-    table = after.groupby(acts["activity_type"]).agg(["size", "mean"])
-    table.columns = ["n", "share_after_sql"]
-    table = table[(table["n"] >= min_count) & (table["share_after_sql"] >= cfg.after_share)]
-    return table.reset_index().sort_values("activity_type").reset_index(drop=True)
+    flags, aucs = _scan(x, y, numeric, categorical, cfg, raw)
+    flags += _dominates(aucs, {f.column for f in flags}, cfg)
+    return _ordered(flags, list(x.columns))
 
 
 def detect_event_leakage(x: pd.DataFrame, y: np.ndarray | pd.Series, numeric: list[str],
                          categorical: list[str], activities: pd.DataFrame,
-                         outcomes: pd.DataFrame, cfg: LeakageConfig | None = None
-                         ) -> tuple[list[LeakageFlag], list[str]]:
+                         outcomes: pd.DataFrame, cfg: LeakageConfig | None = None,
+                         raw: Sequence[str] = ()) -> tuple[list[LeakageFlag], list[str]]:
     """``detect_leakage`` plus the event-shape check: features counting post-outcome activity
-    types that are not constant at the scoring moment. Returns (flags, notes); a note says
-    which post-outcome types exist but do not reach the features (point in time)."""
+    types that are not constant at the scoring moment. The features of the event shape are the
+    product's own, built point in time, so only the columns in ``raw`` (none by default) get the
+    name-based checks. Returns (flags, notes); a note says which post-outcome types exist but do
+    not reach the features (point in time)."""
     cfg = cfg or LeakageConfig()
-    flags = detect_leakage(x, y, numeric, categorical, cfg)
+    y = np.asarray(y, dtype=float)
+    flags, aucs = _scan(x, y, numeric, categorical, cfg, raw)
     notes = []
     for row in post_outcome_activity_types(activities, outcomes, cfg).itertuples():
         used = [c for c in x.columns if f"_{row.activity_type}_" in f"_{c}_"]
@@ -219,7 +305,8 @@ def detect_event_leakage(x: pd.DataFrame, y: np.ndarray | pd.Series, numeric: li
         if not leaking:
             notes.append(f"{what}; features count only activities before each lead's scoring "
                          f"moment, so none of it reaches the model")
-    return flags, notes
+    flags += _dominates(aucs, {f.column for f in flags}, cfg)
+    return _ordered(flags, list(x.columns)), notes
 
 
 def flagged_columns(flags: list[LeakageFlag]) -> list[str]:
@@ -244,4 +331,6 @@ def format_report(flags: list[LeakageFlag], kept: list[str] | tuple[str, ...] = 
 
 
 __all__ = ["LeakageConfig", "LeakageFlag", "detect_leakage", "detect_event_leakage",
-           "post_outcome_activity_types", "flagged_columns", "format_report", "NAME_WORDS"]
+           "post_outcome_activity_types", "flagged_columns", "format_report", "single_column_auc",
+           "column_stats", "ColumnStats", "NAME_WORDS", "SNAPSHOT_WORDS", "ASSIGNED_WORDS",
+           "KINDS", "NAME_KINDS", "ADVICE"]

@@ -107,11 +107,13 @@ class EventData:
 
     def leakage(self, prepared: Prepared, cfg: TrainConfig
                 ) -> tuple[list[LeakageFlag], list[str]]:
+        """Every input is the product's own point-in-time feature (custom fields of the leads
+        table are carried, never features): no raw column, so no name-based check."""
         assert self.crm is not None
         x, y = prepared.part("train")
         return detect_event_leakage(x, pd.Series(y, index=x.index), list(NUMERIC),
                                     list(CATEGORICAL), self.crm.activities, self.crm.outcomes,
-                                    cfg.leakage)
+                                    cfg.leakage, raw=())
 
     def drop(self, dropped: list[str]) -> None:
         """Nothing to forget: the card lists the model's inputs from the matrix itself."""

@@ -169,9 +169,10 @@ class FlatData:
 
     def leakage(self, prepared: Prepared, cfg: TrainConfig
                 ) -> tuple[list[LeakageFlag], list[str]]:
+        """Every column of a flat export is raw: all checks, the name-based ones included."""
         x, y = prepared.part("train")
         return detect_leakage(x, pd.Series(y, index=x.index), prepared.numeric,
-                              prepared.categorical, cfg.leakage), []
+                              prepared.categorical, cfg.leakage, raw=list(x.columns)), []
 
     def drop(self, dropped: list[str]) -> None:
         """The dropped columns are no longer model inputs: their role becomes ``ignore``."""

@@ -1,17 +1,30 @@
-"""Leakage detection: planted leaky columns flagged with evidence, honest ones not, both shapes."""
+"""Leakage detection: leaks found by what they are (snapshot, assigned, dominates, ...), with
+evidence; lookalikes and honest columns not flagged; engineered event features never get
+name-based flags.
+
+Planted columns are made by a realistic mechanism on top of the honest columns of the flat demo
+(fixed seed), never by copying how the demo plants its own leaks.
+"""
 
 from __future__ import annotations
+
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import features.leakage as leakage
 from demodata.flat import LEAKY_COLUMNS, TARGET
 from features.build import CATEGORICAL, NUMERIC, build_features, feature_matrix
 from features.flat import flat_features, learn_vocabularies
 from features.flat_read import read_flat
 from features.leakage import (
+    ADVICE,
+    KINDS,
+    NAME_KINDS,
     LeakageConfig,
+    LeakageFlag,
     detect_event_leakage,
     detect_leakage,
     flagged_columns,
@@ -19,47 +32,223 @@ from features.leakage import (
 )
 from features.roles import infer_mapping, parse_labels
 
+HONEST_SAMPLE = ["Lead Source", "Industry", "Job Level", "Annual Revenue", "TotalVisits",
+                 "Email Clicks", "Pricing Page Views (30d)", "Last Activity",
+                 "Days Since Last Activity", "Demo Requested"]
+
 
 @pytest.fixture(scope="module")
-def flat_flags(flat_demo_dir):
-    flat = read_flat(flat_demo_dir / "export.csv")
-    mapping = learn_vocabularies(flat.frame, infer_mapping(flat.frame, TARGET))
-    x = flat_features(flat.frame, mapping)
-    y = parse_labels(flat.frame[TARGET]).to_numpy()
-    return detect_leakage(x, y, mapping.numeric, mapping.categorical), mapping
+def flat(flat_demo_dir):
+    """The flat demo read the way training reads it: (x, y, mapping)."""
+    frame = read_flat(flat_demo_dir / "export.csv").frame
+    mapping = learn_vocabularies(frame, infer_mapping(frame, TARGET))
+    return (flat_features(frame, mapping), parse_labels(frame[TARGET]).to_numpy().astype(int),
+            mapping)
 
 
-def test_every_planted_leaky_column_is_flagged_with_evidence(flat_flags):
-    flags, _ = flat_flags
+@pytest.fixture(scope="module")
+def flat_flags(flat):
+    x, y, mapping = flat
+    return detect_leakage(x, y, mapping.numeric, mapping.categorical)
+
+
+@pytest.fixture(scope="module")
+def honest(flat):
+    """A few honest columns of the flat demo, the labels, and which columns are numbers."""
+    x, y, mapping = flat
+    return x[HONEST_SAMPLE], y, [c for c in HONEST_SAMPLE if c in mapping.numeric]
+
+
+def with_planted(honest, planted: dict[str, pd.Series]) -> list[LeakageFlag]:
+    """Flags of the honest sample plus the planted columns (numbers when their dtype is)."""
+    x, y, numeric = honest
+    x = x.assign(**planted)
+    nums = numeric + [c for c, v in planted.items() if pd.api.types.is_numeric_dtype(v)]
+    return detect_leakage(x, y, nums, [c for c in x.columns if c not in nums])
+
+
+def reasons(flags: list[LeakageFlag], column: str) -> dict[str, LeakageFlag]:
+    return {f.reason: f for f in flags if f.column == column}
+
+
+def rng(salt: int) -> np.random.Generator:
+    return np.random.default_rng(20260 + salt)
+
+
+# -- planted columns, each by the mechanism that makes the leak in a real CRM ---------------------
+
+def recent_campaign(x: pd.DataFrame, y: np.ndarray) -> pd.Series:
+    """The lead's current nurture campaign: its source's campaign at MQL, overwritten with the
+    sales hand-over sequence for the leads sales took on (a third of those that converted, a
+    few of the others)."""
+    out = x["Lead Source"].astype(object).to_numpy().copy()
+    out[rng(1).random(len(y)) < np.where(y == 1, 0.3, 0.04)] = "Sales Handover Sequence"
+    return pd.Series(out, index=x.index)
+
+
+def days_since_modified(x: pd.DataFrame, y: np.ndarray) -> pd.Series:
+    """Days from the record's last modification to the export: sales keep touching the leads
+    they work, so converted leads were modified more recently."""
+    r = rng(2)
+    worked = r.exponential(20, len(y))
+    idle = r.uniform(0, 400, len(y))
+    return pd.Series(np.where(y == 1, worked, idle).round(1), index=x.index)
+
+
+def last_contacted(x: pd.DataFrame, y: np.ndarray) -> pd.Series:
+    """Days since a rep last called: filled only when a rep called (more often the leads that
+    went further), the value itself unrelated to the outcome."""
+    r = rng(3)
+    called = r.random(len(y)) < np.where(y == 1, 0.45, 0.2)
+    return pd.Series(np.where(called, r.integers(1, 300, len(y)), np.nan), index=x.index)
+
+
+def rep_rating(x: pd.DataFrame, y: np.ndarray) -> pd.Series:
+    """A rep's A-D rating, given once they talked to the lead: filled far more often for the
+    leads that went further."""
+    r = rng(4)
+    rated = r.random(len(y)) < np.where(y == 1, 0.6, 0.25)
+    grade = r.choice(list("ABCD"), len(y))
+    return pd.Series(np.where(rated, grade, None), index=x.index)
+
+
+def account_tier(x: pd.DataFrame, y: np.ndarray) -> pd.Series:
+    """The tier sales set on every account while qualifying: tier 1 for most converted leads."""
+    r = rng(5)
+    top = r.random(len(y)) < np.where(y == 1, 0.55, 0.08)
+    rest = r.choice(["Tier 2", "Tier 3"], len(y))
+    return pd.Series(np.where(top, "Tier 1", rest), index=x.index)
+
+
+def credit_rating(x: pd.DataFrame, y: np.ndarray) -> pd.Series:
+    """A third-party credit rating from company revenue, bought for 80% of all leads alike."""
+    r = rng(6)
+    revenue = x["Annual Revenue"].rank(pct=True).fillna(0.5).to_numpy()
+    band = np.select([revenue > 0.8, revenue > 0.5, revenue > 0.2], ["AA", "A", "BBB"], "BB")
+    return pd.Series(np.where(r.random(len(y)) < 0.8, band, None), index=x.index)
+
+
+def call_minutes(x: pd.DataFrame, y: np.ndarray) -> pd.Series:
+    """Minutes on the phone with sales: longer calls for the leads that converted."""
+    r = rng(7)
+    return pd.Series(np.where(y == 1, r.lognormal(3.2, 0.7, len(y)),
+                              r.lognormal(1.8, 0.9, len(y))).round(1), index=x.index)
+
+
+def deal_amount(x: pd.DataFrame, y: np.ndarray) -> pd.Series:
+    """The amount of the deal sales opened: filled only once the lead converted."""
+    r = rng(8)
+    return pd.Series(np.where(y == 1, r.lognormal(9.8, 0.5, len(y)), np.nan), index=x.index)
+
+
+def independent(values: list[str], salt: int):
+    def make(x: pd.DataFrame, y: np.ndarray) -> pd.Series:
+        return pd.Series(rng(salt).choice(values, len(y)), index=x.index)
+    return make
+
+
+SURNAMES = [f"{a}{b}" for a in ("Mil", "Sch", "Kow", "Ber", "Duv", "Ros", "Lin", "Nak")
+            for b in ("ler", "midt", "alski", "nard", "al", "si", "dqvist", "amura")]
+
+
+@pytest.mark.parametrize(("column", "make", "reason", "evidence"), [
+    ("Most Recent Campaign", recent_campaign, "snapshot", "holds"),
+    ("Days Since Last Modified", days_since_modified, "snapshot", "single-column AUC"),
+    ("Last Contacted (days)", last_contacted, "snapshot", "filled for"),
+    ("Rep Rating", rep_rating, "assigned", "filled for"),
+    ("Account Tier", account_tier, "assigned", "holds"),
+    ("Call Minutes", call_minutes, "dominates", "next best column"),
+])
+def test_a_planted_leak_is_flagged_for_what_it_is(honest, column, make, reason, evidence):
+    x, y, _ = honest
+    flags = with_planted(honest, {column: make(x, y)})
+    assert flagged_columns(flags) == [column]
+    found = reasons(flags, column)
+    assert reason in found, format_report(flags)
+    assert evidence in found[reason].evidence
+    assert found[reason].advice.startswith(ADVICE[reason])
+    if reason in ("snapshot", "assigned") and evidence != "single-column AUC":
+        # caught by the concentrated value or the fill rates, not by the AUC
+        assert found[reason].stats["auc"] < getattr(LeakageConfig(), f"{reason}_auc")
+
+
+@pytest.mark.parametrize(("column", "make"), [
+    ("Last Name", independent(SURNAMES, 11)),
+    ("Current Currency", independent(["EUR", "USD", "GBP", "CHF"], 12)),
+    ("Last Page Visited", independent([f"/product/{i}" for i in range(40)], 13)),
+    ("Credit Rating", credit_rating),
+    ("Backstage Pass Holder", independent(["Yes", "No"], 14)),
+    ("First Touch Channel", independent(["Web", "Event", "Partner"], 15)),
+])
+def test_a_lookalike_name_without_evidence_is_not_flagged(honest, column, make):
+    x, y, _ = honest
+    flags = with_planted(honest, {column: make(x, y)})
+    assert flags == [], format_report(flags)
+
+
+def test_the_rating_filled_alike_for_both_classes_shows_why_it_is_not_assigned(honest):
+    x, y, _ = honest
+    flags = with_planted(honest, {"Credit Rating": credit_rating(x, y)})
+    tier = with_planted(honest, {"Account Tier": account_tier(x, y)})
+    assert not flags and reasons(tier, "Account Tier")["assigned"].stats["words"] == ["tier"]
+
+
+def test_dominates_compares_with_the_best_column_not_flagged_otherwise(honest):
+    x, y, _ = honest
+    flags = with_planted(honest, {"Call Minutes": call_minutes(x, y),
+                                  "Deal Amount": deal_amount(x, y)})
+    deal = reasons(flags, "Deal Amount")
+    assert {"separates", "missingness", "name"} & set(deal)  # flagged for another reason ...
+    assert deal["separates"].stats["auc"] > reasons(flags, "Call Minutes")["dominates"].stats[
+        "auc"]  # ... and stronger than Call Minutes, yet it does not hide it:
+    minutes = reasons(flags, "Call Minutes")["dominates"]
+    assert minutes.stats["next_column"] in HONEST_SAMPLE
+    assert minutes.stats["auc"] - minutes.stats["next_auc"] >= LeakageConfig().dominates_margin
+
+
+def test_two_equally_strong_unexplained_columns_do_not_dominate_each_other(honest):
+    x, y, _ = honest
+    again = call_minutes(x, y) * rng(9).uniform(0.9, 1.1, len(y))
+    flags = with_planted(honest, {"Call Minutes": call_minutes(x, y), "Talk Time": again})
+    assert not [f for f in flags if f.reason == "dominates"]
+
+
+def test_every_planted_leaky_column_of_the_flat_demo_is_flagged_with_evidence(flat_flags):
+    flags = flat_flags
     assert set(flagged_columns(flags)) == set(LEAKY_COLUMNS)
-    by_column = {c: [f for f in flags if f.column == c] for c in LEAKY_COLUMNS}
+    by_column = {c: reasons(flags, c) for c in LEAKY_COLUMNS}
     for column, own in by_column.items():  # each is caught by the data, not only by its name
-        assert any(f.reason in ("separates", "missingness") for f in own), column
-    tags = next(f for f in by_column["Tags"] if f.reason == "separates")
+        assert set(own) - {"name"}, column
+    tags = by_column["Tags"]["separates"]
     assert "single-column AUC" in tags.evidence and tags.stats["worst_value"]["n"] >= 50
     assert tags.stats["worst_value"]["rate"] in (0.0, 1.0)
-    quality = next(f for f in by_column["Lead Quality"] if f.reason == "missingness")
-    assert quality.stats["filled_converted"] > quality.stats["filled_unconverted"] + 0.4
-    deal = {f.reason for f in by_column["Deal Value"]}
-    assert {"separates", "missingness", "name"} <= deal
+    quality = by_column["Lead Quality"]
+    assert quality["missingness"].stats["filled_converted"] > quality[
+        "missingness"].stats["filled_unconverted"] + 0.4
+    assert "assigned" in quality and "snapshot" in by_column["Last Notable Activity"]
+    assert {"separates", "missingness", "name"} <= set(by_column["Deal Value"])
     report = format_report(flags)
     assert "--keep-column 'Tags'" in report and "dropped" in report
 
 
-def test_no_honest_column_is_flagged(flat_flags):
-    flags, mapping = flat_flags
+def test_no_honest_column_of_the_flat_demo_is_flagged(flat_flags, flat):
+    _, _, mapping = flat
     honest = [c for c in mapping.features if c not in LEAKY_COLUMNS]
-    assert len(honest) > 20
-    assert not set(flagged_columns(flags)) & set(honest)
+    assert len(honest) > 20 and {"Last Activity", "Days Since Last Activity"} <= set(honest)
+    assert not set(flagged_columns(flat_flags)) & set(honest)
 
 
-@pytest.mark.parametrize(("name", "flagged"), [("Lead Status", True), ("Deal Stage", True),
-                                               ("LeadQuality", True), ("Stagecoach", False),
-                                               ("Total Visits", False)])
+@pytest.mark.parametrize(("name", "flagged"), [
+    ("Lead Status", True), ("Deal Stage", True), ("LeadStatus", True),
+    ("Disqualification Reason", True), ("Stagecoach", False), ("Total Visits", False),
+    ("Backstage Pass", False), ("First Touch Channel", False), ("Lead Source", False),
+    ("First Conversion", False), ("Reason for Inquiry", False), ("Quiz Result", False),
+    ("Lead Quality", False),  # a grade: the assigned kind, which asks for evidence
+])
 def test_names_match_whole_words_only(name, flagged):
-    rng = np.random.default_rng(0)
-    x = pd.DataFrame({name: rng.normal(size=400)})
-    y = rng.random(400) < 0.3
+    r = np.random.default_rng(0)
+    x = pd.DataFrame({name: r.normal(size=400)})
+    y = r.random(400) < 0.3
     flags = detect_leakage(x, y, [name], [])
     assert any(f.reason == "name" for f in flags) is flagged
 
@@ -79,6 +268,17 @@ def test_point_in_time_event_features_of_the_demo_are_not_flagged(demo_xy, demo_
     assert any("meeting_scheduled" in n and "none of it reaches the model" in n for n in notes)
 
 
+def test_engineered_event_features_never_get_name_based_flags(demo_xy, demo_crm):
+    x, y, _ = demo_xy
+    x = x.copy()  # a strong engineered recency feature: as named, it would look like a snapshot
+    x["days_since_last_activity"] = np.where(y == 1, 0.5, x["days_since_last_activity"])
+    args = (list(NUMERIC), list(CATEGORICAL), demo_crm.activities, demo_crm.outcomes)
+    engineered, _ = detect_event_leakage(x, y, *args)
+    as_raw, _ = detect_event_leakage(x, y, *args, raw=list(x.columns))
+    assert not [f for f in engineered if f.reason in NAME_KINDS]
+    assert "snapshot" in {f.reason for f in as_raw if f.column == "days_since_last_activity"}
+
+
 def test_event_features_built_after_the_outcome_are_flagged(demo_xy, demo_crm):
     _, y, labelled = demo_xy
     late = build_features(demo_crm.leads, demo_crm.activities, demo_crm.as_of)
@@ -88,3 +288,10 @@ def test_event_features_built_after_the_outcome_are_flagged(demo_xy, demo_crm):
     after = [f for f in flags if f.reason == "after_outcome"]
     assert {f.column for f in after} >= {"n_meeting_scheduled_30d", "n_meeting_scheduled_90d"}
     assert "after sql_at" in after[0].evidence
+
+
+def test_every_kind_has_advice_and_every_threshold_is_documented():
+    assert set(ADVICE) == set(KINDS)
+    doc = leakage.__doc__ or ""
+    for f in fields(LeakageConfig):
+        assert f"``{f.name}``" in doc, f.name

@@ -74,37 +74,72 @@ def probability_metrics(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[st
             "mean_predicted": float(np.mean(p))}
 
 
-def bootstrap_auc_interval(y: np.ndarray, score: np.ndarray, *, resamples: int = 1000,
-                           level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """The ``level`` bootstrap percentile interval of the ROC AUC (leads resampled with
-    replacement; samples with one class only are skipped). Ranks are computed for all samples
+def _bootstrap_aucs(y: np.ndarray, scores: list[np.ndarray], resamples: int,
+                    seed: int) -> list[np.ndarray]:
+    """The ROC AUC of each of ``scores`` on the same ``resamples`` bootstrap samples of the
+    leads (paired; samples with one class only are skipped). Ranks are computed for all samples
     at once: about a second for 1,000 resamples of a few thousand leads."""
     from scipy.stats import rankdata
 
-    y, score = np.asarray(y, dtype=float), np.asarray(score, dtype=float)
+    y = np.asarray(y, dtype=float)
     rows = np.random.default_rng(seed).integers(0, len(y), size=(resamples, len(y)))
-    ys, ranks = y[rows], rankdata(score[rows], axis=1)
+    ys = y[rows]
     positives = ys.sum(axis=1)
     negatives = len(y) - positives
     usable = (positives > 0) & (negatives > 0)
-    rank_sum = (ranks * ys).sum(axis=1)
-    auc = (rank_sum - positives * (positives + 1) / 2)[usable] / (positives * negatives)[usable]
+    out = []
+    for score in scores:
+        ranks = rankdata(np.asarray(score, dtype=float)[rows], axis=1)
+        rank_sum = (ranks * ys).sum(axis=1)
+        out.append((rank_sum - positives * (positives + 1) / 2)[usable]
+                   / (positives * negatives)[usable])
+    return out
+
+
+def _percentiles(values: np.ndarray, level: float) -> tuple[float, float]:
     tail = (1 - level) / 2 * 100
-    low, high = np.percentile(auc, [tail, 100 - tail])
+    low, high = np.percentile(values, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def bootstrap_auc_interval(y: np.ndarray, score: np.ndarray, *, resamples: int = 1000,
+                           level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """The ``level`` bootstrap percentile interval of the ROC AUC (leads resampled with
+    replacement)."""
+    (auc,) = _bootstrap_aucs(y, [score], resamples, seed)
+    return _percentiles(auc, level)
+
+
+def bootstrap_auc_difference(y: np.ndarray, score: np.ndarray, other: np.ndarray, *,
+                             resamples: int = 1000, level: float = 0.95,
+                             seed: int = 0) -> tuple[float, float]:
+    """The ``level`` paired bootstrap interval of ``AUC(score) - AUC(other)`` on the same leads:
+    an interval wholly below 0 says ``score`` ranks worse than ``other`` beyond noise."""
+    auc, other_auc = _bootstrap_aucs(y, [score, other], resamples, seed)
+    return _percentiles(auc - other_auc, level)
+
+
+def newest_month(scored_at: pd.Series, min_leads: int) -> tuple[str, np.ndarray] | None:
+    """(month, row mask) of the newest calendar month of ``scored_at`` (UTC) that holds at least
+    ``min_leads`` leads; None without usable times or without such a month."""
+    when = pd.to_datetime(scored_at, utc=True)
+    if when.isna().all():
+        return None
+    months = when.dt.strftime("%Y-%m").to_numpy()
+    for month in sorted({m for m in months if isinstance(m, str)}, reverse=True):
+        rows = months == month
+        if rows.sum() >= min_leads:
+            return month, rows
+    return None
 
 
 def newest_month_ece(y: np.ndarray, p: np.ndarray, scored_at: pd.Series, bins: int = 10,
                      min_leads: int = 100) -> tuple[str, int, float] | None:
     """(month, leads, ECE) of the newest calendar month of ``scored_at`` that holds at least
     ``min_leads`` leads: calibration where drift shows first. None without usable times."""
-    when = pd.to_datetime(scored_at, utc=True)
-    if when.isna().all():
+    found = newest_month(scored_at, min_leads)
+    if found is None:
         return None
-    months = when.dt.strftime("%Y-%m").to_numpy()
+    month, rows = found
     y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
-    for month in sorted({m for m in months if isinstance(m, str)}, reverse=True):
-        rows = months == month
-        if rows.sum() >= min_leads:
-            return month, int(rows.sum()), expected_calibration_error(y[rows], p[rows], bins)
-    return None
+    return month, int(rows.sum()), expected_calibration_error(y[rows], p[rows], bins)

@@ -21,7 +21,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-from sklearn.calibration import _SigmoidCalibration
+from scipy.special import expit, logit
+from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
+from sklearn.frozen import FrozenEstimator
+from sklearn.isotonic import IsotonicRegression
 
 BITSET_WORDS = 8  # a categorical split's bitset: 8 uint32 words, categories 0..255
 
@@ -52,6 +55,45 @@ def is_sigmoid(calibrator: Any) -> bool:
 def sigmoid_ab(calibrator: Any) -> tuple[float, float]:
     """The sigmoid calibrator's ``(a, b)``: probability = ``expit(-(a * raw + b))``."""
     return float(calibrator.a_), float(calibrator.b_)
+
+
+def fit_calibrator(method: str, raw: np.ndarray, y: np.ndarray, eps: float) -> Any:
+    """A calibrator of ``method`` (``sigmoid`` or ``isotonic``) fitted on raw scores ``raw``
+    (the pipeline's ``decision_function``) and labels ``y``: the objects scikit-learn's
+    ``CalibratedClassifierCV`` holds. Isotonic steps are bounded to ``[eps, 1 - eps]``: a step of
+    exactly 0 or 1 would claim certainty (and an infinite log loss) on new leads."""
+    raw = np.asarray(raw, dtype=float)
+    if method == "sigmoid":
+        return _SigmoidCalibration().fit(raw, y)
+    if method == "isotonic":
+        return IsotonicRegression(y_min=eps, y_max=1 - eps, out_of_bounds="clip").fit(raw, y)
+    raise ValueError(f"unknown calibration method {method!r}")
+
+
+def shifted_calibrator(calibrator: Any, delta: float, eps: float) -> Any:
+    """A copy of ``calibrator`` whose output log-odds are moved by ``delta`` (a prior shift:
+    every lead's odds multiplied by ``exp(delta)``; the ranking is unchanged)."""
+    if is_sigmoid(calibrator):
+        shifted = _SigmoidCalibration()
+        shifted.a_, shifted.b_ = calibrator.a_, calibrator.b_ - delta  # p = expit(-(a raw + b))
+        return shifted
+    steps = np.clip(calibrator.y_thresholds_, eps, 1 - eps)
+    moved = np.clip(expit(logit(steps) + delta), eps, 1 - eps)
+    return IsotonicRegression(y_min=eps, y_max=1 - eps, out_of_bounds="clip").fit(
+        calibrator.X_thresholds_, moved)
+
+
+def calibrated_with(pipeline: Any, calibrator: Any, method: str, x_any: Any,
+                    y_any: np.ndarray) -> CalibratedClassifierCV:
+    """``CalibratedClassifierCV(FrozenEstimator(pipeline))`` whose one calibrator is
+    ``calibrator`` (fitted elsewhere, e.g. on out-of-fold scores): the same object a prefit
+    calibration gives, so every consumer (scoring, MLflow, the fast path) reads it as usual.
+    ``x_any``, ``y_any``: any rows with both classes, used only to build the object."""
+    model = CalibratedClassifierCV(FrozenEstimator(pipeline), method="sigmoid")
+    model.fit(x_any, y_any)
+    model.calibrated_classifiers_[0].calibrators = [calibrator]
+    model.set_params(method=method)
+    return model
 
 
 def hgb_preprocessor(hgb: Any) -> Any | None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 SMALL_DEMO = {"n_leads": 3000, "seed": 7}
+# An export of the same demo taken four months earlier: a champion trained on it has not seen the
+# newest test leads, so a later run can be compared with it fairly (``training.promotion``).
+EARLIER_EXPORT = "2026-05-31"
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import pytest
 from nbclient import NotebookClient
 
 from scoring.bundle import load_bundle
+from tests.conftest import EARLIER_EXPORT
 from training.config import TrainConfig
 from training.train import EventData, train
 
@@ -58,9 +59,10 @@ def test_notebook_runs_top_to_bottom_on_a_small_demo(tmp_path, demo_dir, demo_cr
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.setenv("DO_NOT_TRACK", "true")
-    # a weak champion already in production, so the notebook has one to compare with
-    train(EventData(demo_dir, crm=demo_crm), WORSE, workdir=tmp_path,
-          models_dir=tmp_path / "models", promote="if_better")
+    # a weak champion of an earlier export already in production, so the notebook has one to
+    # compare with fairly
+    train(EventData(demo_dir, as_of=EARLIER_EXPORT), WORSE, workdir=tmp_path,
+          models_dir=tmp_path / "models", promote="always")
     notebook = with_parameters(nbformat.read(NOTEBOOK, as_version=4), DATA_DIR=str(demo_dir),
                                WORKDIR=str(tmp_path), FAST=True)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3",

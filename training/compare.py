@@ -22,7 +22,7 @@ from scoring.bundle import CARD_ARTIFACT, REPORT_ARTIFACT, export_bundle, write_
 from scoring.card import ModelCard
 from scoring.metrics import probability_metrics, ranking_metrics, reliability_table
 from training import track
-from training.promotion import is_better
+from training.promotion import is_better, unseen_test_leads
 from training.train import TrainResult
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,9 @@ class Comparison:
         challenger_version, champion_version: registry versions (champion None if none).
         tolerance: the configured ``promotion_tolerance``.
         comparable: False when the champion could not score these test leads (another data
-            shape, other columns): then the challenger is not better, whatever its metrics.
+            shape, other columns) or was fitted on them (``training.promotion
+            .unseen_test_leads``): then the challenger is not better, whatever its metrics.
+        note: why the comparison could not be made, or on which leads it was made.
     """
 
     metrics: pd.DataFrame
@@ -53,6 +55,7 @@ class Comparison:
     champion_version: str | None
     tolerance: float = 0.0
     comparable: bool = True
+    note: str = ""
 
     @property
     def challenger_is_better(self) -> bool:
@@ -106,10 +109,24 @@ def compare_with_champion(result: TrainResult, *, workdir: str | Path = ".",
     test = prepared.split.test
     x, y = prepared.x.loc[test], prepared.y.loc[test].to_numpy()
     new = str(result.metrics["model_version"])
-    scores = {f"challenger v{new}": result.model.predict_proba(x)[:, 1]}
+    evaluated = result.evaluated_model if result.evaluated_model is not None else result.model
     old = result.decision.get("champion_version")
-    comparable = True
+    comparable, note = True, f"on the {len(y):,} test leads"
     if old is not None:
+        facts, tags = track.version_facts(tracking, model_name, str(old))
+        scored_at = prepared.scored_at
+        by_time = scored_at is not None and prepared.split.kind == "out_of_time"
+        unseen, why = unseen_test_leads(scored_at.loc[test] if scored_at is not None and by_time
+                                        else None, facts,
+                                        tags.get("data_sha256") == result.metrics["data_sha256"])
+        if why is not None:
+            comparable, note = False, why
+        elif not unseen.all():
+            test = test[unseen]
+            x, y = x[unseen], y[unseen]
+            note = f"on the {len(y):,} test leads newer than champion v{old}'s training data"
+    scores = {f"challenger v{new}": evaluated.predict_proba(x)[:, 1]}
+    if old is not None and comparable:
         try:
             champion = track.load_version(tracking, model_name, str(old))
             scores[f"champion v{old}"] = champion.predict_proba(x)[:, 1]
@@ -122,7 +139,7 @@ def compare_with_champion(result: TrainResult, *, workdir: str | Path = ".",
     metrics = pd.DataFrame(columns).reindex(list(METRIC_NAMES)).rename(index=METRIC_NAMES)
     return Comparison(metrics, reliability_comparison(y, scores, bins), new,
                       None if old is None else str(old), result.config.promotion_tolerance,
-                      comparable)
+                      comparable, note)
 
 
 def promote(version: str | int, *, workdir: str | Path = ".", models_dir: str | Path = "models",

@@ -34,11 +34,22 @@ class TrainConfig:
         seed: random state for the models and any random split.
         ece_bins: equal-width probability bins for the expected calibration error.
         calibration_methods: candidates for calibration, chosen by cross-validated log loss on
-            the validation set.
+            the out-of-fold scores of the calibration window (``training.refit``).
+        calibration_window: the newest share of a history on which the model is calibrated,
+            with out-of-fold scores (time-ordered cross-fitting, ``training.refit``).
+        calibration_folds: consecutive blocks of that window; each is scored by a model fitted
+            on every lead before it (stratified folds when the data has no time).
+        prior_shift_z, prior_shift_min_leads: the intercept moves to the newest matured
+            cohort's conversion rate (the newest month with at least this many leads) when it
+            differs from the calibrated prediction by at least ``prior_shift_z`` standard
+            deviations (``training.prior_shift``).
         isotonic_min_leads, isotonic_min_converted: isotonic calibration is a candidate only
-            with at least this many validation leads and converted validation leads.
+            with at least this many leads and converted leads in the calibration window.
         newest_month_min_leads: the newest test month whose ECE is reported is the newest with
             at least this many leads (a partial month of a few days says little).
+        baseline_guard_level: a candidate is passed over when the whole paired bootstrap
+            interval (at this level) of its validation ROC AUC minus the default
+            LogisticRegression's lies below zero (``training.choose``).
         promotion_tolerance: a challenger becomes champion if its test log loss is at most the
             champion's plus this (see ``training.promotion``).
         promote_if_better: promote a run's model when it beats the champion (policy
@@ -57,6 +68,11 @@ class TrainConfig:
     seed: int = 42
     ece_bins: int = 10
     calibration_methods: tuple[str, ...] = ("sigmoid", "isotonic")
+    calibration_window: float = 0.3
+    calibration_folds: int = 3
+    prior_shift_z: float = 2.0
+    baseline_guard_level: float = 0.99
+    prior_shift_min_leads: int = 300
     isotonic_min_leads: int = 1000
     newest_month_min_leads: int = 300
     isotonic_min_converted: int = 100
@@ -86,6 +102,10 @@ class TrainConfig:
                 and self.valid_fraction + self.test_fraction < 0.9):
             raise ValueError("valid_fraction and test_fraction must be in (0, 1) and leave >10% "
                              "for training")
+        if not 0 < self.calibration_window <= 0.5 or self.calibration_folds < 2:
+            raise ValueError(f"calibration_window must be in (0, 0.5] and calibration_folds at "
+                             f"least 2, got {self.calibration_window} and "
+                             f"{self.calibration_folds}")
         unknown = set(self.calibration_methods) - {"sigmoid", "isotonic"}
         if unknown or not self.calibration_methods:
             raise ValueError(f"calibration_methods must be sigmoid and/or isotonic, got "

@@ -13,7 +13,10 @@ Promotion is explicit. A training run registers its model and, by the policy it 
 
 A comparison that cannot be made (the champion cannot score the new test leads: another data
 shape, other columns; a loss that is not a number) never promotes, except by ``always``: the
-champion stays, and the reason says why.
+champion stays, and the reason says why. Nor does one that cannot be made fairly: the champion
+is compared only on test leads newer than its own training data (``unseen_test_leads``), and
+with fewer than ``MIN_COMPARED`` of them it stays. A model that ranks its validation leads below
+a default LogisticRegression beyond noise (``training.choose``) is never promoted by ``if_better``.
 """
 
 from __future__ import annotations
@@ -76,17 +79,62 @@ def _hint(new_version: str) -> str:
             f"{new_version}` or train with --promote-if-better")
 
 
+MIN_COMPARED = 100  # test leads a fair comparison needs, with both outcomes among them
+
+
+def unseen_test_leads(test_scored_at: pd.Series | None, champion_metrics: dict[str, float],
+                      same_data: bool) -> tuple[np.ndarray, str | None]:
+    """Which test leads the champion was not fitted on, and why no fair comparison can be made
+    (None when it can).
+
+    A published model is fitted on every labelled lead of its export (``training.refit``); its
+    run records the newest one's scoring moment (``published_fit_until_ts``). Test leads up to
+    that moment may be in its training data, where its loss is flattering; only the later ones
+    compare fairly. A champion fitted on the same export (same data fingerprint) has seen every
+    test lead. A champion logged before this was recorded, or fitted without times on other
+    data, is compared on every test lead.
+    """
+    n = 0 if test_scored_at is None else len(test_scored_at)
+    refit = "published_fit_rows" in champion_metrics
+    if refit and same_data:
+        return np.zeros(n, dtype=bool), ("the champion was fitted on this very export, its "
+                                         "test leads included")
+    until = champion_metrics.get("published_fit_until_ts")
+    if until is None or test_scored_at is None:
+        return np.ones(n, dtype=bool), None
+    when = pd.to_datetime(test_scored_at, utc=True)
+    last = pd.Timestamp(until, unit="s", tz="UTC")
+    unseen = (when > last).to_numpy()
+    if unseen.sum() < MIN_COMPARED:
+        return unseen, (f"only {int(unseen.sum()):,} of the {n:,} test leads are newer than the "
+                        f"champion's training data (up to {last.date()}); a fair comparison "
+                        f"needs {MIN_COMPARED}")
+    return unseen, None
+
+
 def decide(new_version: str, new_loss: float, champion_version: str | None,
-           champion_loss: float, *, tolerance: float, policy: Policy, n_test: int) -> Decision:
-    """Apply the policy (see the module docstring) to one comparison."""
+           champion_loss: float, *, tolerance: float, policy: Policy, n_test: int,
+           blocked: str | None = None) -> Decision:
+    """Apply the policy (see the module docstring) to one comparison.
+
+    ``blocked``: why the comparison cannot be made fairly, or why the new model must not be
+    promoted by itself (e.g. it ranks below a default LogisticRegression): it stays a
+    challenger unless the policy is ``always``.
+    """
     if policy not in POLICIES:
         raise ValueError(f"promotion policy must be one of {POLICIES}, got {policy!r}")
     forced = policy == "always"
+    if blocked is not None and champion_version is None:
+        alias = CHAMPION if forced else CHALLENGER
+        reason = ("--promote forced; " if forced else "") + blocked
+        return Decision(alias, reason, new_version, new_loss, None, forced, policy=policy)
     if champion_version is None:
         alias = CHALLENGER if policy == "never" else CHAMPION
         reason = "no champion yet" + ("; " + _hint(new_version) if alias == CHALLENGER else "")
         return Decision(alias, reason, new_version, new_loss, None, forced, policy=policy)
-    if comparable(new_loss, champion_loss):
+    if blocked is not None:
+        comparison = f"{blocked}; champion v{champion_version} kept"
+    elif comparable(new_loss, champion_loss):
         comparison = (f"test log loss new v{new_version} {new_loss:.5f} vs champion "
                       f"v{champion_version} {champion_loss:.5f} on the same {n_test:,} test "
                       f"leads")
@@ -99,7 +147,7 @@ def decide(new_version: str, new_loss: float, champion_version: str | None,
     elif policy == "never":
         alias, reason = CHALLENGER, f"{comparison}; {_hint(new_version)}"
     else:
-        better = is_better(new_loss, champion_loss, tolerance)
+        better = blocked is None and is_better(new_loss, champion_loss, tolerance)
         alias, reason = (CHAMPION if better else CHALLENGER), comparison
     return Decision(alias, reason, new_version, new_loss, champion_version, forced,
                     champion_loss, policy)

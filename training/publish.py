@@ -12,16 +12,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import log_loss
 
 from report.charts import pyplot
 from scoring.bundle import export_bundle, write_report
 from scoring.card import ModelCard
 from training import plots, track
-from training.calibrate import Calibrated
 from training.config import RunOptions, TrainConfig
 from training.data import Prepared
 from training.fit import Candidate
-from training.promotion import CHAMPION, Decision, Policy, decide, loss_on
+from training.promotion import CHAMPION, Decision, Policy, decide, loss_on, unseen_test_leads
+from training.refit import RecentFit
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +32,12 @@ class RunRecord:
     """Everything a run produced before it is tracked.
 
     ``curves``: label -> test scores (the model's first) for the ROC/PR and lift plots.
+    ``model`` is the published model; ``evaluated_model`` made the test scores.
     """
 
     model: Any
     best: Candidate
-    calibrated: Calibrated
+    calibrated: RecentFit
     candidates: list[Candidate]
     prepared: Prepared
     evaluation: dict[str, Any]
@@ -46,6 +48,7 @@ class RunRecord:
     card_markdown: str = ""
     tags: dict[str, str] = field(default_factory=dict)
     json_artifacts: dict[str, Any] = field(default_factory=dict)
+    evaluated_model: Any = None
 
 
 def _figures(record: RunRecord) -> dict[str, Any]:
@@ -59,6 +62,9 @@ def _figures(record: RunRecord) -> dict[str, Any]:
 def _tables(record: RunRecord) -> dict[str, pd.DataFrame]:
     tables = {"calibration": record.evaluation["calibration"], "importances": record.importances,
               "candidates": pd.DataFrame([{"name": c.name, "valid_log_loss": c.valid_log_loss,
+                                           "valid_calibrated_log_loss":
+                                               c.valid_calibrated_log_loss,
+                                           "valid_auc": c.valid_auc,
                                            "fit_seconds": c.fit_seconds}
                                           for c in record.candidates])}
     if "slices" in record.evaluation:
@@ -87,19 +93,34 @@ def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord) -> tr
 def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.LoggedModel,
                  record: RunRecord, policy: Policy) -> Decision:
     """Champion or challenger by the promotion policy, against the current champion re-scored
-    on this run's test leads."""
+    on this run's test leads that it was not fitted on (``training.promotion``)."""
     x_test, y_test = record.prepared.part("test")
+    p_new = record.curves["model"]
     new_loss = record.metrics["test_log_loss"]
     current = track.champion_version(tracking, cfg.model_name)
-    old_loss = float("nan")
-    if current is not None:
-        try:
-            champion = track.load_version(tracking, cfg.model_name, "champion")
-            old_loss = loss_on(champion, x_test, y_test, current)
-        except Exception as exc:  # an unloadable champion cannot be compared: it is beaten
-            logger.warning("champion v%s cannot be loaded: %s", current, exc)
+    old_loss, blocked, n = float("nan"), None, len(y_test)
+    if record.metrics.get("guard_failed"):
+        blocked = ("it ranks the validation leads below a default LogisticRegression beyond "
+                   "noise")
+    elif current is not None:
+        facts, tags = track.version_facts(tracking, cfg.model_name, current)
+        scored_at = record.prepared.scored_at
+        unseen, why = unseen_test_leads(
+            None if scored_at is None or record.prepared.split.kind != "out_of_time"
+            else scored_at.loc[record.prepared.split.test], facts,
+            tags.get("data_sha256") == str(record.fingerprint["sha256"]))
+        if why is not None:
+            blocked = f"the comparison cannot be made fairly: {why}"
+        else:
+            n = int(unseen.sum())
+            new_loss = float(log_loss(y_test[unseen], p_new[unseen], labels=[0, 1]))
+            try:
+                champion = track.load_version(tracking, cfg.model_name, "champion")
+                old_loss = loss_on(champion, x_test[unseen], y_test[unseen], current)
+            except Exception as exc:  # an unloadable champion cannot be compared
+                logger.warning("champion v%s cannot be loaded: %s", current, exc)
     return decide(logged.version, new_loss, current, old_loss,
-                  tolerance=cfg.promotion_tolerance, policy=policy, n_test=len(y_test))
+                  tolerance=cfg.promotion_tolerance, policy=policy, n_test=n, blocked=blocked)
 
 
 def publish(tracking: track.Tracking, cfg: TrainConfig, card: ModelCard, decision: Decision,

@@ -224,6 +224,17 @@ def version_run_id(tracking: Tracking, model_name: str, version: str) -> str:
     return str(client.get_model_version(model_name, version).run_id)
 
 
+def version_facts(tracking: Tracking, model_name: str, version: str
+                  ) -> tuple[dict[str, float], dict[str, str]]:
+    """(metrics, tags) of the run that logged ``version``; empty when it cannot be read."""
+    _, client = _client(tracking)
+    try:
+        run = client.get_run(version_run_id(tracking, model_name, version))
+    except Exception:  # MlflowException: a version without a readable run
+        return {}, {}
+    return dict(run.data.metrics), dict(run.data.tags)
+
+
 CHAMPION_SINCE = "champion_since"  # model version tag: when it last became champion (UTC ISO)
 
 

@@ -21,17 +21,18 @@ from scoring.card import ModelCard
 from scoring.metrics import bootstrap_auc_interval, newest_month_ece
 from scoring.parity import check_rows, installed_sklearn_version
 from training import track
-from training.baseline import baseline_metrics
-from training.calibrate import allowed_methods, calibrate
+from training.baseline import baseline_metrics, baseline_proba
+from training.choose import Choice, choose
 from training.config import RunOptions, TrainConfig, log_progress
 from training.data import DataAdapter, Prepared, Progress, TooLittleData
 from training.evaluate import evaluate
 from training.event_data import EventData
-from training.fit import fit_candidates
+from training.fit import Candidate, fit_candidates
 from training.flat_data import FlatData
 from training.importance import global_importances
 from training.promotion import Policy
 from training.publish import RunRecord, decide_alias, log_run, publish
+from training.refit import RecentFit, fit_recent, span
 from training.split import RANDOM_SPLIT_WARNING, make_split
 
 logger = logging.getLogger(__name__)
@@ -41,8 +42,10 @@ __all__ = ["train", "TrainResult", "TooLittleData", "EventData", "FlatData", "Ru
 
 @dataclass
 class TrainResult:
-    """What a run produced. ``model`` is None after a dry run (``metrics`` then holds the split
-    and the leakage record only)."""
+    """What a run produced. ``model`` is the published model (fitted on every labelled lead);
+    ``evaluated_model`` the same procedure fitted on the leads before the test period, whose
+    test scores the metrics measure. Both are None after a dry run (``metrics`` then holds the
+    split and the leakage record only)."""
 
     metrics: dict[str, Any]
     evaluation: dict[str, Any]
@@ -53,6 +56,7 @@ class TrainResult:
     flags: list[LeakageFlag] = field(default_factory=list)
     decision: dict[str, Any] = field(default_factory=dict)
     mapping: Any = None  # the flat export's final mapping (roles after the leakage check)
+    evaluated_model: Any = None
 
     @property
     def x(self) -> pd.DataFrame:
@@ -133,39 +137,68 @@ def check_leakage(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
     return flags, leakage
 
 
+def choose_recipe(prepared: Prepared, cfg: TrainConfig, progress: Progress) -> tuple[
+        list[Candidate], Choice]:
+    """Candidates fitted on the training leads, ranked on the validation leads, guarded
+    against the default LogisticRegression (``training.choose``)."""
+    (x_tr, y_tr), (x_va, y_va) = prepared.part("train"), prepared.part("valid")
+    progress("[5/7] fitting candidates on the training leads, chosen on the validation leads:")
+    ranked = fit_candidates(x_tr, y_tr, x_va, y_va, prepared.numeric, prepared.categorical,
+                            cfg, progress)
+    baseline_valid = baseline_proba((x_tr, y_tr), x_va, prepared.numeric, prepared.categorical)
+    choice = choose(ranked, y_va, baseline_valid, cfg.seed, cfg.baseline_guard_level)
+    for note in choice.notes():
+        progress(f"note: {note}")
+    return ranked, choice
+
+
+def refit(prepared: Prepared, ids: pd.Index, recipe: Any, cfg: TrainConfig, what: str,
+          progress: Progress) -> RecentFit:
+    """``training.refit.fit_recent`` on the leads ``ids``, said in one progress line first."""
+    by_time = prepared.split.kind == "out_of_time"
+    window = (f"the newest {cfg.calibration_window:.0%} of them in {cfg.calibration_folds} "
+              f"time blocks" if by_time else f"{cfg.calibration_folds} stratified folds")
+    progress(f"  {what}: fitted on {len(ids):,} leads, calibrated on out-of-fold scores of "
+             f"{window}")
+    fitted = fit_recent(recipe, prepared.x.loc[ids], prepared.y.loc[ids], prepared.scored_at,
+                        by_time, cfg, progress)
+    if fitted.note:
+        progress(f"  note: {fitted.note}")
+    return fitted
+
+
 def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
                      progress: Progress) -> RunRecord:
-    """Candidates on train, the best calibrated on valid, everything measured on test."""
-    (x_tr, y_tr), (x_va, y_va) = prepared.part("train"), prepared.part("valid")
+    """Choose the recipe; measure the procedure out of time (fitted and calibrated on every lead
+    before the test period, scored on the test leads); then fit the published model the same way
+    on every labelled lead."""
     x_te, y_te = prepared.part("test")
-    progress("[5/7] fitting candidates (chosen by validation log loss):")
-    candidates = fit_candidates(x_tr, y_tr, x_va, y_va, prepared.numeric, prepared.categorical,
-                                cfg, progress)
-    best = candidates[0]
-    methods, note = allowed_methods(cfg.calibration_methods, y_va, cfg.isotonic_min_leads,
-                                    cfg.isotonic_min_converted)
-    if note:
-        progress(f"note: {note}")
-    calibrated = calibrate(best.pipeline, x_va, y_va, methods, cfg.seed)
-    model = calibrated.model
-    progress(f"[6/7] chose {best.name}; calibration {calibrated.method} (cross-validated log loss "
-             + ", ".join(f"{m} {v:.4f}" for m, v in calibrated.cv_log_loss.items()) + ")")
-    test = prepared.split.test
-    p_test = model.predict_proba(x_te)[:, 1]
-    points = None if prepared.points is None else prepared.points.loc[test].to_numpy()
-    p_true = prepared.truth(test)
-    evaluation = evaluate(y_te, p_test, points, p_true=p_true, bins=cfg.ece_bins,
-                          groups=None if prepared.groups is None else prepared.groups.loc[test])
+    split = prepared.split
+    candidates, choice = choose_recipe(prepared, cfg, progress)
+    best = choice.best
+    history = split.train.append(split.valid)
+    progress(f"[6/7] chose {best.name}; the procedure, measured on the {len(split.test):,} test "
+             f"leads:")
+    evaluated = refit(prepared, history, best.pipeline, cfg, "evaluated model", progress)
+    progress(f"  calibration {evaluated.method} (cross-validated log loss "
+             + ", ".join(f"{m} {v:.4f}" for m, v in evaluated.cv_log_loss.items()) + ")")
+    p_test = evaluated.model.predict_proba(x_te)[:, 1]
+    points = None if prepared.points is None else prepared.points.loc[split.test].to_numpy()
+    p_true = prepared.truth(split.test)
+    groups = None if prepared.groups is None else prepared.groups.loc[split.test]
+    evaluation = evaluate(y_te, p_test, points, p_true=p_true, bins=cfg.ece_bins, groups=groups)
     curves = {"model": p_test}
     if points is not None:
         curves["points score"] = points
     if p_true is not None:
         curves["oracle (true p)"] = p_true
-    metrics = {**test_metrics(evaluation), **prepared.split.sizes(),
-               "n_labelled": len(prepared.y), "split": prepared.split.kind,
-               "chosen_model": best.name, "calibration": calibrated.method, **adapter.facts()}
-    metrics.update(baseline_metrics((x_tr, y_tr), (x_te, y_te), prepared.numeric,
-                                    prepared.categorical, cfg.ece_bins))
+    metrics = {**test_metrics(evaluation), **split.sizes(),
+               "n_labelled": len(prepared.y), "split": split.kind,
+               "chosen_model": best.name, "calibration": evaluated.method,
+               **choice.metrics(), **adapter.facts()}
+    metrics.update(baseline_metrics((prepared.x.loc[history], prepared.y.loc[history].to_numpy()),
+                                    (x_te, y_te), prepared.numeric, prepared.categorical,
+                                    cfg.ece_bins))
     metrics["test_auc_ci_low"], metrics["test_auc_ci_high"] = bootstrap_auc_interval(
         y_te, p_test, seed=cfg.seed)
     progress(f"test ROC AUC {metrics['test_auc']:.3f} (95% bootstrap interval "
@@ -173,16 +206,44 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
              f"LogisticRegression gets {metrics['baseline_auc']:.3f}, ECE "
              f"{metrics['baseline_ece']:.3f} (model {metrics['test_ece']:.3f})")
     newest = (None if prepared.scored_at is None else
-              newest_month_ece(y_te, p_test, prepared.scored_at.loc[test], cfg.ece_bins,
+              newest_month_ece(y_te, p_test, prepared.scored_at.loc[split.test], cfg.ece_bins,
                                cfg.newest_month_min_leads))
     if newest is not None:
         month, n_month, metrics["test_ece_newest_month"] = newest
         metrics.update({"newest_month": month, "n_newest_month": n_month})
         progress(f"ECE on the newest test month ({month}, {n_month:,} leads): "
                  f"{metrics['test_ece_newest_month']:.3f}")
-    importances = global_importances(model, x_va, y_va, cfg.seed, catalog=adapter.catalog())
-    return RunRecord(model, best, calibrated, candidates, prepared, evaluation, metrics,
-                     importances, curves, adapter.fingerprint(prepared))
+    importances = global_importances(evaluated.model, x_te, y_te, cfg.seed,
+                                     catalog=adapter.catalog())
+    progress("publishing the same procedure on every labelled lead:")
+    published = refit(prepared, prepared.y.index, best.pipeline, cfg, "published model",
+                      progress)
+    metrics.update(rows_used(prepared, evaluated, published))
+    fingerprint = adapter.fingerprint(prepared)
+    metrics["data_sha256"] = str(fingerprint["sha256"])
+    return RunRecord(published.model, best, published, candidates, prepared, evaluation, metrics,
+                     importances, curves, fingerprint,
+                     evaluated_model=evaluated.model)
+
+
+def rows_used(prepared: Prepared, evaluated: RecentFit, published: RecentFit) -> dict[str, Any]:
+    """Which leads the evaluation and the published model used, and their prior shifts."""
+    scored_at = prepared.scored_at
+    by_time = prepared.split.kind == "out_of_time"
+    out: dict[str, Any] = {
+        **evaluated.rows.describe("evaluation", scored_at),
+        "evaluation_test_rows": len(prepared.split.test),
+        "evaluation_test_span": (span(prepared.split.test, scored_at) if by_time
+                                 else "random"),
+        **published.rows.describe("published", scored_at),
+        "published_calibration": published.method}
+    if by_time and scored_at is not None:  # the newest lead the published model saw
+        out["published_fit_until_ts"] = float(
+            pd.Timestamp(scored_at.loc[published.rows.fit].max()).timestamp())
+    for prefix, fitted in (("evaluation", evaluated), ("published", published)):
+        if fitted.shift is not None:
+            out.update({f"{prefix}_{k}": v for k, v in fitted.shift.metrics().items()})
+    return out
 
 
 def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str, Any],
@@ -194,7 +255,8 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
     record.card_markdown = adapter.card_markdown(metrics, record.fingerprint,
                                                  record.importances, cfg)
     tags, record.json_artifacts = adapter.mlflow_extras(leakage)
-    record.tags = {"split": record.prepared.split.kind, **tags}
+    spans = {k: str(v) for k, v in metrics.items() if k.endswith("_span")}  # rows used
+    record.tags = {"split": record.prepared.split.kind, **spans, **tags}
     logged = log_run(tracking, cfg, record)
     decision = decide_alias(tracking, cfg, logged, record, options.policy(cfg))
     metrics.update({"model_version": logged.version, "alias": decision.alias,
@@ -243,4 +305,5 @@ def train(data: DataAdapter | str | Path, cfg: TrainConfig | None = None, *,
         progress("warning: kept flagged column(s) " + ", ".join(leakage["kept_columns"])
                  + ": the test metrics may be inflated")
     return TrainResult(record.metrics, record.evaluation, record.importances, record.model,
-                       prepared, cfg, flags, decision, getattr(adapter, "mapping", None))
+                       prepared, cfg, flags, decision, getattr(adapter, "mapping", None),
+                       record.evaluated_model)

@@ -79,7 +79,7 @@ def test_overall_conversion_is_sqls_over_labelled_mqls(run, truth_from_raw_expor
 def test_score_band_sentences_describe_the_test_leads(run):
     result, page = run
     test = result.prepared.split.test
-    p = result.model.predict_proba(result.prepared.x.loc[test])[:, 1]
+    p = result.evaluated_model.predict_proba(result.prepared.x.loc[test])[:, 1]
     y = result.prepared.y.loc[test].to_numpy()
     lower = np.minimum(np.rint(p * 100).astype(int) // 10 * 10, 90)
     sentences = text_of(re.search(r'<ul class="bands" id="score-bands">(.*?)</ul>',

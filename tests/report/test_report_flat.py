@@ -146,7 +146,7 @@ def test_month_and_overall_rates_equal_those_computed_from_the_export_csv(run, e
 def test_score_bands_and_lift_describe_the_test_split(run):
     result, _, page = run
     test = result.split.test
-    p = result.model.predict_proba(result.x.loc[test])[:, 1]
+    p = result.evaluated_model.predict_proba(result.x.loc[test])[:, 1]
     y = result.y.loc[test].to_numpy()
     lower = np.minimum(np.rint(p * 100).astype(int) // 10 * 10, 90)
     sentences = text_of(re.search(r'id="score-bands">(.*?)</ul>', page).group(1))

@@ -8,7 +8,8 @@ import pytest
 
 from features.build import CATEGORICAL, NUMERIC, feature_matrix
 from scoring.compiled import CompiledModel, reference_lead
-from training.calibrate import calibrate
+from scoring.sklearn_parts import calibrated_with, fit_calibrator
+from training.calibrate import EPS
 from training.config import TrainConfig
 from training.fit import hgb_pipeline, logreg_pipeline
 from training.split import make_split
@@ -26,7 +27,9 @@ def fitted(data, kind: str, method: str) -> tuple[CompiledModel, object, pd.Data
     pipe = (logreg_pipeline(list(NUMERIC), list(CATEGORICAL), 0.1, cfg) if kind == "logreg"
             else hgb_pipeline(list(NUMERIC), list(CATEGORICAL), dict(cfg.hgb_params[0]), cfg))
     pipe.fit(x.loc[split.train], y.loc[split.train])
-    model = calibrate(pipe, x.loc[split.valid], y.loc[split.valid].to_numpy(), (method,), 0).model
+    x_valid, y_valid = x.loc[split.valid], y.loc[split.valid].to_numpy()
+    calibrator = fit_calibrator(method, pipe.decision_function(x_valid), y_valid, EPS)
+    model = calibrated_with(pipe, calibrator, method, x_valid, y_valid)
     reference = feature_matrix(pd.DataFrame(
         [reference_lead(x.loc[split.train], list(NUMERIC), list(CATEGORICAL))]))
     return CompiledModel.from_calibrated(model, reference), model, x.loc[split.test]
@@ -150,8 +153,9 @@ def test_scorer_serves_an_event_model_that_dropped_features_for_leakage(data, de
     cfg = TrainConfig()
     pipe = hgb_pipeline(numeric, categorical, dict(cfg.hgb_params[0]), cfg)
     pipe.fit(x.loc[split.train, kept], y.loc[split.train])
-    model = calibrate(pipe, x.loc[split.valid, kept], y.loc[split.valid].to_numpy(),
-                      ("sigmoid",), 0).model
+    x_valid, y_valid = x.loc[split.valid, kept], y.loc[split.valid].to_numpy()
+    model = calibrated_with(pipe, fit_calibrator("sigmoid", pipe.decision_function(x_valid),
+                                                 y_valid, EPS), "sigmoid", x_valid, y_valid)
     card = ModelCard(version="d", reference=reference_lead(x.loc[split.train, kept], numeric,
                                                            categorical),
                      features=[f for f in feature_catalog().to_dict(orient="records")

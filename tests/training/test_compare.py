@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from sklearn.metrics import log_loss
 
 from demodata.files import data_folder
 from scoring.bundle import REPORT_FILE, load_bundle
 from serving.report import page_identity
+from tests.conftest import EARLIER_EXPORT
 from training import track
 from training.compare import compare_with_champion, promote
 from training.config import TrainConfig
@@ -14,15 +17,24 @@ from training.train import EventData, train
 
 FAST = TrainConfig(hgb_params=(), logreg_c=(0.05,))
 WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
+FAST_HGB = {"learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 40, "max_iter": 100}
 
 
 @pytest.fixture(scope="module")
 def runs(isolated_mlflow, demo_dir, demo_crm):
-    """A good champion (v1), then a worse challenger (v2) in the same store."""
+    """A good champion (v1) from an earlier export, then a worse challenger (v2) from the
+    newer one, in the same store."""
     kwargs = {"workdir": isolated_mlflow, "models_dir": isolated_mlflow / "models"}
-    data = EventData(demo_dir, crm=demo_crm)
-    champion = train(data, FAST, promote="if_better", **kwargs)
+    champion = train(EventData(demo_dir, as_of=EARLIER_EXPORT), FAST, promote="if_better", **kwargs)
     return champion, train(EventData(demo_dir, crm=demo_crm), WORSE, **kwargs)
+
+
+def unseen_by(champion, challenger) -> pd.Index:
+    """The challenger's test leads scored after the champion's newest training lead."""
+    prepared = challenger.prepared
+    until = pd.Timestamp(champion.metrics["published_fit_until_ts"], unit="s", tz="UTC")
+    test = prepared.split.test
+    return test[(prepared.scored_at.loc[test] > until).to_numpy()]
 
 
 def test_comparison_puts_challenger_champion_and_points_side_by_side(runs, isolated_mlflow):
@@ -30,17 +42,37 @@ def test_comparison_puts_challenger_champion_and_points_side_by_side(runs, isola
     assert challenger.metrics["alias"] == "challenger"
     comparison = compare_with_champion(challenger, workdir=isolated_mlflow)
     v_new, v_old = challenger.metrics["model_version"], champion.metrics["model_version"]
+    assert comparison.comparable, comparison.note
+    assert comparison.champion_version is not None, (champion.decision, champion.metrics)
     assert list(comparison.metrics.columns) == [f"challenger v{v_new}", f"champion v{v_old}",
                                                 "points score"]
+    rows = unseen_by(champion, challenger)
+    assert 100 <= len(rows) <= len(challenger.prepared.split.test)
+    x, y = challenger.prepared.x.loc[rows], challenger.prepared.y.loc[rows].to_numpy()
     table = comparison.metrics
-    assert table.loc["ROC AUC", f"challenger v{v_new}"] == pytest.approx(
-        challenger.metrics["test_auc"])
+    assert table.loc["log loss", f"challenger v{v_new}"] == pytest.approx(
+        log_loss(y, challenger.evaluated_model.predict_proba(x)[:, 1]))
     assert table.loc["log loss", f"champion v{v_old}"] == pytest.approx(
-        champion.metrics["test_log_loss"])
-    assert table.loc["ROC AUC", "points score"] == pytest.approx(champion.metrics["points_auc"])
+        log_loss(y, champion.model.predict_proba(x)[:, 1]))
+    assert f"{len(rows):,} test leads" in comparison.note
     assert not comparison.challenger_is_better
     assert not comparison.should_promote() and comparison.should_promote(True)
     assert len(comparison.figure.axes[0].lines) == 3  # diagonal + two models
+
+
+def test_a_champion_fitted_on_the_same_export_cannot_be_compared_fairly(
+        tmp_path, demo_dir, demo_crm):
+    kwargs = {"workdir": tmp_path, "models_dir": tmp_path / "models"}
+    first = train(EventData(demo_dir, crm=demo_crm), FAST, promote="if_better", **kwargs)
+    better = train(EventData(demo_dir, crm=demo_crm), TrainConfig(logreg_c=(0.05,),
+                                                                  hgb_params=(FAST_HGB,)),
+                   promote="if_better", **kwargs)
+    assert better.metrics["alias"] == "challenger"
+    assert "fitted on this very export" in better.decision["reason"]
+    assert f"champion v{first.metrics['model_version']} kept" in better.decision["reason"]
+    comparison = compare_with_champion(better, workdir=tmp_path)
+    assert not comparison.comparable and not comparison.challenger_is_better
+    assert "fitted on this very export" in comparison.note
 
 
 def test_first_run_has_no_champion_to_compare_with(runs, isolated_mlflow):

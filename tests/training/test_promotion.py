@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from training.compare import Comparison
-from training.promotion import CHALLENGER, CHAMPION, decide, is_better
+from training.promotion import (
+    CHALLENGER,
+    CHAMPION,
+    MIN_COMPARED,
+    decide,
+    is_better,
+    unseen_test_leads,
+)
 
 
 @pytest.mark.parametrize(("new", "old", "tolerance", "expected"), [
@@ -82,3 +90,29 @@ def test_the_notebook_never_prefers_a_challenger_it_could_not_compare():
     comparison = _comparison(0.10, math.nan, 0.0, comparable=False)
     assert not comparison.challenger_is_better and not comparison.should_promote(None)
     assert comparison.should_promote(True)  # PROMOTE = True still forces it
+
+
+def test_a_blocked_model_stays_challenger_even_when_better_unless_forced():
+    why = "it ranks the validation leads below a default LogisticRegression beyond noise"
+    kept = decide("3", 0.2, "2", 0.5, tolerance=0.0, policy="if_better", n_test=500, blocked=why)
+    assert kept.alias == CHALLENGER and why in kept.reason and "champion v2 kept" in kept.reason
+    first = decide("1", 0.2, None, math.nan, tolerance=0.0, policy="if_better", n_test=500,
+                   blocked=why)
+    assert first.alias == CHALLENGER
+    forced = decide("3", 0.2, "2", 0.5, tolerance=0.0, policy="always", n_test=500, blocked=why)
+    assert forced.alias == CHAMPION and forced.forced
+
+
+def test_the_champion_is_compared_only_on_test_leads_newer_than_its_training_data():
+    times = pd.Series(pd.date_range("2026-01-01", periods=400, freq="D", tz="UTC"))
+    until = pd.Timestamp("2026-06-30", tz="UTC").timestamp()
+    facts = {"published_fit_rows": 1000.0, "published_fit_until_ts": until}
+    unseen, why = unseen_test_leads(times, facts, same_data=False)
+    assert why is None
+    assert np.array_equal(unseen, (times > pd.Timestamp("2026-06-30", tz="UTC")).to_numpy())
+    few, why = unseen_test_leads(times.head(180 + MIN_COMPARED - 1), facts, same_data=False)
+    assert why is not None and f"{int(few.sum()):,} of the" in why
+    _, why = unseen_test_leads(times, facts, same_data=True)
+    assert why is not None and "this very export" in why
+    legacy, why = unseen_test_leads(times, {}, same_data=True)  # logged before refits
+    assert why is None and legacy.all()

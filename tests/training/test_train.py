@@ -13,8 +13,9 @@ import pytest
 
 from demodata.files import write_demo
 from scoring.bundle import StoreError, load_bundle, read_card
+from tests.conftest import EARLIER_EXPORT
 from training.config import TrainConfig
-from training.train import TooLittleData, train
+from training.train import EventData, TooLittleData, train
 
 # A crippled model: regularised to near-constant predictions, logistic only.
 WORSE = TrainConfig(logreg_c=(1e-6,), hgb_params=())
@@ -69,6 +70,20 @@ def test_logged_model_loads_through_pyfunc_with_the_same_probabilities(quality_r
 
 
 @pytest.mark.slow
+def test_mlflow_says_which_leads_the_evaluation_and_the_published_model_used(quality_run):
+    import mlflow
+
+    _, result = quality_run
+    m = result.metrics
+    run = mlflow.MlflowClient(m["tracking_uri"]).get_run(m["run_id"])
+    assert run.data.metrics["published_fit_rows"] == m["n_labelled"]
+    assert run.data.metrics["evaluation_fit_rows"] == m["n_train"] + m["n_valid"]
+    for key in ("evaluation_fit_span", "evaluation_calibration_span", "evaluation_test_span",
+                "published_fit_span", "published_calibration_span"):
+        assert run.data.tags[key] == m[key] and " .. " in m[key]
+
+
+@pytest.mark.slow
 def test_champion_is_exported_to_the_model_store_with_a_checksum(quality_run, isolated_mlflow):
     _, result = quality_run
     folder = isolated_mlflow / "models" / "champion"
@@ -117,14 +132,16 @@ def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     kw = {"workdir": tmp_path, "models_dir": tmp_path / "models", "promote": "if_better"}
     fast = TrainConfig(hgb_params=TrainConfig().hgb_params[:1], logreg_c=(0.05,))
-    first = train(demo_dir, WORSE, **kw)
+    # a weak champion from an earlier export, forced into production
+    first = train(EventData(demo_dir, as_of=EARLIER_EXPORT), WORSE, **{**kw, "promote": "always"})
     assert (first.metrics["alias"], first.metrics["model_version"]) == ("champion", "1")
     better = train(demo_dir, fast, **kw)
     assert better.metrics["alias"] == "champion"
     assert better.decision["new_test_log_loss"] < better.decision["champion_test_log_loss"]
+    assert "vs champion v1" in better.decision["reason"]
     worse = train(demo_dir, WORSE, **kw)
     assert worse.metrics["alias"] == "challenger"
-    assert "vs champion v2" in worse.decision["reason"]
+    assert "champion v2 kept" in worse.decision["reason"]
     _, card = load_bundle(tmp_path / "models" / "champion")
     assert card.version == "2"  # the store still holds the better model
     forced = train(demo_dir, WORSE, **{**kw, "promote": "always"})

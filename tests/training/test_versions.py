@@ -8,6 +8,7 @@ import pytest
 from cli.main import main
 from demodata.flat import TARGET, write_flat_demo
 from scoring.bundle import read_card
+from tests.conftest import EARLIER_EXPORT
 from training import track
 from training.config import TrainConfig
 from training.train import EventData, FlatData, train
@@ -18,9 +19,10 @@ WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
 
 @pytest.fixture(scope="module")
 def store(isolated_mlflow, demo_dir, demo_crm):
-    """v1 promoted (first run, --promote-if-better), then a better v2 trained by default."""
+    """v1 promoted (a weak model of an earlier export, forced), then a better v2 trained by
+    default on the newer export."""
     kw = {"workdir": isolated_mlflow, "models_dir": isolated_mlflow / "models"}
-    first = train(EventData(demo_dir, crm=demo_crm), WORSE, promote="if_better", **kw)
+    first = train(EventData(demo_dir, as_of=EARLIER_EXPORT), WORSE, promote="always", **kw)
     second = train(EventData(demo_dir, crm=demo_crm), FAST, **kw)
     return isolated_mlflow, first, second
 

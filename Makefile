@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/leadconv demo --out $(DEMO)
 
 test: $(STAMP) chromium lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # Lint and types: part of `make test` (and so of CI); fails on any finding.
 lint: $(STAMP)

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.special import expit, logit
 from sklearn.metrics import roc_auc_score
 
 from scoring.metrics import bootstrap_auc_difference
+from training.calibrate import EPS, cross_validated_log_loss
 from training.fit import Candidate
 
 
@@ -29,6 +31,7 @@ class Choice:
     baseline_valid_auc: float
     guard_failed: bool = False
     passed_over: list[dict[str, Any]] = field(default_factory=list)
+    blend: dict[str, Any] = field(default_factory=dict)  # ``blend_check``: measured only
 
     def notes(self) -> list[str]:
         lines = [f"{p['name']} passed over: validation ROC AUC {p['valid_auc']:.3f} is below the "
@@ -45,7 +48,7 @@ class Choice:
         return {"baseline_valid_auc": self.baseline_valid_auc,
                 "chosen_valid_auc": self.best.valid_auc,
                 "guard_failed": int(self.guard_failed),
-                "candidates_passed_over": len(self.passed_over)}
+                "candidates_passed_over": len(self.passed_over), **self.blend}
 
 
 def choose(ranked: list[Candidate], y_valid: np.ndarray, baseline_p: np.ndarray,
@@ -72,4 +75,23 @@ def choose(ranked: list[Candidate], y_valid: np.ndarray, baseline_p: np.ndarray,
     return Choice(ranked[0], baseline_auc, True, passed_over)
 
 
-__all__ = ["Choice", "choose"]
+def blend_check(ranked: list[Candidate], y_valid: np.ndarray, seed: int) -> dict[str, Any]:
+    """How an equal-weight blend (mean log-odds) of the best linear and the best tree candidate
+    does on the validation leads, beside the best single candidate: measured and reported, not
+    published (the served model is one pipeline, whose reasons the fast path computes)."""
+    best = {family: next((c for c in ranked if c.family == family), None)
+            for family in ("logreg", "hgb")}
+    linear, tree = best["logreg"], best["hgb"]
+    if linear is None or tree is None or linear.valid_p is None or tree.valid_p is None:
+        return {}
+    z = (logit(np.clip(linear.valid_p, EPS, 1 - EPS)) + logit(np.clip(tree.valid_p, EPS,
+                                                                       1 - EPS))) / 2
+    p = expit(z)
+    return {"blend_of": f"{linear.name}+{tree.name}",
+            "blend_valid_calibrated_log_loss": cross_validated_log_loss(p, y_valid, "sigmoid",
+                                                                        seed),
+            "blend_valid_auc": float(roc_auc_score(y_valid, p)),
+            "best_valid_calibrated_log_loss": ranked[0].valid_calibrated_log_loss}
+
+
+__all__ = ["Choice", "choose", "blend_check"]

@@ -50,6 +50,8 @@ class TrainConfig:
         baseline_guard_level: a candidate is passed over when the whole paired bootstrap
             interval (at this level) of its validation ROC AUC minus the default
             LogisticRegression's lies below zero (``training.choose``).
+        n_jobs: parallel jobs (joblib) for the independent fits of a refit and the permutation
+            importances; -1: one per core.
         promotion_tolerance: a challenger becomes champion if its test log loss is at most the
             champion's plus this (see ``training.promotion``).
         promote_if_better: promote a run's model when it beats the champion (policy
@@ -72,6 +74,7 @@ class TrainConfig:
     calibration_folds: int = 3
     prior_shift_z: float = 2.0
     baseline_guard_level: float = 0.99
+    n_jobs: int = -1
     prior_shift_min_leads: int = 300
     isotonic_min_leads: int = 1000
     newest_month_min_leads: int = 300

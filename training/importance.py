@@ -16,7 +16,7 @@ from features.build import feature_catalog
 
 def global_importances(model, x: pd.DataFrame, y: np.ndarray, seed: int,
                        max_rows: int = 2000, repeats: int = 3,
-                       catalog: pd.DataFrame | None = None) -> pd.DataFrame:
+                       catalog: pd.DataFrame | None = None, n_jobs: int = 1) -> pd.DataFrame:
     """Importance of each feature (rise in log loss when it is shuffled), most important first.
 
     Returns name, label, family, importance, std and direction: ``up`` when higher values go with
@@ -27,7 +27,7 @@ def global_importances(model, x: pd.DataFrame, y: np.ndarray, seed: int,
     rows = rng.choice(len(x), size=min(max_rows, len(x)), replace=False)
     xs, ys = x.iloc[rows], y[rows]
     result = permutation_importance(model, xs, ys, scoring="neg_log_loss", n_repeats=repeats,
-                                    random_state=seed)
+                                    random_state=seed, n_jobs=n_jobs)
     predictions = model.predict_proba(xs)[:, 1]
     directions = []
     for name in x.columns:

@@ -17,6 +17,8 @@ metrics measure what ships:
    conversion rate differs from the prediction beyond noise;
 5. the recipe is fitted once more on the whole history; the calibrator sits on top of it.
 
+The block models and the final one are independent fits, run in parallel (``TrainConfig.n_jobs``).
+
 The newest leads thus shape both the ranking (step 5) and the calibration (steps 2-4).
 """
 
@@ -28,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy.special import expit
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
@@ -130,9 +133,12 @@ def fit_recent(recipe: Any, x: pd.DataFrame, y: pd.Series, scored_at: pd.Series 
     """
     ids = time_order(x.index, scored_at) if by_time and scored_at is not None else x.index
     window, pairs = blocks(ids, y, by_time, cfg)
+    # the block models and the final model are independent fits: in parallel (joblib)
+    fitted = Parallel(n_jobs=cfg.n_jobs)(
+        delayed(_fit)(recipe, x, y, fit_ids) for fit_ids in [*(f for f, _ in pairs), ids])
     raw = pd.Series(np.nan, index=window)
-    for fit_ids, held in pairs:
-        raw.loc[held] = _fit(recipe, x, y, fit_ids).decision_function(x.loc[held])
+    for model, (_, held) in zip(fitted, pairs, strict=False):
+        raw.loc[held] = model.decision_function(x.loc[held])
     y_window = y.loc[window].to_numpy()
     methods, note = allowed_methods(cfg.calibration_methods, y_window, cfg.isotonic_min_leads,
                                     cfg.isotonic_min_converted)
@@ -151,8 +157,7 @@ def fit_recent(recipe: Any, x: pd.DataFrame, y: pd.Series, scored_at: pd.Series 
             calibrator = shifted_calibrator(calibrator, shift.delta, EPS)
         if progress is not None:
             progress(f"  {shift.describe()}")
-    final = _fit(recipe, x, y, ids)
-    model = calibrated_with(final, calibrator, method, x.loc[window], y_window)
+    model = calibrated_with(fitted[-1], calibrator, method, x.loc[window], y_window)
     return RecentFit(model, method, cv, Rows(ids, window, len(pairs), by_time), shift, note)
 
 

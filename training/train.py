@@ -22,7 +22,7 @@ from scoring.metrics import bootstrap_auc_interval, newest_month_ece
 from scoring.parity import check_rows, installed_sklearn_version
 from training import track
 from training.baseline import baseline_metrics, baseline_proba
-from training.choose import Choice, choose
+from training.choose import Choice, blend_check, choose
 from training.config import RunOptions, TrainConfig, log_progress
 from training.data import DataAdapter, Prepared, Progress, TooLittleData
 from training.evaluate import evaluate
@@ -147,6 +147,12 @@ def choose_recipe(prepared: Prepared, cfg: TrainConfig, progress: Progress) -> t
                             cfg, progress)
     baseline_valid = baseline_proba((x_tr, y_tr), x_va, prepared.numeric, prepared.categorical)
     choice = choose(ranked, y_va, baseline_valid, cfg.seed, cfg.baseline_guard_level)
+    choice.blend = blend_check(ranked, y_va, cfg.seed)
+    if choice.blend:
+        b = choice.blend
+        progress(f"  (considered) blend {b['blend_of']}: validation log loss "
+                 f"{b['blend_valid_calibrated_log_loss']:.4f} recalibrated, ROC AUC "
+                 f"{b['blend_valid_auc']:.3f}; not published (one pipeline is served)")
     for note in choice.notes():
         progress(f"note: {note}")
     return ranked, choice
@@ -214,7 +220,7 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
         progress(f"ECE on the newest test month ({month}, {n_month:,} leads): "
                  f"{metrics['test_ece_newest_month']:.3f}")
     importances = global_importances(evaluated.model, x_te, y_te, cfg.seed,
-                                     catalog=adapter.catalog())
+                                     catalog=adapter.catalog(), n_jobs=cfg.n_jobs)
     progress("publishing the same procedure on every labelled lead:")
     published = refit(prepared, prepared.y.index, best.pipeline, cfg, "published model",
                       progress)

@@ -50,3 +50,16 @@ def test_when_every_candidate_fails_the_best_is_kept_but_marked(y):
     assert choice.guard_failed and choice.best.name == "a"
     assert choice.metrics()["guard_failed"] == 1
     assert "never promoted" in choice.notes()[-1]
+
+
+def test_the_blend_of_the_best_linear_and_tree_candidates_is_measured(y):
+    from training.choose import blend_check
+
+    linear = candidate("logreg_C1", 1 / (1 + np.exp(-scores(y, 1.0, 7))), y)
+    tree = candidate("hgb_0", 1 / (1 + np.exp(-scores(y, 1.0, 8))), y)
+    linear.family, tree.family = "logreg", "hgb"
+    blend = blend_check([tree, linear], y, seed=0)
+    assert blend["blend_of"] == "logreg_C1+hgb_0"
+    # two equally good scores with independent noise: their mean ranks better than either
+    assert blend["blend_valid_auc"] > max(linear.valid_auc, tree.valid_auc)
+    assert blend_check([tree], y, seed=0) == {}

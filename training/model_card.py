@@ -10,6 +10,28 @@ from typing import Any
 import pandas as pd
 
 
+def procedure_text(metrics: dict[str, Any]) -> str:
+    """How the published model was made and what the test metrics measure, in a few sentences."""
+    text = (f"Chosen model `{metrics['chosen_model']}` by recalibrated validation log loss (out "
+            f"of time). ")
+    if "published_fit_rows" in metrics:
+        text += (f"The published model is fitted on {metrics['published_fit_rows']:,} leads "
+                 f"({metrics['published_fit_span']}) and calibrated ({metrics['calibration']}) "
+                 f"on out-of-fold scores of the newest {metrics['published_calibration_rows']:,} "
+                 f"({metrics['published_calibration_span']}); the test metrics measure the same "
+                 f"procedure fitted on the {metrics['evaluation_fit_rows']:,} leads before the "
+                 f"test period. ")
+    if metrics.get("published_prior_shift_applied"):
+        text += (f"Prior shift: the newest matured month ({metrics['published_prior_shift_month']}"
+                 f") converted {metrics['published_prior_shift_observed']:.1%} where the "
+                 f"calibrated model said {metrics['published_prior_shift_predicted']:.1%}; every "
+                 f"lead's log-odds moved by {metrics['published_prior_shift_delta']:+.3f}. ")
+    if "baseline_auc" in metrics:
+        text += (f"A default LogisticRegression on the same leads gets ROC AUC "
+                 f"{metrics['baseline_auc']:.3f}, ECE {metrics['baseline_ece']:.3f}.")
+    return text.strip()
+
+
 def event_card_markdown(metrics: dict[str, Any], fp: dict[str, object],
                         importances: pd.DataFrame, horizon_days: int) -> str:
     """The MLflow model card (markdown) of an event-shape run."""
@@ -30,8 +52,7 @@ def event_card_markdown(metrics: dict[str, Any], fp: dict[str, object],
     return f"""# Lead conversion model
 
 **Predicts** the probability that an MQL becomes an SQL within {horizon_days} days of its
-MQL time, from what was known at that moment (point in time). Calibrated
-({metrics['calibration']}); chosen model `{metrics['chosen_model']}` by validation log loss.
+MQL time, from what was known at that moment (point in time). {procedure_text(metrics)}
 
 **Data**: {fp['n_leads']:,} leads, MQLs {fp['mql_from']} to {fp['mql_to']}, as of {fp['as_of']};
 {metrics['n_labelled']:,} labelled, {fp['n_censored']:,} censored (left out),
@@ -69,8 +90,8 @@ def flat_card_markdown(metrics: dict[str, Any], fp: dict[str, object],
                       for f in leakage["leakage_flags"]) or "- none"
     return f"""# Lead conversion model (flat export)
 
-**Predicts** P({fp['target']} = converted) for a row of a flat CRM export, calibrated
-({metrics['calibration']}); chosen model `{metrics['chosen_model']}` by validation log loss.
+**Predicts** P({fp['target']} = converted) for a row of a flat CRM export.
+{procedure_text(metrics)}
 
 **Data**: `{fp['source']}`, {fp['n_leads']:,} rows, {metrics['n_labelled']:,} labelled.
 Fingerprint `{str(fp['sha256'])[:16]}`. Split {metrics['split']}: train {metrics['n_train']:,},

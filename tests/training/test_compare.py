@@ -17,7 +17,6 @@ from training.train import EventData, train
 
 FAST = TrainConfig(hgb_params=(), logreg_c=(0.05,))
 WORSE = TrainConfig(hgb_params=(), logreg_c=(1e-6,))
-FAST_HGB = {"learning_rate": 0.1, "max_leaf_nodes": 7, "min_samples_leaf": 40, "max_iter": 100}
 
 
 @pytest.fixture(scope="module")
@@ -60,17 +59,15 @@ def test_comparison_puts_challenger_champion_and_points_side_by_side(runs, isola
     assert len(comparison.figure.axes[0].lines) == 3  # diagonal + two models
 
 
-def test_a_champion_fitted_on_the_same_export_cannot_be_compared_fairly(
-        tmp_path, demo_dir, demo_crm):
-    kwargs = {"workdir": tmp_path, "models_dir": tmp_path / "models"}
-    first = train(EventData(demo_dir, crm=demo_crm), FAST, promote="if_better", **kwargs)
-    better = train(EventData(demo_dir, crm=demo_crm), TrainConfig(logreg_c=(0.05,),
-                                                                  hgb_params=(FAST_HGB,)),
-                   promote="if_better", **kwargs)
-    assert better.metrics["alias"] == "challenger"
-    assert "fitted on this very export" in better.decision["reason"]
-    assert f"champion v{first.metrics['model_version']} kept" in better.decision["reason"]
-    comparison = compare_with_champion(better, workdir=tmp_path)
+def test_a_champion_fitted_on_the_same_export_cannot_be_compared_fairly(runs, isolated_mlflow,
+                                                                         demo_dir):
+    champion, _ = runs  # v1, fitted on every lead of the earlier export
+    again = train(EventData(demo_dir, as_of=EARLIER_EXPORT), FAST, promote="if_better",
+                  workdir=isolated_mlflow, models_dir=isolated_mlflow / "models")
+    assert again.metrics["alias"] == "challenger"
+    assert "fitted on this very export" in again.decision["reason"]
+    assert f"champion v{champion.metrics['model_version']} kept" in again.decision["reason"]
+    comparison = compare_with_champion(again, workdir=isolated_mlflow)
     assert not comparison.comparable and not comparison.challenger_is_better
     assert "fitted on this very export" in comparison.note
 

@@ -131,7 +131,7 @@ def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_
                                                                   monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     kw = {"workdir": tmp_path, "models_dir": tmp_path / "models", "promote": "if_better"}
-    fast = TrainConfig(hgb_params=TrainConfig().hgb_params[:1], logreg_c=(0.05,))
+    fast = TrainConfig(hgb_params=(), logreg_c=(0.5,))
     # a weak champion from an earlier export, forced into production
     first = train(EventData(demo_dir, as_of=EARLIER_EXPORT), WORSE, **{**kw, "promote": "always"})
     assert (first.metrics["alias"], first.metrics["model_version"]) == ("champion", "1")
@@ -144,8 +144,6 @@ def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_
     assert "champion v2 kept" in worse.decision["reason"]
     _, card = load_bundle(tmp_path / "models" / "champion")
     assert card.version == "2"  # the store still holds the better model
-    forced = train(demo_dir, WORSE, **{**kw, "promote": "always"})
-    assert forced.metrics["alias"] == "champion" and forced.decision["forced"]
 
 
 @pytest.mark.slow

@@ -62,3 +62,15 @@ def test_the_published_model_is_fitted_on_every_lead_and_calibrated_on_the_newes
     share = (scored_at >= start).mean()
     assert share == pytest.approx(CFG.calibration_window, abs=0.02)
     assert m["evaluation_test_span"].split(" .. ")[0] >= m["evaluation_fit_span"].split(" .. ")[1]
+
+
+def test_the_model_card_says_how_the_published_model_was_made(vendor_run):
+    from training.model_card import procedure_text
+
+    m = vendor_run.metrics
+    text = procedure_text(m)
+    assert f"fitted on {m['published_fit_rows']:,} leads ({m['published_fit_span']})" in text
+    assert f"newest {m['published_calibration_rows']:,}" in text
+    assert f"{m['evaluation_fit_rows']:,} leads before the test period" in text
+    assert f"ROC AUC {m['baseline_auc']:.3f}" in text
+    assert ("Prior shift" in text) == bool(m.get("published_prior_shift_applied"))

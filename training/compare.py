@@ -22,7 +22,8 @@ from scoring.bundle import CARD_ARTIFACT, REPORT_ARTIFACT, export_bundle, write_
 from scoring.card import ModelCard
 from scoring.metrics import probability_metrics, ranking_metrics, reliability_table
 from training import track
-from training.promotion import is_better, unseen_test_leads
+from training.promotion import is_better
+from training.publish import fair_test_leads
 from training.train import TrainResult
 
 logger = logging.getLogger(__name__)
@@ -113,12 +114,8 @@ def compare_with_champion(result: TrainResult, *, workdir: str | Path = ".",
     old = result.decision.get("champion_version")
     comparable, note = True, f"on the {len(y):,} test leads"
     if old is not None:
-        facts, tags = track.version_facts(tracking, model_name, str(old))
-        scored_at = prepared.scored_at
-        by_time = scored_at is not None and prepared.split.kind == "out_of_time"
-        unseen, why = unseen_test_leads(scored_at.loc[test] if scored_at is not None and by_time
-                                        else None, facts,
-                                        tags.get("data_sha256") == result.metrics["data_sha256"])
+        unseen, why = fair_test_leads(tracking, model_name, str(old), prepared,
+                                      result.metrics["data_sha256"], result.metrics.get("shape"))
         if why is not None:
             comparable, note = False, why
         elif not unseen.all():

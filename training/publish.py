@@ -90,10 +90,36 @@ def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord) -> tr
     return logged
 
 
+def _a(shape: str) -> str:
+    return f"an {shape}" if shape[0] in "aeiou" else f"a {shape}"
+
+
+def fair_test_leads(tracking: track.Tracking, model_name: str, version: str,
+                    prepared: Prepared, data_sha256: str, shape: str | None
+                    ) -> tuple[np.ndarray, str | None]:
+    """Which of this run's test leads champion ``version`` can fairly be compared on (those
+    newer than its own training data, ``training.promotion.unseen_test_leads``), or why it
+    cannot be compared at all (another data shape; fitted on these leads)."""
+    facts, tags = track.version_facts(tracking, model_name, version)
+    n = len(prepared.split.test)
+    champion_shape = tags.get("shape")
+    if champion_shape and shape and champion_shape != shape:
+        return np.zeros(n, dtype=bool), (
+            f"the comparison cannot be made: champion v{version} was trained on "
+            f"{_a(champion_shape)} export, this model on {_a(shape)} one, so it cannot score "
+            f"these test leads")
+    scored_at = prepared.scored_at
+    by_time = scored_at is not None and prepared.split.kind == "out_of_time"
+    unseen, why = unseen_test_leads(scored_at.loc[prepared.split.test]
+                                    if scored_at is not None and by_time else None,
+                                    facts, tags.get("data_sha256") == data_sha256)
+    return unseen, None if why is None else f"the comparison cannot be made fairly: {why}"
+
+
 def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.LoggedModel,
                  record: RunRecord, policy: Policy) -> Decision:
     """Champion or challenger by the promotion policy, against the current champion re-scored
-    on this run's test leads that it was not fitted on (``training.promotion``)."""
+    on this run's test leads that it was not fitted on (``fair_test_leads``)."""
     x_test, y_test = record.prepared.part("test")
     p_new = record.curves["model"]
     new_loss = record.metrics["test_log_loss"]
@@ -103,15 +129,10 @@ def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.Logge
         blocked = ("it ranks the validation leads below a default LogisticRegression beyond "
                    "noise")
     elif current is not None:
-        facts, tags = track.version_facts(tracking, cfg.model_name, current)
-        scored_at = record.prepared.scored_at
-        unseen, why = unseen_test_leads(
-            None if scored_at is None or record.prepared.split.kind != "out_of_time"
-            else scored_at.loc[record.prepared.split.test], facts,
-            tags.get("data_sha256") == str(record.fingerprint["sha256"]))
-        if why is not None:
-            blocked = f"the comparison cannot be made fairly: {why}"
-        else:
+        unseen, blocked = fair_test_leads(tracking, cfg.model_name, current, record.prepared,
+                                          str(record.fingerprint["sha256"]),
+                                          record.tags.get("shape"))
+        if blocked is None:
             n = int(unseen.sum())
             new_loss = float(log_loss(y_test[unseen], p_new[unseen], labels=[0, 1]))
             try:

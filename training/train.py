@@ -226,7 +226,7 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
                       progress)
     metrics.update(rows_used(prepared, evaluated, published))
     fingerprint = adapter.fingerprint(prepared)
-    metrics["data_sha256"] = str(fingerprint["sha256"])
+    metrics.update(data_sha256=str(fingerprint["sha256"]), shape=adapter.shape)
     return RunRecord(published.model, best, published, candidates, prepared, evaluation, metrics,
                      importances, curves, fingerprint,
                      evaluated_model=evaluated.model)

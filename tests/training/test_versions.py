@@ -76,4 +76,5 @@ def test_a_champion_that_cannot_score_the_new_leads_stays_champion(store, tmp_pa
                  workdir=workdir, models_dir=workdir / "models")
     assert flat.metrics["alias"] == "challenger"
     assert "cannot be made" in flat.decision["reason"]
+    assert "trained on an event export, this model on a flat one" in flat.decision["reason"]
     assert read_card(workdir / "models" / "champion").version == champion_before

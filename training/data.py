@@ -68,6 +68,12 @@ class Prepared:
     features: pd.DataFrame | None = None
     scored_at: pd.Series | None = None  # each lead's scoring moment (UTC; NaT when unknown)
 
+    @property
+    def by_time(self) -> bool:
+        """Whether the leads are split (and refitted) in time order: out of time, with each
+        lead's scoring moment known."""
+        return self.split.kind == "out_of_time" and self.scored_at is not None
+
     def part(self, name: str) -> tuple[pd.DataFrame, np.ndarray]:
         """Inputs and labels of ``train``, ``valid`` or ``test``."""
         ids = getattr(self.split, name)

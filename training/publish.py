@@ -109,9 +109,8 @@ def fair_test_leads(tracking: track.Tracking, model_name: str, version: str,
             f"{_a(champion_shape)} export, this model on {_a(shape)} one, so it cannot score "
             f"these test leads")
     scored_at = prepared.scored_at
-    by_time = scored_at is not None and prepared.split.kind == "out_of_time"
     unseen, why = unseen_test_leads(scored_at.loc[prepared.split.test]
-                                    if scored_at is not None and by_time else None,
+                                    if scored_at is not None and prepared.by_time else None,
                                     facts, tags.get("data_sha256") == data_sha256)
     return unseen, None if why is None else f"the comparison cannot be made fairly: {why}"
 

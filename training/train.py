@@ -161,7 +161,7 @@ def choose_recipe(prepared: Prepared, cfg: TrainConfig, progress: Progress) -> t
 def refit(prepared: Prepared, ids: pd.Index, recipe: Any, cfg: TrainConfig, what: str,
           progress: Progress) -> RecentFit:
     """``training.refit.fit_recent`` on the leads ``ids``, said in one progress line first."""
-    by_time = prepared.split.kind == "out_of_time"
+    by_time = prepared.by_time
     window = (f"the newest {cfg.calibration_window:.0%} of them in {cfg.calibration_folds} "
               f"time blocks" if by_time else f"{cfg.calibration_folds} stratified folds")
     progress(f"  {what}: fitted on {len(ids):,} leads, calibrated on out-of-fold scores of "
@@ -234,8 +234,7 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
 
 def rows_used(prepared: Prepared, evaluated: RecentFit, published: RecentFit) -> dict[str, Any]:
     """Which leads the evaluation and the published model used, and their prior shifts."""
-    scored_at = prepared.scored_at
-    by_time = prepared.split.kind == "out_of_time"
+    scored_at, by_time = prepared.scored_at, prepared.by_time
     out: dict[str, Any] = {
         **evaluated.rows.describe("evaluation", scored_at),
         "evaluation_test_rows": len(prepared.split.test),

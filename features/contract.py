@@ -28,19 +28,25 @@ import numpy as np
 import pandas as pd
 
 from features import vocab
+from features.dates import Order, parse_dates
+from features.prescan import (
+    DEFAULT_LIMITS,
+    FileLimits,
+    check_header,
+    delimiter_hint,
+    prescan,
+    read_header,
+)
 from features.rejects import ContractError, LoadReport, RowTable, account
+from features.vocab import STAGE_ALIASES
 
 __all__ = ["ContractError", "CrmData", "LoadReport", "load_crm"]
 
 logger = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".parquet")
-DATE_HINT = "expected ISO 8601, e.g. 2026-03-04 or 2026-03-04T10:15:00Z"
-STAGE_ALIASES = {
-    "top": "top", "tofu": "top", "top of funnel": "top",
-    "middle": "middle", "mofu": "middle", "middle of funnel": "middle",
-    "bottom": "bottom", "bofu": "bottom", "bottom of funnel": "bottom",
-}
+# Tables that may hold no rows at all (no activity or no outcome yet); leads may not.
+MAY_BE_EMPTY = ("activities", "outcomes")
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,18 @@ def find_table(data_dir: Path, name: str) -> Path | None:
     return found[0] if found else None
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file as text columns (validation parses them), blanks as missing."""
+def read_table(path: Path, limits: FileLimits = DEFAULT_LIMITS) -> pd.DataFrame:
+    """Read a CSV or Parquet file as text columns (validation parses them), blanks as missing.
+
+    The file is pre-scanned first (size, NUL bytes, overlong lines; ``features.prescan``) and a
+    CSV header is checked for duplicate names and a wrong delimiter.
+    """
+    is_csv = path.suffix != ".parquet"
+    prescan(path, limits, text=is_csv)
+    if is_csv:
+        check_header(read_header(path), path.name)
     try:
-        if path.suffix == ".parquet":
+        if not is_csv:
             frame = pd.read_parquet(path)
             return frame.astype({c: "str" for c in frame.columns if frame[c].dtype != "str"}).where(
                 frame.notna())
@@ -75,6 +89,8 @@ def read_table(path: Path) -> pd.DataFrame:
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise ContractError(f"{path.name}: cannot be read: {exc}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
+    if is_csv and (hint := delimiter_hint(list(frame.columns), ",")):
+        raise ContractError(f"{path.name}: read as one column {frame.columns[0][:80]!r}{hint}")
     return frame
 
 
@@ -96,19 +112,28 @@ def normalise_label(series: pd.Series) -> pd.Series:
     return _strip(series).str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
 
 
-def parse_timestamps(table: RowTable, column: str, required: bool) -> pd.Series:
-    """Parse ISO 8601 text to UTC; reject blank (if required) and unparsable values."""
+def parse_timestamps(table: RowTable, column: str, required: bool,
+                     order: Order | None = None, notes: list[str] | None = None) -> pd.Series:
+    """Parse dates to UTC with ``features.dates.parse_dates`` (bounded, ISO 8601 or a day/month
+    order decided from the column); reject blank (if required), unparsable and out-of-range
+    values, with a reason naming the column. How the column was read goes to ``notes``."""
     text = _strip(table.frame[column]) if column in table.frame.columns else pd.Series(
         np.nan, index=table.frame.index, dtype="str")
-    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    try:
+        dates = parse_dates(text, column, order, strict=False)
+    except ContractError as exc:
+        raise ContractError(f"{table.name}: {exc}") from exc
+    if dates.note and notes is not None:
+        notes.append(f"{table.name}: {dates.note}")
+        logger.info("%s: %s", table.name, dates.note)
     blank = text.isna().to_numpy()
     if required:
         table.reject(blank, column, f"{column} is blank", "blank")
-    bad = parsed.isna().to_numpy() & ~blank
-    if bad.any():
-        table.reject(bad, column, "unparsable date '" + text.fillna("") + f"' ({DATE_HINT})",
-                     "unparsable date")
-    return parsed
+    if dates.bad.any():
+        kinds = dates.reasons.str.contains("out of range")
+        table.reject(dates.bad & kinds.to_numpy(), column, dates.reasons, "date out of range")
+        table.reject(dates.bad & ~kinds.to_numpy(), column, dates.reasons, "unparsable date")
+    return dates.values
 
 
 def parse_amounts(table: RowTable, column: str) -> pd.Series:
@@ -137,8 +162,10 @@ def reject_duplicates(table: RowTable, column: str = "lead_id") -> None:
         table.reject(dup, column, reason, "duplicate lead_id")
 
 
-def validate_leads(table: RowTable) -> pd.DataFrame:
-    """Parse and check the leads table; returns typed columns for every row (alive or not)."""
+def validate_leads(table: RowTable, order: Order | None = None,
+                   notes: list[str] | None = None) -> pd.DataFrame:
+    """Parse and check the leads table; returns typed columns for every row (alive or not).
+    ``order`` forces day-first or month-first dates; how dates were read goes to ``notes``."""
     require_columns(table, vocab.LEADS_REQUIRED)
     raw = table.frame
     out = pd.DataFrame(index=raw.index)
@@ -146,7 +173,7 @@ def validate_leads(table: RowTable) -> pd.DataFrame:
     table.frame = table.frame.assign(lead_id=out["lead_id"])
     table.reject(out["lead_id"].isna().to_numpy(), "lead_id", "lead_id is blank", "blank")
     reject_duplicates(table)
-    out["mql_at"] = parse_timestamps(table, "mql_at", required=True)
+    out["mql_at"] = parse_timestamps(table, "mql_at", required=True, order=order, notes=notes)
     out["source"] = normalise_label(raw["source"])
     for column in ("industry", "department"):
         out[column] = normalise_label(raw[column]) if column in raw.columns else np.nan
@@ -178,12 +205,14 @@ def _child_lead_ids(table: RowTable, lead_ids: pd.Index, rejected_ids: set[str])
     return out
 
 
-def validate_activities(table: RowTable, lead_ids: pd.Index,
-                        rejected_ids: set[str]) -> pd.DataFrame:
+def validate_activities(table: RowTable, lead_ids: pd.Index, rejected_ids: set[str],
+                        order: Order | None = None, notes: list[str] | None = None
+                        ) -> pd.DataFrame:
     require_columns(table, vocab.ACTIVITIES_REQUIRED)
     raw = table.frame
     out = _child_lead_ids(table, lead_ids, rejected_ids)
-    out["occurred_at"] = parse_timestamps(table, "occurred_at", required=True)
+    out["occurred_at"] = parse_timestamps(table, "occurred_at", required=True, order=order,
+                                          notes=notes)
     out["activity_type"] = normalise_label(raw["activity_type"])
     table.reject(out["activity_type"].isna().to_numpy(), "activity_type", "activity_type is blank",
                  "blank")
@@ -196,13 +225,16 @@ def validate_activities(table: RowTable, lead_ids: pd.Index,
     return out
 
 
-def validate_outcomes(table: RowTable, mql_at: pd.Series, rejected_ids: set[str]) -> pd.DataFrame:
+def validate_outcomes(table: RowTable, mql_at: pd.Series, rejected_ids: set[str],
+                      order: Order | None = None, notes: list[str] | None = None
+                      ) -> pd.DataFrame:
     require_columns(table, vocab.OUTCOMES_REQUIRED)
     out = _child_lead_ids(table, pd.Index(mql_at.index), rejected_ids)
     reject_duplicates(table)
-    out["sql_at"] = parse_timestamps(table, "sql_at", required=False)
-    out["disqualified_at"] = parse_timestamps(table, "disqualified_at", required=False)
-    lead_mql = out["lead_id"].map(mql_at)
+    out["sql_at"] = parse_timestamps(table, "sql_at", required=False, order=order, notes=notes)
+    out["disqualified_at"] = parse_timestamps(table, "disqualified_at", required=False,
+                                              order=order, notes=notes)
+    lead_mql = mql_at.reindex(out["lead_id"]).set_axis(out.index)
     table.reject((out["sql_at"] < lead_mql).to_numpy(), "sql_at",
                  "sql_at is before the lead's mql_at", "sql before mql")
     table.reject((out["disqualified_at"] < lead_mql).to_numpy(), "disqualified_at",
@@ -215,11 +247,21 @@ def _reject_after(table: RowTable, parsed: pd.Series, column: str, as_of: pd.Tim
                  f"{column} is after the data's as_of {as_of.isoformat()}", "after as_of")
 
 
-def _open(data_dir: Path, name: str) -> RowTable:
+def _open(data_dir: Path, name: str, limits: FileLimits, notes: list[str]) -> RowTable:
     path = find_table(data_dir, name)
     if path is None:
         raise ContractError(f"{data_dir}: no {name}.csv or {name}.parquet found")
-    return RowTable(path.name, read_table(path), is_csv=path.suffix == ".csv")
+    return _table(path, name, limits, notes)
+
+
+def _table(path: Path, name: str, limits: FileLimits, notes: list[str]) -> RowTable:
+    frame = read_table(path, limits)
+    if frame.empty:
+        if name not in MAY_BE_EMPTY:
+            raise ContractError(f"{path.name}: no data rows (only a header"
+                                f"{': ' + ', '.join(frame.columns) if len(frame.columns) else ''})")
+        notes.append(f"{path.name} has no data rows")
+    return RowTable(path.name, frame, is_csv=path.suffix == ".csv")
 
 
 def _as_of(given: str | pd.Timestamp | None, leads: tuple[RowTable, pd.DataFrame, str],
@@ -259,7 +301,8 @@ def _unknown_type_notes(types: pd.Series) -> list[str]:
 
 
 def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
-             require_outcomes: bool = True, max_reject_fraction: float = 0.5) -> CrmData:
+             require_outcomes: bool = True, max_reject_fraction: float = 0.5,
+             date_order: Order | None = None, limits: FileLimits = DEFAULT_LIMITS) -> CrmData:
     """Load and validate the event-shape tables in ``data_dir``.
 
     Args:
@@ -268,6 +311,9 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
             timestamp in the data.
         require_outcomes: when False (scoring new leads), a missing outcomes file is allowed.
         max_reject_fraction: a file with a larger share of rejected rows raises ContractError.
+        date_order: force day-first or month-first for ``14/03/2026``-style dates (default:
+            decided per column from its values, ``features.dates``).
+        limits: the largest file and line accepted (``features.prescan``).
 
     Returns:
         CrmData with only the usable rows, and a LoadReport accounting for every row read.
@@ -275,23 +321,23 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise ContractError(f"{data_dir}: not a folder")
-    leads_t = _open(data_dir, "leads")
-    leads = validate_leads(leads_t)
-    acts_t = _open(data_dir, "activities")
+    notes: list[str] = []
+    leads_t = _open(data_dir, "leads", limits, notes)
+    leads = validate_leads(leads_t, date_order, notes)
+    leads_t.check_ratio(max_reject_fraction)  # nothing below makes sense without the leads
+    acts_t = _open(data_dir, "activities", limits, notes)
     outcome_path = find_table(data_dir, "outcomes")
     if outcome_path is None and require_outcomes:
         raise ContractError(f"{data_dir}: no outcomes.csv or outcomes.parquet found")
 
-    notes: list[str] = []
     ok_leads = leads.loc[leads_t.alive]
     rejected_ids = set(leads.loc[~leads_t.alive, "lead_id"].dropna())
     mql_at = ok_leads.set_index("lead_id")["mql_at"]
-    acts = validate_activities(acts_t, pd.Index(mql_at.index), rejected_ids)
+    acts = validate_activities(acts_t, pd.Index(mql_at.index), rejected_ids, date_order, notes)
     tables = [leads_t, acts_t]
     if outcome_path is not None:
-        out_t = RowTable(outcome_path.name, read_table(outcome_path),
-                       is_csv=outcome_path.suffix == ".csv")
-        outcomes = validate_outcomes(out_t, mql_at, rejected_ids)
+        out_t = _table(outcome_path, "outcomes", limits, notes)
+        outcomes = validate_outcomes(out_t, mql_at, rejected_ids, date_order, notes)
         tables.append(out_t)
     else:
         out_t = None

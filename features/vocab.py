@@ -57,6 +57,12 @@ ACTIVITY_TYPES = (
 )
 
 CONTENT_STAGES = ("top", "middle", "bottom")
+# How exports and requests may write a content stage (lower case, trimmed) -> the stage.
+STAGE_ALIASES = {
+    "top": "top", "tofu": "top", "top of funnel": "top",
+    "middle": "middle", "mofu": "middle", "middle of funnel": "middle",
+    "bottom": "bottom", "bofu": "bottom", "bottom of funnel": "bottom",
+}
 
 PURCHASE_TIMEFRAMES = ("0-3 months", "3-6 months", "6-12 months", "12+ months", "no timeline")
 

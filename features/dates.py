@@ -1,0 +1,245 @@
+"""The one bounded, timezone-aware date parse of the product, for files and requests alike.
+
+* **Bounds** (``MIN_YEAR``-``MAX_YEAR``, in UTC): a date outside them is refused, never cast
+  into range (a nanosecond cast wraps year 9999 to 1815 silently). Files reject the row with a
+  reason naming the column; requests get a 422 naming the field.
+* **ISO 8601** (``2026-03-04``, ``2026-03-04T10:15:00Z``, ``...+02:00``): with an offset,
+  converted to UTC; without one, taken as UTC.
+* **Files only**: ``14/03/2026``, ``3/14/2026 9:05 AM``, ``14.03.2026`` (Excel and European
+  exports). Day-first or month-first is decided per column from its values: a first number above
+  12 means day-first, a second number above 12 month-first; both seen is an error naming the
+  column and one example of each; neither seen, while some values read differently both ways, is
+  an error asking for ``--dayfirst`` or ``--monthfirst`` (``order``), which also forces it.
+* **Excel serial numbers** (``46095.38``) are refused with a reason that says what they are and
+  what they would mean: a bare number in a date column may as well be a Unix time, a 1904-system
+  serial or a count, and requests refuse numbers for the same reason.
+* **Requests** (:func:`parse_instant`): ISO 8601 *strings* only; a number is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from features.rejects import ContractError
+
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+LOWEST = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
+HIGHEST = datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC)  # exclusive
+DATE_HINT = "expected ISO 8601, e.g. 2026-03-04 or 2026-03-04T10:15:00Z"
+RANGE_HINT = f"years {MIN_YEAR}-{MAX_YEAR} (UTC) are accepted"
+ORDER_HELP = "pass --dayfirst or --monthfirst"
+
+Order = Literal["dayfirst", "monthfirst"]
+ORDERS: tuple[Order, ...] = ("dayfirst", "monthfirst")
+
+ISO = re.compile(r"^(?P<year>[+-]?\d{4,})-\d{1,2}-\d{1,2}"
+                 r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)?$")
+_SLASH = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T]+(.*))?$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?$")
+_SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # the 1900 system, leap-year bug included
+_EXCEL_MAX = 2_958_465  # 9999-12-31
+
+
+class DateError(ValueError):
+    """One value is not a usable date; ``kind`` is a short machine-readable name."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def out_of_range(year: int) -> bool:
+    return not MIN_YEAR <= year <= MAX_YEAR
+
+
+def excel_serial_reason(text: str) -> str:
+    """What a number in a date column is, in words (a reason for a rejected row)."""
+    value = float(text)
+    if 1 <= value <= _EXCEL_MAX:
+        meant = (_EXCEL_EPOCH + timedelta(days=value)).strftime("%Y-%m-%d %H:%M")
+        return (f"'{text}' is a number, not a date: an Excel serial date number would be {meant} "
+                f"in Excel's 1900 date system; export the column formatted as dates ({DATE_HINT})")
+    return f"'{text}' is a number, not a date ({DATE_HINT})"
+
+
+# --- one value: requests --------------------------------------------------------------------
+def parse_instant(value: object) -> datetime:
+    """One ISO 8601 date-time (a string, or an aware or naive datetime) as an aware UTC datetime.
+
+    Raises:
+        DateError: not a string, not ISO 8601, or outside ``MIN_YEAR``-``MAX_YEAR`` in UTC.
+    """
+    if isinstance(value, datetime):
+        parsed = value
+    elif not isinstance(value, str):
+        shown = ("a boolean" if isinstance(value, bool) else "a number"
+                 if isinstance(value, int | float) else type(value).__name__)
+        raise DateError("datetime_type", f"a date-time is an ISO 8601 string such as "
+                                         f"2026-03-04T10:15:00Z, not {shown}")
+    else:
+        text = value.strip()
+        match = ISO.match(text)
+        if not text or match is None:
+            raise DateError("datetime_from_date_parsing",
+                            f"not a date-time ({DATE_HINT})" if text else "empty date-time")
+        if out_of_range(int(match["year"])):
+            raise DateError("date_out_of_range", f"year {int(match['year'])} is out of range: "
+                                                 f"{RANGE_HINT}")
+        try:
+            parsed = pd.Timestamp(text).to_pydatetime()
+        except (ValueError, OverflowError) as exc:
+            raise DateError("datetime_from_date_parsing",
+                            f"not a date-time ({exc}; {DATE_HINT})") from exc
+    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if not LOWEST <= parsed < HIGHEST:
+        raise DateError("date_out_of_range", f"{parsed.isoformat()} is out of range: "
+                                             f"{RANGE_HINT}")
+    return parsed
+
+
+# --- a column: files ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ParsedDates:
+    """A parsed column: ``values`` (tz-aware UTC, NaT where blank or bad), ``bad`` (non-blank
+    values that are not usable dates), ``reasons`` (why, for the bad rows) and ``note`` (how
+    the column was read, e.g. day-first, for the console and the log; None for plain ISO)."""
+
+    values: pd.Series
+    bad: np.ndarray
+    reasons: pd.Series
+    note: str | None
+
+
+def _order_evidence(first: pd.Series, second: pd.Series, text: pd.Series
+                    ) -> tuple[str | None, str | None, str | None]:
+    """(a day-first example, a month-first example, an example that reads two ways)."""
+    day = text[first > 12]
+    month = text[second > 12]
+    both_ways = text[(first <= 12) & (second <= 12) & (first != second)]
+    pick = (lambda s: str(s.iloc[0]) if len(s) else None)  # noqa: E731
+    return pick(day), pick(month), pick(both_ways)
+
+
+def decide_order(column: str, first: pd.Series, second: pd.Series, text: pd.Series,
+                 order: Order | None, strict: bool = True) -> tuple[Order | None, str | None]:
+    """Day-first or month-first for one column of ``a/b/yyyy`` values, and the note saying why.
+    None when undecidable and some values read two ways while ``strict`` is False.
+
+    Raises:
+        ContractError: both orders are seen, or (``strict``) neither is and some values read
+            two ways (unless ``order`` forces one).
+    """
+    day, month, two_ways = _order_evidence(first, second, text)
+    if order is not None:
+        return order, f"{column}: read as {order.replace('first', '-first')} (as told)"
+    if day is not None and month is not None:
+        raise ContractError(f"{column}: dates are written both day-first ({day!r}) and "
+                            f"month-first ({month!r}); fix the export or {ORDER_HELP}")
+    if day is not None:
+        return "dayfirst", f"{column}: read as day-first ({day} seen)"
+    if month is not None:
+        return "monthfirst", f"{column}: read as month-first ({month} seen)"
+    if two_ways is not None and not strict:
+        return None, (f"{column}: dates such as {two_ways!r} could be day-first or month-first "
+                      f"(no day above 12 seen): those rows are rejected; {ORDER_HELP}")
+    if two_ways is not None:
+        raise ContractError(f"{column}: cannot tell whether dates such as {two_ways!r} are "
+                            f"day-first or month-first (no day above 12 seen); {ORDER_HELP}")
+    return "monthfirst", None  # every value reads the same both ways
+
+
+def _clock(rest: pd.Series) -> pd.Series:
+    """``9:05 AM`` / ``21:05:30`` -> ``T21:05:30`` (missing where it is not a clock)."""
+    parts = rest.str.extract(_CLOCK)
+    hour = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype="float64")
+    half = parts[3].str.lower().fillna("").to_numpy(dtype=object)
+    twelve = (half != "") & (hour > 12)
+    hour = np.where((half == "am") & (hour == 12), 0, hour)
+    hour = np.where((half == "pm") & (hour < 12), hour + 12, hour)
+    ok = ~np.isnan(hour) & (hour < 24) & ~twelve
+    hours = pd.Series(np.where(ok, hour, 0).astype(int), index=rest.index).astype("str")
+    text = "T" + hours.str.zfill(2) + ":" + parts[1] + ":" + parts[2].fillna("00")
+    return text.where(ok)
+
+
+def parse_dates(text: pd.Series, column: str, order: Order | None = None, *,
+                strict: bool = True) -> ParsedDates:
+    """Parse a text column of dates (see the module doc), never outside the bounds.
+
+    Args:
+        text: stripped text, blanks missing.
+        column: its name, for notes and errors.
+        order: force day-first or month-first for ``a/b/yyyy`` values.
+        strict: when the order cannot be decided and matters, raise (a flat export's time
+            column: the split depends on it); when False, reject the values that read two ways
+            (rows of an event-shape table).
+
+    Raises:
+        ContractError: the day/month order of the column cannot be decided (see
+            :func:`decide_order`).
+    """
+    text = text.astype("str").where(text.notna()).str.strip()
+    blank = text.isna() | text.eq("")
+    iso = text.str.match(ISO).fillna(False) & ~blank
+    parts = text.str.extract(_SLASH)
+    slash = parts[0].notna() & ~iso & ~blank
+    note = None
+    iso_text = text.where(iso)
+    if slash.any():
+        first = pd.to_numeric(parts.loc[slash, 0])
+        second = pd.to_numeric(parts.loc[slash, 2])
+        chosen, note = decide_order(column, first, second, text[slash], order, strict)
+        day, month = (first, second) if chosen == "dayfirst" else (second, first)
+        if chosen is None:  # undecidable: only the values that read the same both ways are dates
+            same = first == second
+            day, month = first.where(same, 0), second.where(same, 0)
+        year = parts.loc[slash, 3].where(parts.loc[slash, 3].str.len() == 4,
+                                         "20" + parts.loc[slash, 3])
+        rest = parts.loc[slash, 4]
+        clock = _clock(rest.fillna(""))
+        good_rest = rest.isna() | rest.str.strip().eq("") | clock.notna()
+        rebuilt = (year + "-" + month.astype("int").astype("str").str.zfill(2) + "-"
+                   + day.astype("int").astype("str").str.zfill(2) + clock.fillna(""))
+        iso_text = iso_text.where(~slash, rebuilt.where(good_rest).reindex(text.index))
+    years = pd.to_numeric(iso_text.str.extract(r"^([+-]?\d+)-", expand=False), errors="coerce")
+    outside = years.notna() & ~years.between(MIN_YEAR, MAX_YEAR)
+    parsed = pd.to_datetime(iso_text.where(~outside), utc=True, errors="coerce",
+                            format="ISO8601")
+    if parsed.dtype.kind != "M":  # every value blank or refused
+        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+    edge = parsed.notna() & ((parsed < pd.Timestamp(LOWEST)) | (parsed >= pd.Timestamp(HIGHEST)))
+    outside |= edge
+    parsed = parsed.where(~edge)
+    bad = (parsed.isna() & ~blank).to_numpy()
+    reasons = pd.Series("", index=text.index, dtype="str")
+    shown = text.fillna("")
+    reasons[bad] = f"{column}: unparsable date '" + shown[bad] + f"' ({DATE_HINT})"
+    reasons[outside.to_numpy()] = (f"{column}: date '" + shown[outside.to_numpy()]
+                                   + f"' is out of range: {RANGE_HINT}")
+    if note is not None and "could be" in note:
+        two = (slash & (parts[0] != parts[2])).to_numpy() & bad & ~outside.to_numpy()
+        reasons[two] = (f"{column}: unparsable date '" + shown[two] + "': day-first or "
+                        f"month-first? (no day above 12 seen in the column); {ORDER_HELP}")
+    serial = bad & text.str.match(_SERIAL).fillna(False).to_numpy()
+    if serial.any():
+        reasons[serial] = [f"{column}: {excel_serial_reason(v)}" for v in text[serial]]
+    return ParsedDates(parsed, bad, reasons, note)
+
+
+def parse_order(dayfirst: bool, monthfirst: bool) -> Order | None:
+    """The CLI's ``--dayfirst`` / ``--monthfirst`` flags as an order (None: decide from values)."""
+    if dayfirst and monthfirst:
+        raise ContractError("--dayfirst and --monthfirst exclude each other")
+    return "dayfirst" if dayfirst else "monthfirst" if monthfirst else None
+
+
+__all__ = ["DATE_HINT", "DateError", "MAX_YEAR", "MIN_YEAR", "Order", "ParsedDates",
+           "decide_order", "parse_dates", "parse_instant", "parse_order"]

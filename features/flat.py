@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from features.contract import ContractError
+from features.dates import ParsedDates, parse_dates
 from features.roles import Mapping, blank_placeholders, parse_booleans, parse_numbers
 
 OTHER = "(other)"
@@ -135,9 +136,26 @@ def lead_ids(frame: pd.DataFrame, mapping: Mapping, path: Path) -> pd.Index:
     return pd.Index(ids.to_numpy(), name=mapping.id_column)
 
 
-def lead_times(frame: pd.DataFrame, mapping: Mapping) -> pd.Series:
-    """Each row's MQL moment (UTC) from the time column; NaT without one or where unparsable."""
+def parse_lead_times(frame: pd.DataFrame, mapping: Mapping) -> ParsedDates | None:
+    """The time column parsed by ``features.dates.parse_dates`` (bounded; day-first or
+    month-first from ``mapping.date_order`` or else decided from the values), or None without
+    a time column.
+
+    Raises:
+        ContractError: the day/month order cannot be decided (names the column, asks for
+            ``--dayfirst`` or ``--monthfirst``).
+    """
     if mapping.time_column is None:
+        return None
+    text = blank_placeholders(frame[mapping.time_column], mapping.placeholders)
+    order = mapping.date_order if mapping.date_order in ("dayfirst", "monthfirst") else None
+    return parse_dates(text, mapping.time_column, order)  # type: ignore[arg-type]
+
+
+def lead_times(frame: pd.DataFrame, mapping: Mapping) -> pd.Series:
+    """Each row's MQL moment (UTC) from the time column; NaT without one or where unparsable or
+    out of range (``parse_lead_times`` says which and why)."""
+    parsed = parse_lead_times(frame, mapping)
+    if parsed is None:
         return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    return pd.to_datetime(blank_placeholders(frame[mapping.time_column], mapping.placeholders),
-                          utc=True, errors="coerce", format="mixed")
+    return parsed.values

@@ -8,8 +8,11 @@ CSV files are read as text (roles and types are decided later, by ``features.rol
 * Excel-style exports (``;`` delimiter and decimal commas such as ``1,5``) are recognised: the
   decimal mark is reported so numbers can be parsed (``FlatFile.decimal``).
 
-Every problem raises :class:`features.contract.ContractError` naming the file and, where there is
-one, the line and column.
+Before parsing, the file is pre-scanned in bounded memory (``features.prescan``: size, NUL bytes,
+overlong lines); duplicate header names, a file with no data rows, one that reads as a single
+column of another delimiter and records with the wrong number of fields (counted, with their
+line numbers) are errors. Every problem raises :class:`features.contract.ContractError` naming
+the file and, where there is one, the line and column.
 """
 
 from __future__ import annotations
@@ -23,6 +26,14 @@ from pathlib import Path
 import pandas as pd
 
 from features.contract import ContractError
+from features.prescan import (
+    DEFAULT_LIMITS,
+    FileLimits,
+    check_header,
+    count_bad_rows,
+    delimiter_hint,
+    prescan,
+)
 
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_BYTES = 64 * 1024
@@ -59,21 +70,23 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the header and the next lines into the same, largest width."""
+    """The delimiter that splits the header and most of the next lines into the same, largest
+    width (a few garbled lines do not hide it: they are counted later, by line)."""
     sample = text[:SNIFF_BYTES]
-    lines = [line for line in sample.splitlines()[:20] if line.strip()]
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
     if not lines:
         return ","
-    best, best_width = ",", 0
+    best, best_key = ",", (0, 0.0)
     for delimiter in DELIMITERS:
         try:
             rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
         except csv.Error:
             continue
-        widths = {len(r) for r in rows[:-1] or rows}  # the last sampled line may be cut
+        body = rows[1:-1] or rows  # the last sampled line may be cut
         width = len(rows[0])
-        if width > best_width and len(widths) == 1:
-            best, best_width = delimiter, width
+        agree = sum(len(r) == width for r in body) / len(body)
+        if width > 1 and agree >= 0.5 and (width, agree) > best_key:
+            best, best_key = delimiter, (width, agree)
     return best
 
 
@@ -91,25 +104,34 @@ def guess_decimal(frame: pd.DataFrame, delimiter: str | None) -> str:
 
 
 def _check_rows(text: str, delimiter: str, path: Path) -> None:
-    """Name the first line whose field count differs from the header's."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    width = None
-    for row in reader:
-        if width is None:
-            width = len(row)
-            continue
-        if row and len(row) != width:
-            raise ContractError(
-                f"{path.name}: line {reader.line_num} has {len(row)} fields, the header has "
-                f"{width} (delimiter {delimiter!r}; quote fields that contain it)")
+    """Count the records whose field count differs from the header's, naming their lines."""
+    try:
+        width, bad, n = count_bad_rows(text, delimiter)
+    except csv.Error as exc:
+        raise ContractError(f"{path.name}: cannot be read as CSV: {exc}") from exc
+    if not bad:
+        return
+    if len(bad) == 1:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        fields = next(len(r) for r in reader if reader.line_num >= bad[0])
+        raise ContractError(
+            f"{path.name}: line {bad[0]} has {fields} fields, the header has {width} "
+            f"(delimiter {delimiter!r}; quote fields that contain it)")
+    shown = ", ".join(map(str, bad[:8])) + (", ..." if len(bad) > 8 else "")
+    raise ContractError(
+        f"{path.name}: {len(bad):,} of {n:,} rows do not have the header's {width} fields "
+        f"(delimiter {delimiter!r}), at lines {shown}: the file is garbled or has unquoted "
+        f"delimiters; fix or remove those rows")
 
 
-def read_flat(path: str | Path, *, delimiter: str | None = None) -> FlatFile:
+def read_flat(path: str | Path, *, delimiter: str | None = None,
+              limits: FileLimits = DEFAULT_LIMITS) -> FlatFile:
     """Read a flat export as text columns with blanks as missing.
 
     Args:
         path: a ``.csv`` (or ``.txt``/``.tsv``) or ``.parquet`` file.
         delimiter: force a delimiter instead of sniffing it.
+        limits: the largest file and line accepted (``features.prescan``).
 
     Returns:
         FlatFile whose ``frame`` has one ``str`` column per header name (stripped), values
@@ -119,7 +141,9 @@ def read_flat(path: str | Path, *, delimiter: str | None = None) -> FlatFile:
     path = Path(path)
     if not path.is_file():
         raise ContractError(f"{path}: no such file")
-    if path.suffix.lower() == ".parquet":
+    is_parquet = path.suffix.lower() == ".parquet"
+    prescan(path, limits, text=not is_parquet)
+    if is_parquet:
         try:
             frame = pd.read_parquet(path)
         except (OSError, ValueError) as exc:
@@ -129,6 +153,10 @@ def read_flat(path: str | Path, *, delimiter: str | None = None) -> FlatFile:
     else:
         text, encoding = _decode(path.read_bytes(), path)
         delimiter = delimiter or sniff_delimiter(text)
+        header = next(csv.reader(io.StringIO(text[:SNIFF_BYTES]), delimiter=delimiter), [])
+        check_header(header, path.name)
+        if hint := delimiter_hint(header, delimiter):
+            raise ContractError(f"{path.name}: read as one column {header[0][:80]!r}{hint}")
         _check_rows(text, delimiter, path)
         try:
             frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype="str",
@@ -137,9 +165,10 @@ def read_flat(path: str | Path, *, delimiter: str | None = None) -> FlatFile:
         except (ValueError, pd.errors.ParserError) as exc:
             raise ContractError(f"{path.name}: cannot be read: {exc}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
-    duplicated = frame.columns[frame.columns.duplicated()].tolist()
-    if duplicated:
-        raise ContractError(f"{path.name}: duplicate column name(s) {duplicated}")
+    check_header(list(frame.columns), path.name)
+    if frame.empty:
+        raise ContractError(f"{path.name}: no data rows (only a header: "
+                            f"{', '.join(map(str, frame.columns[:10]))})")
     frame = frame.apply(lambda s: s.str.strip().replace("", pd.NA) if s.dtype == "str" else s)
     frame = frame.astype("str").where(frame.notna())
     return FlatFile(frame, path, delimiter if encoding else None, encoding,

@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.contact import contact_kind, mask, mask_value
 from features.contract import ContractError
+from features.dates import ORDERS, parse_dates
 
 ROLES = ("id", "label", "timestamp", "categorical", "numeric", "boolean", "text", "ignore")
 FEATURE_ROLES = ("categorical", "numeric", "boolean")
@@ -58,6 +60,8 @@ class Mapping:
         id_column, time_column: optional; the time column drives an out-of-time split.
         placeholders: values meaning "not answered" (compared case-sensitively after stripping).
         decimal: ``"."`` or ``","`` (decimal commas in Excel exports).
+        date_order: ``"dayfirst"`` or ``"monthfirst"`` for ``a/b/yyyy`` dates in the time
+            column (None: decided from its values; training records what it decided).
         min_category_count: a category seen fewer times in training becomes ``OTHER``.
         max_categories: at most this many categories per column (the most frequent); the rest
             become ``OTHER`` (HistGradientBoosting accepts at most 255 per feature).
@@ -71,6 +75,7 @@ class Mapping:
     time_column: str | None = None
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
     decimal: str = "."
+    date_order: str | None = None
     min_category_count: int = 20
     max_categories: int = 200
     vocabularies: dict[str, list[str]] = field(default_factory=dict)
@@ -80,6 +85,9 @@ class Mapping:
         if bad:
             raise ContractError(f"mapping: unknown role(s) {bad}; roles are {', '.join(ROLES)}")
         self.placeholders = tuple(str(p) for p in self.placeholders)
+        if self.date_order is not None and self.date_order not in ORDERS:
+            raise ContractError(f"mapping: date_order {self.date_order!r} is not one of "
+                                f"{', '.join(ORDERS)}")
         for name, role in (("id_column", "id"), ("time_column", "timestamp"), ("target", "label")):
             column = getattr(self, name)
             if column is not None and column not in self.roles:
@@ -135,7 +143,8 @@ class Mapping:
         import yaml
 
         head = {k: getattr(self, k) for k in ("target", "positive", "id_column", "time_column",
-                                              "decimal", "min_category_count", "max_categories")}
+                                              "date_order", "decimal", "min_category_count",
+                                              "max_categories")}
         body = yaml.safe_dump(head, sort_keys=False, allow_unicode=True)
         body += yaml.safe_dump({"placeholders": list(self.placeholders)}, allow_unicode=True,
                                default_flow_style=None)
@@ -195,12 +204,26 @@ def parse_booleans(series: pd.Series) -> pd.Series:
                      index=series.index)
 
 
+POSITIVE_LOOKING = ("converted", "won", "closed won", "closed_won", "sql", "qualified",
+                    "success", "positive", *TRUE_WORDS)
+
+
+def _positive_set(positive: str, values: list[str]) -> set[str]:
+    """``--positive`` as a set of label values: one value, or several separated by commas."""
+    wanted = str(positive).strip().lower()
+    if wanted in values or "," not in wanted:
+        return {wanted}
+    return {v.strip() for v in wanted.split(",") if v.strip()}
+
+
 def parse_labels(series: pd.Series, positive: str | None = None,
                  placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS) -> pd.Series:
     """The label column as 1.0 (converted) / 0.0 / NaN (blank: left out of training, counted).
 
     Known spellings: 1/0, yes/no, true/false, y/n, converted/not converted (any case). Anything
-    else needs ``positive``: the value meaning converted; every other value is then 0.
+    else needs ``positive``: the value meaning converted (or several, comma-separated: ``1,yes``
+    for a column mixing 0/1 and yes/no); every other value is then 0. A suggestion in an error
+    never names a value that would invert the label.
 
     Raises:
         ContractError: the values are ambiguous, naming the column, its values and the option.
@@ -210,21 +233,30 @@ def parse_labels(series: pd.Series, positive: str | None = None,
     values = sorted(lower.dropna().unique().tolist())
     name = series.name
     if positive is not None:
-        wanted = str(positive).strip().lower()
-        if wanted not in values:
+        wanted = _positive_set(positive, values)
+        if not wanted <= set(values):
             raise ContractError(f"label column {name!r}: --positive {positive!r} is not one of its "
                                 f"values ({', '.join(map(repr, values[:10]))})")
-        return pd.Series(np.where(lower.isna(), np.nan, (lower == wanted).astype(float)),
+        return pd.Series(np.where(lower.isna(), np.nan, lower.isin(wanted).astype(float)),
                          index=series.index, name=name)
     for pos, negatives in KNOWN_LABELS.items():
         if set(values) <= {pos, *negatives} and 1 <= len(values) <= 2:
             return pd.Series(np.where(lower.isna(), np.nan, (lower == pos).astype(float)),
                              index=series.index, name=name)
     shown = ", ".join(map(repr, values[:10])) + (" ..." if len(values) > 10 else "")
+    yes_no = set(TRUE_WORDS) | set(FALSE_WORDS)
+    if values and set(values) <= yes_no:
+        positives = ",".join(v for v in values if v in TRUE_WORDS)
+        raise ContractError(
+            f"label column {name!r} mixes spellings of yes/no: {shown}. If {positives} mean "
+            f"converted, pass --positive {positives} (every other value then counts as not "
+            f"converted; blanks are left out), or clean the column")
+    looks = [v for v in POSITIVE_LOOKING if v in values]
+    example = f"--positive {looks[0]!r}" if looks else "--positive VALUE"
     raise ContractError(
         f"label column {name!r} is ambiguous: its values are {shown}. Say which value means "
-        f"converted, e.g. --positive {values[0] if values else 'VALUE'!r} (every other value "
-        f"then counts as not converted; blanks are left out)")
+        f"converted, e.g. {example} (several: comma-separated; every other value then counts "
+        f"as not converted; blanks are left out)")
 
 
 # --- inference ----------------------------------------------------------------------------------
@@ -247,8 +279,11 @@ def infer_role(name: str, values: pd.Series, n_rows: int, decimal: str) -> str:
             return "id"
         return "numeric"
     if _share(values.str.match(_DATE)) >= 0.98:
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
-        if _share(parsed.notna()) >= 0.98:
+        try:
+            parsed = parse_dates(values, name)
+        except ContractError:  # dates whose day/month order is unclear: said when parsed
+            return "timestamp"
+        if _share(pd.Series(~parsed.bad)) >= 0.98:
             return "timestamp"
     words = values.str.count(r"\s+") + 1
     if distinct > 0.5 * len(values) and words.mean() >= 3:
@@ -301,7 +336,9 @@ def role_table(frame: pd.DataFrame, mapping: Mapping, examples: int = 3) -> pd.D
         values = blank_placeholders(frame[name], mapping.placeholders) if name in frame else (
             pd.Series(dtype="str"))
         seen = values.dropna()
-        sample = ", ".join(str(v)[:24] for v in seen.value_counts().index[:examples])
+        top = seen.value_counts().index[:examples]
+        kind = contact_kind(name, seen.head(200))
+        sample = ", ".join(mask(v, kind) if kind else mask_value(v)[:24] for v in top)
         rows.append({"column": name, "role": role, "examples": sample,
                      "missing_pct": round(100 * float(values.isna().mean()), 1) if len(values)
                      else 100.0, "distinct": int(seen.nunique())})

@@ -23,13 +23,14 @@ from features.flat import (
     flat_catalog,
     flat_features,
     lead_ids,
-    lead_times,
     learn_vocabularies,
+    parse_lead_times,
     reference_row,
     unreadable_cells,
 )
 from features.flat_read import FlatFile, read_flat
 from features.leakage import LeakageFlag, detect_leakage
+from features.prescan import DEFAULT_LIMITS, FileLimits
 from features.roles import (
     DEFAULT_PLACEHOLDERS,
     Mapping,
@@ -61,11 +62,13 @@ def resolve_mapping(flat: FlatFile, target: str | None, mapping: Mapping | str |
         if target is None:
             raise ContractError("--target COLUMN is required for a flat export (the label, e.g. "
                                 "Converted)")
-        return infer_mapping(frame, target, id_column=given.get("id_column"),
-                             time_column=given.get("time_column"),
-                             positive=given.get("positive"),
-                             placeholders=given.get("placeholders") or DEFAULT_PLACEHOLDERS,
-                             decimal=flat.decimal)
+        inferred = infer_mapping(frame, target, id_column=given.get("id_column"),
+                                 time_column=given.get("time_column"),
+                                 positive=given.get("positive"),
+                                 placeholders=given.get("placeholders") or DEFAULT_PLACEHOLDERS,
+                                 decimal=flat.decimal)
+        inferred.date_order = given.get("date_order")
+        return inferred
     if not isinstance(mapping, Mapping):
         mapping = Mapping.load(mapping)
     missing = [c for c, r in mapping.roles.items() if c not in frame.columns and r != "ignore"]
@@ -101,7 +104,9 @@ class FlatData:
         target: the label column (required unless the mapping names it).
         mapping: a ``mapping.yaml`` (path) or a Mapping; None: inferred from the data.
         mapping_out: where to write the mapping used, for the user to edit and pass back.
-        id_column, time_column, positive, placeholders: see ``features.roles.Mapping``.
+        id_column, time_column, positive, placeholders, date_order: see
+            ``features.roles.Mapping`` (``date_order``: ``--dayfirst``/``--monthfirst``).
+        limits: the largest file and line accepted (``features.prescan``).
     """
 
     path: Path
@@ -112,6 +117,8 @@ class FlatData:
     time_column: str | None = None
     positive: str | None = None
     placeholders: tuple[str, ...] | None = None
+    date_order: str | None = None
+    limits: FileLimits = DEFAULT_LIMITS
     shape: str = field(default="flat", init=False)
     split_step: str = field(default="[3/7]", init=False)
 
@@ -127,10 +134,11 @@ class FlatData:
         return self.mapping
 
     def load(self, cfg: TrainConfig, progress: Progress) -> Labelled:
-        self.flat = read_flat(self.path)
+        self.flat = read_flat(self.path, limits=self.limits)
         progress(f"[1/7] data: {self.flat.describe()}")
         explicit = {"id_column": self.id_column, "time_column": self.time_column,
-                    "positive": self.positive, "placeholders": self.placeholders}
+                    "positive": self.positive, "placeholders": self.placeholders,
+                    "date_order": self.date_order}
         self.mapping = resolve_mapping(self.flat, self.target, self.mapping, explicit)
         mapping = self.resolved
         progress("column roles (save with --mapping-out mapping.yaml, edit, pass back with "
@@ -141,7 +149,7 @@ class FlatData:
         assert mapping.target is not None
         frame = self.flat.frame.set_axis(lead_ids(self.flat.frame, mapping, self.path), axis=0)
         labels = parse_labels(frame[mapping.target], mapping.positive, mapping.placeholders)
-        labelled = pd.DataFrame({"scored_at": lead_times(frame, mapping),
+        labelled = pd.DataFrame({"scored_at": self._times(frame, mapping, progress),
                                  "label": labels})[labels.notna()]
         self.n_unlabelled = int(labels.isna().sum())
         self.rows, self.labelled_frame = frame.loc[labelled.index], labelled
@@ -151,6 +159,30 @@ class FlatData:
                  f"{self.n_unlabelled:,} blank (left out)")
         check_enough(n_pos, n_neg, cfg, "rows")
         return result
+
+    def _times(self, frame: pd.DataFrame, mapping: Mapping, progress: Progress) -> pd.Series:
+        """The time column, parsed once: how it was read is said (and the day/month order kept
+        in the mapping, so scoring and the report read it alike); unusable values are counted
+        with examples and count as unknown times; a mostly unusable column is an error."""
+        parsed = parse_lead_times(frame, mapping)
+        if parsed is None:
+            return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+        if parsed.note:
+            progress(f"dates: {parsed.note}")
+            if mapping.date_order is None and "day-first" in parsed.note:
+                mapping.date_order = "dayfirst"
+            elif mapping.date_order is None and "month-first" in parsed.note:
+                mapping.date_order = "monthfirst"
+        n_bad = int(parsed.bad.sum())
+        if n_bad:
+            first = "; ".join(parsed.reasons[parsed.bad].drop_duplicates().head(2))
+            where = np.flatnonzero(parsed.bad)[:5] + 2
+            message = (f"{self.path.name}: {n_bad:,} of {len(frame):,} values of the time column "
+                       f"are not usable dates (lines {', '.join(map(str, where))}): {first}")
+            if n_bad > len(frame) / 2:
+                raise ContractError(message)
+            progress(f"note: {message}; they count as unknown times (random split)")
+        return parsed.values
 
     def features(self, labelled: Labelled, split: Split, progress: Progress) -> Prepared:
         self.mapping = learn_vocabularies(self.rows.loc[split.train], self.resolved)

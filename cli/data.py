@@ -45,7 +45,20 @@ def _data_parser(prog: str, description: str) -> argparse.ArgumentParser:
                    help="when the export was taken (default: latest timestamp in the data)")
     p.add_argument("--rejects", type=Path, default=None,
                    help="where to write rejected rows (default: next to the output)")
+    add_file_options(p)
     return p
+
+
+def add_file_options(p: argparse.ArgumentParser) -> None:
+    """``--dayfirst``/``--monthfirst`` and ``--max-file-mb``, for every verb that reads files."""
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", dest="date_order", action="store_const", const="dayfirst",
+                       help="read dates such as 03/04/2026 as 3 April (default: decided per "
+                            "column from its values, e.g. 31/01/2026 means day-first)")
+    order.add_argument("--monthfirst", dest="date_order", action="store_const",
+                       const="monthfirst", help="read dates such as 03/04/2026 as 4 March")
+    p.add_argument("--max-file-mb", type=int, default=None, metavar="MB",
+                   help="refuse input files larger than this (default 1024 MiB)")
 
 
 def demo_data(args: argparse.Namespace) -> int:
@@ -90,8 +103,10 @@ def _vendor_demo(args: argparse.Namespace, start: float) -> int:
 def load(args: argparse.Namespace, default_rejects: Path, require_outcomes: bool = True):
     """Load and validate the export; write rejects; tell the user the counts."""
     from features.contract import load_crm
+    from features.prescan import FileLimits
 
-    crm = load_crm(args.data, as_of=args.as_of, require_outcomes=require_outcomes)
+    crm = load_crm(args.data, as_of=args.as_of, require_outcomes=require_outcomes,
+                   date_order=args.date_order, limits=FileLimits.from_mb(args.max_file_mb))
     rejects_path = crm.report.write_rejects(args.rejects or default_rejects)
     say(crm.report.summary())
     say(f"rejected rows with reasons: {rejects_path}")

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from cli.data import add_file_options
 from cli.output import fail, say
 
 SUMMARY_ROWS = (
@@ -71,6 +72,7 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store; the champion is exported to MODELS_DIR/champion")
     p.add_argument("--rules", type=Path, default=None, help="rules file (default: shipped)")
+    add_file_options(p)
     p.add_argument("--min-positives", type=int, default=50)
     p.add_argument("--min-negatives", type=int, default=50)
     p.add_argument("--seed", type=int, default=42)
@@ -106,6 +108,7 @@ def summary_table(metrics: dict[str, Any]) -> str:
 
 
 def train(args: argparse.Namespace) -> int:
+    from features.prescan import FileLimits
     from training.config import TrainConfig
 
     cfg = TrainConfig(horizon_days=args.horizon_days, min_positives=args.min_positives,
@@ -120,12 +123,14 @@ def train(args: argparse.Namespace) -> int:
         data: EventData | FlatData = FlatData(
             args.data, args.target, mapping=args.mapping, mapping_out=args.mapping_out,
             id_column=args.id_column, time_column=args.time_column, positive=args.positive,
-            placeholders=placeholders)
+            placeholders=placeholders, date_order=args.date_order,
+            limits=FileLimits.from_mb(args.max_file_mb))
     else:
         if args.target or args.mapping:
             return fail(f"--target and --mapping are for a flat export file; {args.data} is "
                         f"a folder (event shape)")
-        data = EventData(args.data, as_of=args.as_of, rules_path=args.rules)
+        data = EventData(args.data, as_of=args.as_of, rules_path=args.rules,
+                         date_order=args.date_order, max_file_mb=args.max_file_mb)
     result = run_training(data, cfg, workdir=args.workdir, models_dir=args.models_dir,
                           promote=args.promote, dry_run=args.dry_run, progress=say)
     if args.dry_run:
@@ -172,6 +177,7 @@ def score_parser() -> argparse.ArgumentParser:
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store holding champion/")
     p.add_argument("--rules", type=Path, default=None, help="rules file (default: shipped)")
+    add_file_options(p)
     return p
 
 
@@ -185,6 +191,7 @@ def _write(frame, out: Path) -> None:
 
 def score_flat(args: argparse.Namespace) -> int:
     from features.flat_read import read_flat
+    from features.prescan import FileLimits
     from features.rules import load_rules
     from scoring.flat import FlatScorer
 
@@ -192,7 +199,7 @@ def score_flat(args: argparse.Namespace) -> int:
     if not args.data.is_file():
         return fail(f"the champion (v{scorer.version}) was trained on a flat export: pass a "
                     f"file with --data, not the folder {args.data}")
-    flat = read_flat(args.data)
+    flat = read_flat(args.data, limits=FileLimits.from_mb(args.max_file_mb))
     say(flat.describe())
     from features.flat import unreadable_cells
     from scoring.event import flat_scores
@@ -219,6 +226,7 @@ def score_flat(args: argparse.Namespace) -> int:
 
 def score(args: argparse.Namespace) -> int:
     from features.contract import load_crm
+    from features.prescan import FileLimits
     from features.rules import load_rules
     from scoring.bundle import read_card
     from scoring.event import Scorer, flat_scores
@@ -226,7 +234,8 @@ def score(args: argparse.Namespace) -> int:
     if read_card(args.models_dir / "champion").is_flat:
         return score_flat(args)
     scorer = Scorer.from_bundle(args.models_dir / "champion", load_rules(args.rules))
-    crm = load_crm(args.data, as_of=args.as_of, require_outcomes=False)
+    crm = load_crm(args.data, as_of=args.as_of, require_outcomes=False,
+                   date_order=args.date_order, limits=FileLimits.from_mb(args.max_file_mb))
     say(crm.report.summary())
     rejects = crm.report.write_rejects(args.out.with_name(args.out.stem + ".rejects.csv"))
     at = {"as_of": crm.as_of, "mql": None}.get(args.at, args.at)

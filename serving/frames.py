@@ -20,8 +20,8 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from features.bant import FLAGS as BANT_FLAGS
-from features.contract import STAGE_ALIASES, normalise_label
-from features.vocab import LEADS_OPTIONAL, LEADS_REQUIRED
+from features.contract import normalise_label
+from features.vocab import LEADS_OPTIONAL, LEADS_REQUIRED, STAGE_ALIASES
 from serving.schemas import LeadIn, PredictionOut
 
 LEAD_COLUMNS = (*LEADS_REQUIRED, *LEADS_OPTIONAL)

@@ -3,27 +3,49 @@
 Requests mirror the leads table of the data contract (``features.vocab``) plus each lead's own
 activities. Category fields (source, industry, activity type, ...) are free text on purpose: a new
 source or activity type is scored (missing and unknown are information), never rejected. Only the
-content stage has a closed set. Timestamps without an offset are taken as UTC, like the contract.
+content stage has a closed set (the contract's words and aliases, ``features.vocab``).
+
+Timestamps are ISO 8601 strings read by the contract's own bounded parse
+(``features.dates.parse_instant``): without an offset they are taken as UTC; a number, an empty
+string or a moment outside the accepted years is a 422 naming the field, never a wrapped date.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from features.dates import MAX_YEAR, MIN_YEAR, DateError, parse_instant
 
 Text = Annotated[str, Field(max_length=500)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Flag = Literal["true", "false", "unknown"]
 
 
-def as_utc(value: datetime) -> datetime:
-    """Naive datetimes are UTC; aware ones are converted to UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def as_utc(value: object) -> datetime:
+    """An ISO 8601 string (or datetime) as an aware UTC datetime within the accepted years;
+    naive values are UTC. Anything else is a validation error of its own kind."""
+    try:
+        return parse_instant(value)
+    except DateError as exc:
+        raise PydanticCustomError(exc.kind, str(exc)) from None
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
+def _stage(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(as_utc), Field(
+    description=f"ISO 8601 date-time string (years {MIN_YEAR}-{MAX_YEAR}); without an offset "
+                f"taken as UTC", examples=["2026-09-01T10:00:00Z"])]
+# The words of features.vocab.STAGE_ALIASES (a test holds them equal), any case.
+StageWord = Literal["top", "tofu", "top of funnel", "middle", "mofu", "middle of funnel",
+                    "bottom", "bofu", "bottom of funnel"]
+Stage = Annotated[StageWord, BeforeValidator(_stage), Field(
+    description="funnel stage: top, middle or bottom (also tofu/mofu/bofu, 'top of funnel', ...)")]
 
 
 class ActivityIn(BaseModel):
@@ -34,7 +56,7 @@ class ActivityIn(BaseModel):
     activity_type: Annotated[str, Field(min_length=1, max_length=100,
                                         examples=["pricing_page_view"])]
     occurred_at: UtcDatetime
-    content_stage: Literal["top", "middle", "bottom"] | None = None
+    content_stage: Stage | None = None
 
 
 class LeadIn(BaseModel):
@@ -80,7 +102,9 @@ class PredictRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    leads: Annotated[list[LeadIn], Field(min_length=1)]
+    leads: Annotated[list[LeadIn], Field(
+        min_length=1, description="the leads to score; each lead_id at most once per request "
+                                  "(a repeated lead_id is a 422 naming both positions)")]
 
     @field_validator("leads")
     @classmethod

@@ -19,6 +19,7 @@ import pandas as pd
 
 from features.build import CATEGORICAL, NUMERIC, build_features, feature_catalog, feature_matrix
 from features.contract import CrmData, load_crm
+from features.dates import Order
 from features.labels import Labels, make_labels
 from features.leakage import LeakageFlag, detect_event_leakage
 from features.points import points_score
@@ -52,25 +53,36 @@ class EventData:
         as_of: the export date (default: the latest timestamp in the data).
         rules_path: the rules file for BANT flags and the points score (default: shipped).
         crm: the export already loaded (the ``make demo`` job loads it once for several steps).
+        date_order: force day-first or month-first ``a/b/yyyy`` dates (``--dayfirst``).
+        max_file_mb: the largest file accepted, in MiB (default ``features.prescan``).
     """
 
     shape = "event"
     split_step = "[4/7]"
 
     def __init__(self, data_dir: str | Path, *, as_of: str | None = None,
-                 rules_path: str | Path | None = None, crm: CrmData | None = None) -> None:
+                 rules_path: str | Path | None = None, crm: CrmData | None = None,
+                 date_order: Order | None = None, max_file_mb: int | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.as_of = as_of
         self.rules: Rules = load_rules(rules_path)
         self.crm = crm
+        self.date_order = date_order
+        self.max_file_mb = max_file_mb
         self.table: pd.DataFrame | None = None
         self.label_set: Labels | None = None
         self.horizon_days = 90
 
     def load(self, cfg: TrainConfig, progress: Progress) -> Labelled:
         if self.crm is None:
-            self.crm = load_crm(self.data_dir, as_of=self.as_of)
+            from features.prescan import FileLimits
+
+            self.crm = load_crm(self.data_dir, as_of=self.as_of, date_order=self.date_order,
+                                limits=FileLimits.from_mb(self.max_file_mb))
         crm = self.crm
+        for note in crm.report.notes:
+            if "day-first" in note or "month-first" in note:
+                progress(f"dates: {note}")
         progress(f"[1/7] data: {len(crm.leads):,} leads, {len(crm.activities):,} activities, "
                  f"{crm.report.n_rejected:,} rejected rows")
         start = time.perf_counter()

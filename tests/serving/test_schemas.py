@@ -9,6 +9,7 @@ from features.vocab import (
     CONTENT_STAGES,
     LEADS_OPTIONAL,
     LEADS_REQUIRED,
+    STAGE_ALIASES,
 )
 from serving.schemas import ActivityIn, LeadIn
 
@@ -28,10 +29,11 @@ def test_only_lead_id_and_mql_at_are_required():
     assert required == {"lead_id", "mql_at"}
 
 
-def test_content_stage_accepts_exactly_the_contracts_stages():
+def test_content_stage_accepts_exactly_the_contracts_stages_and_aliases():
     schema = ActivityIn.model_json_schema()["properties"]["content_stage"]
     allowed = next(x["enum"] for x in schema["anyOf"] if "enum" in x)
-    assert tuple(allowed) == CONTENT_STAGES
+    assert tuple(allowed) == tuple(STAGE_ALIASES)  # one vocabulary for files and requests
+    assert set(STAGE_ALIASES.values()) == set(CONTENT_STAGES)
 
 
 def test_openapi_documents_the_predict_contract(client):

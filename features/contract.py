@@ -32,8 +32,11 @@ from features.dates import Order, parse_dates
 from features.prescan import (
     DEFAULT_LIMITS,
     FileLimits,
+    bad_rows_message,
     check_header,
+    count_bad_rows,
     delimiter_hint,
+    one_line,
     prescan,
     read_header,
 )
@@ -86,8 +89,13 @@ def read_table(path: Path, limits: FileLimits = DEFAULT_LIMITS) -> pd.DataFrame:
                 frame.notna())
         frame = pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""],
                             skipinitialspace=True)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise ContractError(f"{path.name}: cannot be read: {exc}") from exc
+    except pd.errors.ParserError as exc:
+        width, bad, n = count_bad_rows(path.read_text(encoding="utf-8", errors="replace"), ",")
+        if bad:
+            raise ContractError(bad_rows_message(path.name, width, bad, n, ",")) from exc
+        raise ContractError(f"{path.name}: cannot be read: {one_line(exc)}") from exc
+    except (OSError, ValueError) as exc:
+        raise ContractError(f"{path.name}: cannot be read: {one_line(exc)}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     if is_csv and (hint := delimiter_hint(list(frame.columns), ",")):
         raise ContractError(f"{path.name}: read as one column {frame.columns[0][:80]!r}{hint}")

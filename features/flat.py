@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features.contact import mask_value
 from features.contract import ContractError
 from features.dates import ParsedDates, parse_dates
 from features.roles import Mapping, blank_placeholders, parse_booleans, parse_numbers
@@ -83,14 +84,15 @@ def unreadable_cells(frame: pd.DataFrame, x: pd.DataFrame, mapping: Mapping,
     """Cells of number and yes/no columns that hold text ``flat_features`` could not read.
 
     They count as missing for the model; this says how many there are, so nothing is lost
-    silently. Returns ``(column, count, a few distinct examples)`` for each column with any.
+    silently. Examples that look like emails or phone numbers are masked. Returns ``(column,
+    count, a few distinct examples)`` for each column with any.
     """
     out = []
     for name in mapping.numeric:
         given = blank_placeholders(frame[name], mapping.placeholders)
         lost = given.notna() & x[name].isna()
         if lost.any():
-            shown = [str(v) for v in given[lost].drop_duplicates().head(examples)]
+            shown = [mask_value(v) for v in given[lost].drop_duplicates().head(examples)]
             out.append((name, int(lost.sum()), shown))
     return out
 

@@ -29,9 +29,11 @@ from features.contract import ContractError
 from features.prescan import (
     DEFAULT_LIMITS,
     FileLimits,
+    bad_rows_message,
     check_header,
     count_bad_rows,
     delimiter_hint,
+    one_line,
     prescan,
 )
 
@@ -117,11 +119,7 @@ def _check_rows(text: str, delimiter: str, path: Path) -> None:
         raise ContractError(
             f"{path.name}: line {bad[0]} has {fields} fields, the header has {width} "
             f"(delimiter {delimiter!r}; quote fields that contain it)")
-    shown = ", ".join(map(str, bad[:8])) + (", ..." if len(bad) > 8 else "")
-    raise ContractError(
-        f"{path.name}: {len(bad):,} of {n:,} rows do not have the header's {width} fields "
-        f"(delimiter {delimiter!r}), at lines {shown}: the file is garbled or has unquoted "
-        f"delimiters; fix or remove those rows")
+    raise ContractError(bad_rows_message(path.name, width, bad, n, delimiter))
 
 
 def read_flat(path: str | Path, *, delimiter: str | None = None,
@@ -163,7 +161,7 @@ def read_flat(path: str | Path, *, delimiter: str | None = None,
                                 keep_default_na=False, na_values=[""], quotechar='"',
                                 skipinitialspace=True)
         except (ValueError, pd.errors.ParserError) as exc:
-            raise ContractError(f"{path.name}: cannot be read: {exc}") from exc
+            raise ContractError(f"{path.name}: cannot be read: {one_line(exc)}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     check_header(list(frame.columns), path.name)
     if frame.empty:

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.contact import mask_value
 from features.leakage_stats import (
     ColumnStats,
     column_stats,
@@ -168,9 +169,9 @@ def _association(s: ColumnStats, base: float, cfg: LeakageConfig, min_auc: float
         found.append(f"single-column AUC {s.auc:.3f} (>= {min_auc:g})")
     if _concentrated(s, cfg):
         assert s.top is not None
-        found.append(f"value '{s.top['value']}' holds {s.top['share']:.0%} of converted leads and "
-                     f"converts {s.top['rate']:.0%} of its {s.top['n']:,} leads (base rate "
-                     f"{base:.1%})")
+        found.append(f"value '{mask_value(s.top['value'])}' holds {s.top['share']:.0%} of "
+                     f"converted leads and converts {s.top['rate']:.0%} of its {s.top['n']:,} "
+                     f"leads (base rate {base:.1%})")
     if _fill_apart(s, cfg, either_way):
         found.append(_fills(s))
     return found
@@ -188,7 +189,7 @@ def _column_flags(name: str, s: ColumnStats, base: float, raw: bool,
     if s.auc >= cfg.max_auc or s.pure is not None:
         text = f"single-column AUC {s.auc:.3f}"
         if s.pure is not None:
-            text += (f"; value '{s.pure['value']}' converts {s.pure['rate']:.1%} of "
+            text += (f"; value '{mask_value(s.pure['value'])}' converts {s.pure['rate']:.1%} of "
                      f"{s.pure['n']:,} leads (base rate {base:.1%})")
         flags.append(LeakageFlag(name, "separates", text,
                                  {"auc": round(s.auc, 4), "worst_value": s.pure,

@@ -127,5 +127,18 @@ def count_bad_rows(text: str, delimiter: str) -> tuple[int, list[int], int]:
     return width or 0, bad, n
 
 
-__all__ = ["DEFAULT_LIMITS", "FileLimits", "check_header", "count_bad_rows", "delimiter_hint",
-           "prescan", "read_header"]
+def bad_rows_message(file: str, width: int, bad: list[int], n: int, delimiter: str) -> str:
+    """One line: how many records have the wrong number of fields, and their first lines."""
+    shown = ", ".join(map(str, bad[:8])) + (", ..." if len(bad) > 8 else "")
+    return (f"{file}: {len(bad):,} of {n:,} rows do not have the header's {width} fields "
+            f"(delimiter {delimiter!r}), at line(s) {shown}: the file is garbled or has unquoted "
+            f"delimiters; fix or remove those rows")
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (parser messages may end in a newline)."""
+    return " ".join(str(exc).split())
+
+
+__all__ = ["DEFAULT_LIMITS", "FileLimits", "bad_rows_message", "check_header", "count_bad_rows",
+           "delimiter_hint", "one_line", "prescan", "read_header"]

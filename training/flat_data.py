@@ -126,6 +126,8 @@ class FlatData:
         self.path = Path(self.path)
         self.rows = pd.DataFrame()
         self.n_unlabelled = 0
+        self.n_bad_times = 0
+        self.bad_times = pd.Series(dtype=bool)
         self.labelled_frame = pd.DataFrame()
 
     @property
@@ -150,13 +152,16 @@ class FlatData:
         frame = self.flat.frame.set_axis(lead_ids(self.flat.frame, mapping, self.path), axis=0)
         labels = parse_labels(frame[mapping.target], mapping.positive, mapping.placeholders)
         labelled = pd.DataFrame({"scored_at": self._times(frame, mapping, progress),
-                                 "label": labels})[labels.notna()]
+                                 "label": labels})[labels.notna() & ~self.bad_times]
         self.n_unlabelled = int(labels.isna().sum())
+        self.n_bad_times = int((labels.notna() & self.bad_times).sum())
         self.rows, self.labelled_frame = frame.loc[labelled.index], labelled
         result = Labelled(labelled)
         n_pos, n_neg = result.counts()
         progress(f"[2/7] labels from {mapping.target!r}: {n_pos:,} converted, {n_neg:,} not, "
-                 f"{self.n_unlabelled:,} blank (left out)")
+                 f"{self.n_unlabelled:,} blank (left out)"
+                 + (f", {self.n_bad_times:,} with an unusable time (left out)"
+                    if self.n_bad_times else ""))
         check_enough(n_pos, n_neg, cfg, "rows")
         return result
 
@@ -164,8 +169,12 @@ class FlatData:
         """The time column, parsed once: how it was read is said (and the day/month order kept
         in the mapping, so scoring and the report read it alike); unusable values are counted
         with examples and count as unknown times; a mostly unusable column is an error."""
-        parsed = parse_lead_times(frame, mapping)
+        try:
+            parsed = parse_lead_times(frame, mapping)
+        except ContractError as exc:
+            raise ContractError(f"{self.path.name}: {exc}") from exc
         if parsed is None:
+            self.bad_times = pd.Series(False, index=frame.index)
             return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
         if parsed.note:
             progress(f"dates: {parsed.note}")
@@ -181,7 +190,8 @@ class FlatData:
                        f"are not usable dates (lines {', '.join(map(str, where))}): {first}")
             if n_bad > len(frame) / 2:
                 raise ContractError(message)
-            progress(f"note: {message}; they count as unknown times (random split)")
+            progress(f"note: {message}; those rows are left out")
+        self.bad_times = pd.Series(parsed.bad, index=frame.index)
         return parsed.values
 
     def features(self, labelled: Labelled, split: Split, progress: Progress) -> Prepared:

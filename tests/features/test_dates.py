@@ -1,0 +1,78 @@
+"""The one bounded date parse: ISO 8601 with offsets to UTC, never a wrapped date, day-first or
+month-first decided from the values, Excel serial numbers named for what they are."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from features.contract import ContractError
+from features.dates import DateError, parse_dates, parse_instant
+
+
+def _parse(*values: str | None, order=None, strict: bool = True):
+    return parse_dates(pd.Series(list(values), dtype="str"), "created_date", order, strict=strict)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-03-04", "2026-03-04T00:00:00+00:00"),
+    ("2026-03-04T12:15:00+02:00", "2026-03-04T10:15:00+00:00"),
+    ("2026-03-04 10:15", "2026-03-04T10:15:00+00:00"),
+    ("2200-12-31T23:59:59Z", "2200-12-31T23:59:59+00:00"),
+])
+def test_iso_values_are_read_as_utc_the_same_in_files_and_requests(value, expected):
+    assert _parse(value).values.iloc[0].isoformat() == expected
+    assert parse_instant(value).isoformat() == expected
+
+
+@pytest.mark.parametrize("value", ["9999-01-01", "0001-01-01T00:00:00+14:00",
+                                   "1900-01-01T00:00:00+14:00", "2201-01-01"])
+def test_dates_outside_1900_2200_are_refused_never_wrapped(value):
+    parsed = _parse(value)
+    assert parsed.bad.tolist() == [True] and pd.isna(parsed.values.iloc[0])
+    assert "created_date: date" in parsed.reasons.iloc[0] and "1900-2200" in parsed.reasons.iloc[0]
+    with pytest.raises(DateError, match="out of range") as caught:
+        parse_instant(value)
+    assert caught.value.kind == "date_out_of_range"
+
+
+@pytest.mark.parametrize("value", [0, 45901, 1.7e9, True])
+def test_requests_refuse_numbers_as_dates(value):
+    with pytest.raises(DateError, match="ISO 8601 string") as caught:
+        parse_instant(value)
+    assert caught.value.kind == "datetime_type"
+
+
+def test_day_first_is_decided_from_a_day_above_12_and_said():
+    parsed = _parse("31/01/2026", "02/03/2026 9:05 PM", None)
+    assert parsed.note == "created_date: read as day-first (31/01/2026 seen)"
+    assert [str(v) for v in parsed.values] == ["2026-01-31 00:00:00+00:00",
+                                               "2026-03-02 21:05:00+00:00", "NaT"]
+
+
+def test_month_first_is_decided_from_a_second_number_above_12():
+    parsed = _parse("3/14/2026 9:05 AM", "01/02/2026")
+    assert parsed.note == "created_date: read as month-first (3/14/2026 9:05 AM seen)"
+    assert str(parsed.values.iloc[1]) == "2026-01-02 00:00:00+00:00"
+
+
+def test_both_orders_in_one_column_is_an_error_naming_both():
+    with pytest.raises(ContractError, match=r"created_date: .*day-first \('31/01/2026'\) and "
+                                            r"month-first \('01/31/2026'\)"):
+        _parse("31/01/2026", "01/31/2026")
+
+
+def test_undecidable_order_asks_for_an_option_or_rejects_only_the_values_that_differ():
+    with pytest.raises(ContractError, match="--dayfirst or --monthfirst"):
+        _parse("01/02/2026", "03/04/2026")
+    lenient = _parse("01/02/2026", "05/05/2026", strict=False)
+    assert lenient.bad.tolist() == [True, False]
+    assert "day-first or month-first?" in lenient.reasons.iloc[0]
+    forced = _parse("01/02/2026", order="dayfirst")
+    assert str(forced.values.iloc[0]) == "2026-02-01 00:00:00+00:00"
+
+
+def test_excel_serial_numbers_are_refused_saying_what_they_would_be():
+    parsed = _parse("46095.38")
+    assert parsed.bad.tolist() == [True]
+    assert "Excel serial date number would be 2026-03-14 09:07" in parsed.reasons.iloc[0]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from features import vocab
-from features.dates import Order, parse_dates
+from features.dates import DateReading, Order, parse_dates
 from features.prescan import (
     DEFAULT_LIMITS,
     FileLimits,
@@ -121,18 +121,24 @@ def normalise_label(series: pd.Series) -> pd.Series:
 
 
 def parse_timestamps(table: RowTable, column: str, required: bool,
-                     order: Order | None = None, notes: list[str] | None = None) -> pd.Series:
+                     reading: DateReading | None = None) -> pd.Series:
     """Parse dates to UTC with ``features.dates.parse_dates`` (bounded, ISO 8601 or a day/month
     order decided from the column); reject blank (if required), unparsable and out-of-range
-    values, with a reason naming the column. How the column was read goes to ``notes``."""
+    values, with a reason naming the column. ``reading`` forces the day/month order, takes the
+    note saying how the column was read and the order its values showed (evidence for the next
+    date columns of the export)."""
+    reading = reading or DateReading()
     text = _strip(table.frame[column]) if column in table.frame.columns else pd.Series(
         np.nan, index=table.frame.index, dtype="str")
     try:
-        dates = parse_dates(text, column, order, strict=False)
+        dates = parse_dates(text, column, reading.order, strict=False,
+                            fallback=reading.fallback())
     except ContractError as exc:
         raise ContractError(f"{table.name}: {exc}") from exc
-    if dates.note and notes is not None:
-        notes.append(f"{table.name}: {dates.note}")
+    if dates.evidence is not None:
+        reading.seen[column] = dates.evidence
+    if dates.note:
+        reading.notes.append(f"{table.name}: {dates.note}")
         logger.info("%s: %s", table.name, dates.note)
     blank = text.isna().to_numpy()
     if required:
@@ -170,10 +176,9 @@ def reject_duplicates(table: RowTable, column: str = "lead_id") -> None:
         table.reject(dup, column, reason, "duplicate lead_id")
 
 
-def validate_leads(table: RowTable, order: Order | None = None,
-                   notes: list[str] | None = None) -> pd.DataFrame:
+def validate_leads(table: RowTable, reading: DateReading | None = None) -> pd.DataFrame:
     """Parse and check the leads table; returns typed columns for every row (alive or not).
-    ``order`` forces day-first or month-first dates; how dates were read goes to ``notes``."""
+    ``reading``: how dates are read (``features.dates.DateReading``)."""
     require_columns(table, vocab.LEADS_REQUIRED)
     raw = table.frame
     out = pd.DataFrame(index=raw.index)
@@ -181,7 +186,7 @@ def validate_leads(table: RowTable, order: Order | None = None,
     table.frame = table.frame.assign(lead_id=out["lead_id"])
     table.reject(out["lead_id"].isna().to_numpy(), "lead_id", "lead_id is blank", "blank")
     reject_duplicates(table)
-    out["mql_at"] = parse_timestamps(table, "mql_at", required=True, order=order, notes=notes)
+    out["mql_at"] = parse_timestamps(table, "mql_at", required=True, reading=reading)
     out["source"] = normalise_label(raw["source"])
     for column in ("industry", "department"):
         out[column] = normalise_label(raw[column]) if column in raw.columns else np.nan
@@ -214,13 +219,11 @@ def _child_lead_ids(table: RowTable, lead_ids: pd.Index, rejected_ids: set[str])
 
 
 def validate_activities(table: RowTable, lead_ids: pd.Index, rejected_ids: set[str],
-                        order: Order | None = None, notes: list[str] | None = None
-                        ) -> pd.DataFrame:
+                        reading: DateReading | None = None) -> pd.DataFrame:
     require_columns(table, vocab.ACTIVITIES_REQUIRED)
     raw = table.frame
     out = _child_lead_ids(table, lead_ids, rejected_ids)
-    out["occurred_at"] = parse_timestamps(table, "occurred_at", required=True, order=order,
-                                          notes=notes)
+    out["occurred_at"] = parse_timestamps(table, "occurred_at", required=True, reading=reading)
     out["activity_type"] = normalise_label(raw["activity_type"])
     table.reject(out["activity_type"].isna().to_numpy(), "activity_type", "activity_type is blank",
                  "blank")
@@ -234,14 +237,13 @@ def validate_activities(table: RowTable, lead_ids: pd.Index, rejected_ids: set[s
 
 
 def validate_outcomes(table: RowTable, mql_at: pd.Series, rejected_ids: set[str],
-                      order: Order | None = None, notes: list[str] | None = None
-                      ) -> pd.DataFrame:
+                      reading: DateReading | None = None) -> pd.DataFrame:
     require_columns(table, vocab.OUTCOMES_REQUIRED)
     out = _child_lead_ids(table, pd.Index(mql_at.index), rejected_ids)
     reject_duplicates(table)
-    out["sql_at"] = parse_timestamps(table, "sql_at", required=False, order=order, notes=notes)
+    out["sql_at"] = parse_timestamps(table, "sql_at", required=False, reading=reading)
     out["disqualified_at"] = parse_timestamps(table, "disqualified_at", required=False,
-                                              order=order, notes=notes)
+                                              reading=reading)
     lead_mql = mql_at.reindex(out["lead_id"]).set_axis(out.index)
     table.reject((out["sql_at"] < lead_mql).to_numpy(), "sql_at",
                  "sql_at is before the lead's mql_at", "sql before mql")
@@ -330,8 +332,9 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
     if not data_dir.is_dir():
         raise ContractError(f"{data_dir}: not a folder")
     notes: list[str] = []
+    reading = DateReading(date_order, notes)
     leads_t = _open(data_dir, "leads", limits, notes)
-    leads = validate_leads(leads_t, date_order, notes)
+    leads = validate_leads(leads_t, reading)
     leads_t.check_ratio(max_reject_fraction)  # nothing below makes sense without the leads
     acts_t = _open(data_dir, "activities", limits, notes)
     outcome_path = find_table(data_dir, "outcomes")
@@ -341,11 +344,11 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
     ok_leads = leads.loc[leads_t.alive]
     rejected_ids = set(leads.loc[~leads_t.alive, "lead_id"].dropna())
     mql_at = ok_leads.set_index("lead_id")["mql_at"]
-    acts = validate_activities(acts_t, pd.Index(mql_at.index), rejected_ids, date_order, notes)
+    acts = validate_activities(acts_t, pd.Index(mql_at.index), rejected_ids, reading)
     tables = [leads_t, acts_t]
     if outcome_path is not None:
         out_t = _table(outcome_path, "outcomes", limits, notes)
-        outcomes = validate_outcomes(out_t, mql_at, rejected_ids, date_order, notes)
+        outcomes = validate_outcomes(out_t, mql_at, rejected_ids, reading)
         tables.append(out_t)
     else:
         out_t = None

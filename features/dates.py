@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -116,6 +116,25 @@ class ParsedDates:
     bad: np.ndarray
     reasons: pd.Series
     note: str | None
+    evidence: tuple[Order, str] | None = None  # the order its own values showed, an example
+
+
+@dataclass
+class DateReading:
+    """How the dates of one export are read: a forced ``order`` (``--dayfirst``), the ``notes``
+    saying how each column was read, and the order each column showed by its own values
+    (``seen``): evidence for a column of the same export whose values show none."""
+
+    order: Order | None = None
+    notes: list[str] = field(default_factory=list)
+    seen: dict[str, tuple[Order, str]] = field(default_factory=dict)
+
+    def fallback(self) -> tuple[Order, str] | None:
+        """The order the other columns agree on, with where it was seen; None if none or mixed."""
+        if len({order for order, _ in self.seen.values()}) != 1:
+            return None
+        column, (order, example) = next(iter(self.seen.items()))
+        return order, f"{column}, where {example} was seen"
 
 
 def _order_evidence(first: pd.Series, second: pd.Series, text: pd.Series
@@ -129,9 +148,12 @@ def _order_evidence(first: pd.Series, second: pd.Series, text: pd.Series
 
 
 def decide_order(column: str, first: pd.Series, second: pd.Series, text: pd.Series,
-                 order: Order | None, strict: bool = True) -> tuple[Order | None, str | None]:
+                 order: Order | None, strict: bool = True,
+                 fallback: tuple[Order, str] | None = None) -> tuple[Order | None, str | None]:
     """Day-first or month-first for one column of ``a/b/yyyy`` values, and the note saying why.
-    None when undecidable and some values read two ways while ``strict`` is False.
+    When its values show neither, the ``fallback`` (the order another date column of the same
+    export showed) decides; None when still undecidable and some values read two ways while
+    ``strict`` is False.
 
     Raises:
         ContractError: both orders are seen, or (``strict``) neither is and some values read
@@ -147,6 +169,9 @@ def decide_order(column: str, first: pd.Series, second: pd.Series, text: pd.Seri
         return "dayfirst", f"{column}: read as day-first ({day} seen)"
     if month is not None:
         return "monthfirst", f"{column}: read as month-first ({month} seen)"
+    if two_ways is not None and fallback is not None:
+        return fallback[0], (f"{column}: read as {fallback[0].replace('first', '-first')} like "
+                             f"{fallback[1]}")
     if two_ways is not None and not strict:
         return None, (f"{column}: dates such as {two_ways!r} could be day-first or month-first "
                       f"(no day above 12 seen): those rows are rejected; {ORDER_HELP}")
@@ -171,7 +196,7 @@ def _clock(rest: pd.Series) -> pd.Series:
 
 
 def parse_dates(text: pd.Series, column: str, order: Order | None = None, *,
-                strict: bool = True) -> ParsedDates:
+                strict: bool = True, fallback: tuple[Order, str] | None = None) -> ParsedDates:
     """Parse a text column of dates (see the module doc), never outside the bounds.
 
     Args:
@@ -181,6 +206,8 @@ def parse_dates(text: pd.Series, column: str, order: Order | None = None, *,
         strict: when the order cannot be decided and matters, raise (a flat export's time
             column: the split depends on it); when False, reject the values that read two ways
             (rows of an event-shape table).
+        fallback: the order another date column of the export showed, with where (used when
+            this column's values show none).
 
     Raises:
         ContractError: the day/month order of the column cannot be decided (see
@@ -192,11 +219,14 @@ def parse_dates(text: pd.Series, column: str, order: Order | None = None, *,
     parts = text.str.extract(_SLASH)
     slash = parts[0].notna() & ~iso & ~blank
     note = None
+    evidence: tuple[Order, str] | None = None
     iso_text = text.where(iso)
     if slash.any():
         first = pd.to_numeric(parts.loc[slash, 0])
         second = pd.to_numeric(parts.loc[slash, 2])
-        chosen, note = decide_order(column, first, second, text[slash], order, strict)
+        chosen, note = decide_order(column, first, second, text[slash], order, strict, fallback)
+        if order is None and chosen is not None and note and note.endswith(" seen)"):
+            evidence = (chosen, note[note.rindex("(") + 1:-len(" seen)")])
         day, month = (first, second) if chosen == "dayfirst" else (second, first)
         if chosen is None:  # undecidable: only the values that read the same both ways are dates
             same = first == second
@@ -231,7 +261,7 @@ def parse_dates(text: pd.Series, column: str, order: Order | None = None, *,
     serial = bad & text.str.match(_SERIAL).fillna(False).to_numpy()
     if serial.any():
         reasons[serial] = [f"{column}: {excel_serial_reason(v)}" for v in text[serial]]
-    return ParsedDates(parsed, bad, reasons, note)
+    return ParsedDates(parsed, bad, reasons, note, evidence)
 
 
 def parse_order(dayfirst: bool, monthfirst: bool) -> Order | None:
@@ -241,5 +271,5 @@ def parse_order(dayfirst: bool, monthfirst: bool) -> Order | None:
     return "dayfirst" if dayfirst else "monthfirst" if monthfirst else None
 
 
-__all__ = ["DATE_HINT", "DateError", "MAX_YEAR", "MIN_YEAR", "Order", "ParsedDates",
+__all__ = ["DATE_HINT", "DateError", "DateReading", "MAX_YEAR", "MIN_YEAR", "Order", "ParsedDates",
            "decide_order", "parse_dates", "parse_instant", "parse_order"]

@@ -219,6 +219,12 @@ def ev_two_way_dates(src: Sources, folder: Path) -> Path:
     return out
 
 
+def ev_two_way_dates_day_first_leads(src: Sources, folder: Path) -> Path:
+    out = ev_two_way_dates(src, folder)
+    _reformat_dates(out / "leads.csv", 1, _day_first)
+    return out
+
+
 def ev_garbled_rows(src: Sources, folder: Path) -> Path:
     out = _event(src, folder)
     _edit_lines(out / "activities.csv", lambda i, x: x + ",extra,fields" if i % 10 == 5 else x)
@@ -366,6 +372,9 @@ CASES: list[tuple[str, str, str, Callable[[Sources, Path], Path], str, tuple[str
      r"activities\.csv: [\d,]+ rows loaded = [\d,]+ used \+ 0 rejected", ()),
     ("event: dates that read two ways (03/04/2025)", "event", "account", ev_two_way_dates,
      r"occurred_at: dates such as '03/04/20\d\d' could be day-first or month-first", ()),
+    ("event: dates that read two ways, day-first leads", "event", "account",
+     ev_two_way_dates_day_first_leads,
+     r"occurred_at: read as day-first like mql_at, where \d\d/\d\d/\d{4}[^,]* was seen", ()),
     ("event: 10% of activities with extra fields", "event", "error", ev_garbled_rows,
      r"activities\.csv: [\d,]+ of [\d,]+ rows do not have the header's 4 fields .* line\(s\) 6, "
      r"16", ()),

@@ -10,8 +10,9 @@ from features.contract import ContractError
 from features.dates import DateError, parse_dates, parse_instant
 
 
-def _parse(*values: str | None, order=None, strict: bool = True):
-    return parse_dates(pd.Series(list(values), dtype="str"), "created_date", order, strict=strict)
+def _parse(*values: str | None, order=None, strict: bool = True, fallback=None):
+    return parse_dates(pd.Series(list(values), dtype="str"), "created_date", order,
+                       strict=strict, fallback=fallback)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -76,3 +77,10 @@ def test_excel_serial_numbers_are_refused_saying_what_they_would_be():
     parsed = _parse("46095.38")
     assert parsed.bad.tolist() == [True]
     assert "Excel serial date number would be 2026-03-14 09:07" in parsed.reasons.iloc[0]
+
+
+def test_a_column_without_evidence_follows_the_order_another_column_showed():
+    parsed = _parse("01/02/2026", fallback=("dayfirst", "mql_at, where 31/01/2026 was seen"))
+    assert parsed.note == ("created_date: read as day-first like mql_at, where 31/01/2026 was "
+                           "seen")
+    assert str(parsed.values.iloc[0]) == "2026-02-01 00:00:00+00:00"

@@ -5,8 +5,10 @@ reading anything, and it counts the bytes of the body as ``receive()`` hands the
 chunked body (no ``Content-Length``) or one that lies about its length is refused as soon as the
 limit is passed, never buffered whole. Each piece of the body must arrive within
 ``Settings.body_timeout`` seconds of asking for it; a body shorter than its ``Content-Length``, or
-one trickled in too slowly, gets 408. Both answers close the connection (``Connection: close``):
-the rest of the body is not read.
+one trickled in too slowly, gets 408 and the connection is closed (``Connection: close``). After
+a 413 the server drops whatever else of the body arrives without keeping it (uvicorn discards it),
+so a client that sends its whole body before reading the answer still gets the 413 rather than a
+reset connection.
 
 The error is raised inside the app as an ``HTTPException``, which FastAPI passes through its body
 reading, so the answer has the service's usual ``{"detail": ...}`` body; if the body is read
@@ -32,7 +34,7 @@ class BodyRefused(HTTPException):
 
 def too_large(max_bytes: int, seen: int, declared: bool) -> BodyRefused:
     what = f"of {seen:,} bytes" if declared else f"of more than {max_bytes:,} bytes (so far)"
-    return BodyRefused(status.HTTP_413_CONTENT_TOO_LARGE, headers=CLOSE,
+    return BodyRefused(status.HTTP_413_CONTENT_TOO_LARGE,
                        detail=f"request body {what} is over the limit of {max_bytes:,} "
                               f"(LEADCONV_MAX_BODY_BYTES)")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,3 +46,22 @@ def settings(models_dir) -> Settings:
 def client(settings) -> Iterator[TestClient]:
     with client_for(settings) as c:
         yield c
+
+
+FIGURES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def figures(request) -> Callable[[str], None]:
+    """Record a line of figures (cases run, memory, ...): shown in the terminal summary of every
+    run, ``pytest -q`` included, under "serving figures"."""
+    lines = request.config.stash.setdefault(FIGURES, [])
+    return lambda line: lines.append(f"{request.node.name}: {line}")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("serving figures")
+        for line in lines:
+            terminalreporter.write_line(line)

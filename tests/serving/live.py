@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+LIVE_BODY_LIMIT = 1_000_000  # the settings of the shared ``live_server`` (conftest)
+LIVE_BODY_TIMEOUT_S = 1.0
 
 
 def free_port() -> int:

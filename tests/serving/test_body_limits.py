@@ -10,23 +10,19 @@ import time
 import pytest
 
 from tests.serving.helpers import KEY, lead
-from tests.serving.live import detail, read_response, rss_kib, uvicorn_server
+from tests.serving.live import LIVE_BODY_TIMEOUT_S as TIMEOUT_S
+from tests.serving.live import detail, read_response, rss_kib
 
-LIMIT = 1_000_000
-TIMEOUT_S = 1.0
 BIG = 50 * 1024 * 1024
 PIECE = 256 * 1024
 HEAD = (f"POST /v1/predict HTTP/1.1\r\nHost: test\r\nX-API-Key: {KEY}\r\n"
         f"Content-Type: application/json\r\n").encode()
 
 
-@pytest.fixture(scope="module")
-def server(trained, tmp_path_factory):
-    """The service on the trained model: 1 MB body limit, 1 s body read timeout."""
-    env = {"LEADCONV_MODELS_DIR": str(trained / "models"), "LEADCONV_API_KEYS": KEY,
-           "LEADCONV_MAX_BODY_BYTES": str(LIMIT), "LEADCONV_BODY_TIMEOUT": str(TIMEOUT_S)}
-    with uvicorn_server(tmp_path_factory.mktemp("live"), env) as (proc, port):
-        yield proc, port
+@pytest.fixture
+def server(live_server):
+    """The service under uvicorn: 1 MB body limit, 1 s body read timeout (conftest)."""
+    return live_server
 
 
 def chunked(pieces: list[bytes]) -> bytes:

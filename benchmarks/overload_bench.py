@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -49,6 +50,8 @@ class Overload:
     rejected_ms: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     lag_ms: list[float] = field(default_factory=list)  # how late the client sent (schedule)
+    started: float = 0.0  # wall clock (time.time) of the first and after the last answer
+    ended: float = 0.0
 
 
 def unloaded(server: Server, payloads: list[bytes], n: int) -> list[float]:
@@ -67,24 +70,66 @@ def unloaded(server: Server, payloads: list[bytes], n: int) -> list[float]:
     return out
 
 
+class Connections:
+    """Plain HTTP/1.1 over asyncio streams with keep-alive: far cheaper per request than an
+    HTTP library, so the client (on the same CPUs) takes less from the server it measures."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def send(self, request: bytes) -> str:
+        """The status of the answer to ``request`` (or the error's name). A kept-alive connection
+        the server closed meanwhile (idle timeout) is replaced, as HTTP clients do."""
+        reused = bool(self.idle)
+        reader, writer = (self.idle.pop() if reused
+                          else await asyncio.open_connection(self.host, self.port))
+        try:
+            writer.write(request)
+            first = await reader.readline()
+            if not first and reused:
+                writer.close()
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+                writer.write(request)
+                first = await reader.readline()
+            status = first.split(b" ", 2)[1].decode()
+            length, close = 0, False
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+                elif name.strip().lower() == "connection" and "close" in value.lower():
+                    close = True
+            await reader.readexactly(length)
+        except (OSError, IndexError, ValueError, asyncio.IncompleteReadError) as exc:
+            writer.close()
+            return type(exc).__name__
+        if close:
+            writer.close()
+        else:
+            self.idle.append((reader, writer))
+        return status
+
+
+def raw_requests(server: Server, payloads: list[bytes]) -> list[bytes]:
+    head = "".join(f"{k}: {v}\r\n" for k, v in server.headers.items())
+    return [(f"POST {server.predict_path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+             f"Content-Length: {len(body)}\r\n\r\n").encode() + body for body in payloads]
+
+
 async def open_loop(server: Server, payloads: list[bytes], rate: float,
                     duration: float) -> Overload:
     """Send at ``rate`` per second on a fixed schedule for ``duration`` s, whatever the answers."""
-    import httpx
-
     n = int(rate * duration)
     run = Overload(offered_rps=rate, sent=n, seconds=duration)
-    url = server.base + server.predict_path
-    limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
+    requests = raw_requests(server, payloads)
+    connections = Connections("127.0.0.1", server.port)
     loop = asyncio.get_running_loop()
 
-    async def one(client: httpx.AsyncClient, body: bytes, due: float) -> None:
+    async def one(request: bytes, due: float) -> None:
         t0 = loop.time()
         run.lag_ms.append((t0 - due) * 1000)
-        try:
-            status = str((await client.post(url, content=body)).status_code)
-        except httpx.HTTPError as exc:
-            status = type(exc).__name__
+        status = await asyncio.wait_for(connections.send(request), serve_bench.REQUEST_TIMEOUT_S)
         ms = (loop.time() - t0) * 1000
         if status == "200":
             run.accepted_ms.append(ms)
@@ -93,18 +138,37 @@ async def open_loop(server: Server, payloads: list[bytes], rate: float,
         else:
             run.errors[status] = run.errors.get(status, 0) + 1
 
-    async with httpx.AsyncClient(timeout=serve_bench.REQUEST_TIMEOUT_S, headers=server.headers,
-                                 limits=limits) as client:
-        start = loop.time() + 0.1
-        tasks = []
-        for i in range(n):
-            due = start + i / rate
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client, payloads[i % len(payloads)], due)))
-        await asyncio.gather(*tasks)
+    run.started = time.time()
+    start = loop.time() + 0.1
+    tasks = []
+    for i in range(n):
+        due = start + i / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(requests[i % len(requests)], due)))
+    await asyncio.gather(*tasks)
+    for _, writer in connections.idle:
+        writer.close()
+    run.ended = time.time()
     return run
+
+
+def server_side(server: Server, run: Overload) -> dict[str, list[float]]:
+    """Durations the service logged for predicts answered during ``run``, by status: the time
+    from uvicorn handing the request over to the answer (no time in the kernel or the client)."""
+    from datetime import datetime
+
+    out: dict[str, list[float]] = {}
+    for line in (server.logdir / f"{server.name}.err").read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+            when = datetime.fromisoformat(entry["ts"]).timestamp()
+        except (ValueError, KeyError, TypeError):
+            continue
+        if entry.get("route") == server.predict_path and run.started <= when <= run.ended:
+            out.setdefault(str(entry.get("status")), []).append(float(entry["duration_ms"]))
+    return out
 
 
 def rejections(server: Server) -> str:
@@ -116,6 +180,15 @@ def rejections(server: Server) -> str:
              if line.startswith("leadconv_overload_rejections_total{")]
     return "; ".join(line.split("{", 1)[1].replace('"}', "").replace('reason="', "")
                      for line in found) or "none"
+
+
+def admitted(env: dict[str, str]) -> int:
+    """How many requests the server takes in at once (in progress + waiting)."""
+    from serving.config import Settings
+
+    defaults = Settings()
+    return (int(env.get("LEADCONV_MAX_CONCURRENT", defaults.max_concurrent))
+            + int(env.get("LEADCONV_MAX_QUEUE", defaults.max_queue)))
 
 
 def scenario(name: str, env: dict[str, str], workdir: Path, logdir: Path,
@@ -130,9 +203,10 @@ def scenario(name: str, env: dict[str, str], workdir: Path, logdir: Path,
         base = unloaded(server, payloads, UNLOADED_REQUESTS)
         print(f"[{name}] unloaded: p50 {percentile(base, 50):.1f} ms, p99 "
               f"{percentile(base, 99):.1f} ms ({len(base)} sequential requests)", flush=True)
-        closed = drive(server, payloads, 1, args.capacity_seconds, args.concurrency)
+        clients = min(args.concurrency, admitted(env))  # more would only be turned away
+        closed = drive(server, payloads, 1, args.capacity_seconds, clients)
         capacity = closed.ok / closed.seconds
-        print(f"[{name}] capacity: {capacity:.1f} req/s closed loop, {args.concurrency} clients "
+        print(f"[{name}] capacity: {capacity:.1f} req/s closed loop, {clients} clients "
               f"(p50 {closed.pct(50):.1f} ms, p99 {closed.pct(99):.1f} ms, other answers "
               f"{closed.errors or 0})", flush=True)
         rate = capacity * args.factor
@@ -141,7 +215,8 @@ def scenario(name: str, env: dict[str, str], workdir: Path, logdir: Path,
         counted = rejections(server)
     finally:
         server.stop()
-    return {"name": name, "base": base, "capacity": capacity, "run": run, "counted": counted}
+    return {"name": name, "base": base, "capacity": capacity, "run": run, "counted": counted,
+            "server_side": server_side(server, run)}
 
 
 def report(results: list[dict[str, object]], factor: float) -> None:
@@ -168,7 +243,13 @@ def report(results: list[dict[str, object]], factor: float) -> None:
         unl = percentile(base, 99)
         acc = percentile(run.accepted_ms, 99)
         rej = percentile(run.rejected_ms, 99) if run.rejected_ms else 0.0
-        print(f"\n[{res['name']}] the server counted 503s by reason: {res['counted']}; "
+        logged = res["server_side"]
+        assert isinstance(logged, dict)
+        print(f"\n[{res['name']}] server side (its own log, from uvicorn handing the request "
+              f"over to the answer): " + "; ".join(
+                  f"{status}: {len(ms)}, p50 {percentile(ms, 50):.1f} ms, p99 "
+                  f"{percentile(ms, 99):.1f} ms" for status, ms in sorted(logged.items())))
+        print(f"[{res['name']}] the server counted 503s by reason: {res['counted']}; "
               f"other answers: {run.errors or 'none'}; client send lag p99 "
               f"{percentile(run.lag_ms, 99):.1f} ms (how late the client itself was)")
         print(f"  goal accepted p99 <= {GOAL_P99_RATIO:g}x unloaded p99 ({acc:.1f} <= "
@@ -187,7 +268,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=20.0, help="seconds of overload")
     p.add_argument("--capacity-seconds", type=float, default=10.0,
                    help="seconds of the closed-loop capacity run")
-    p.add_argument("--concurrency", type=int, default=4, help="closed-loop clients")
+    p.add_argument("--concurrency", type=int, default=4,
+                   help="closed-loop clients (at most what the server admits at once)")
     p.add_argument("--max-concurrent", type=int, default=None,
                    help="LEADCONV_MAX_CONCURRENT for the server (default: the service's)")
     p.add_argument("--max-queue", type=int, default=None, help="LEADCONV_MAX_QUEUE")

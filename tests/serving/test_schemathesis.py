@@ -12,12 +12,10 @@ import collections
 import time
 
 import hypothesis
-import pytest
+import schemathesis
 from hypothesis import strategies as st
 
 from tests.serving.helpers import HEADERS
-
-schemathesis = pytest.importorskip("schemathesis")
 
 # Most cases per operation (valid and invalid requests); operations without parameters give one.
 # About 150 in all: 20-60 s, mostly generating the predict bodies.
@@ -30,7 +28,7 @@ SKIP = {"POST /v1/admin/reload"}
 
 def test_generated_requests_get_declared_answers_and_never_a_server_error(live_server,
                                                                           figures):
-    from schemathesis import GenerationMode, checks
+    from schemathesis import GenerationMode, checks  # checks: loaded on first attribute use
 
     _, port = live_server
     base = f"http://127.0.0.1:{port}"

@@ -6,10 +6,12 @@ OMP/OpenBLAS/MKL threads = 1, 127.0.0.1, the same trained champion and demo lead
 this script reuses). One-lead predicts only:
 
 1. **unloaded**: one client, one request at a time: p50 and p99;
-2. **capacity**: closed loop, ``--concurrency`` clients back to back: accepted requests per second;
-3. **overload**: open loop at ``--factor`` x capacity for ``--duration`` seconds: requests are sent
-   on a fixed schedule whatever the answers, as real traffic does; the table shows the accepted
-   ones (200) with their p50/p99, the 503s and how fast they came back, and every other answer.
+2. **capacity**: closed loop, ``--concurrency`` clients back to back: accepted requests per second
+   (both on a server whose limits never bite: what the service can do);
+3. **overload**: against a server with the limits, open loop at ``--factor`` x capacity for
+   ``--duration`` seconds: requests are sent on a fixed schedule whatever the answers, as real
+   traffic does; the table shows the accepted ones (200) with their p50/p99, the 503s and how
+   fast they came back, and every other answer.
 
 Goals: at 2x capacity the p99 of the accepted requests stays within 3x the unloaded p99, the
 rejected ones get 503 at least as fast as an unloaded request (p99), and nothing else goes wrong
@@ -182,53 +184,48 @@ def rejections(server: Server) -> str:
                      for line in found) or "none"
 
 
-def admitted(env: dict[str, str]) -> int:
-    """How many requests the server takes in at once (in progress + waiting)."""
-    from serving.config import Settings
-
-    defaults = Settings()
-    return (int(env.get("LEADCONV_MAX_CONCURRENT", defaults.max_concurrent))
-            + int(env.get("LEADCONV_MAX_QUEUE", defaults.max_queue)))
-
-
-def scenario(name: str, env: dict[str, str], workdir: Path, logdir: Path,
-             payloads: list[bytes], args: argparse.Namespace) -> dict[str, object]:
+def started(name: str, env: dict[str, str], workdir: Path, logdir: Path,
+            payloads: list[bytes], args: argparse.Namespace) -> Server:
     server = our_server(workdir, logdir)
     server.name = name
     server.env.update(env)
-    try:
-        server.start()
-        server.wait_ready(args.ready_timeout)
-        serve_bench.warm_up(server, payloads)
-        base = unloaded(server, payloads, UNLOADED_REQUESTS)
-        print(f"[{name}] unloaded: p50 {percentile(base, 50):.1f} ms, p99 "
-              f"{percentile(base, 99):.1f} ms ({len(base)} sequential requests)", flush=True)
-        clients = min(args.concurrency, admitted(env))  # more would only be turned away
-        closed = drive(server, payloads, 1, args.capacity_seconds, clients)
-        capacity = closed.ok / closed.seconds
-        print(f"[{name}] capacity: {capacity:.1f} req/s closed loop, {clients} clients "
-              f"(p50 {closed.pct(50):.1f} ms, p99 {closed.pct(99):.1f} ms, other answers "
-              f"{closed.errors or 0})", flush=True)
-        rate = capacity * args.factor
-        print(f"[{name}] open loop at {rate:.0f} req/s for {args.duration:g} s ...", flush=True)
-        run = asyncio.run(open_loop(server, payloads, rate, args.duration))
-        counted = rejections(server)
-    finally:
-        server.stop()
-    return {"name": name, "base": base, "capacity": capacity, "run": run, "counted": counted,
+    server.start()
+    server.wait_ready(args.ready_timeout)
+    serve_bench.warm_up(server, payloads)
+    return server
+
+
+def measure_capacity(server: Server, payloads: list[bytes],
+                     args: argparse.Namespace) -> tuple[list[float], float]:
+    """(unloaded latencies, closed-loop req/s) of a server whose limits never bite: what the
+    service can do, whatever its admission limits."""
+    base = unloaded(server, payloads, UNLOADED_REQUESTS)
+    print(f"unloaded: p50 {percentile(base, 50):.1f} ms, p99 {percentile(base, 99):.1f} ms "
+          f"({len(base)} sequential requests)", flush=True)
+    closed = drive(server, payloads, 1, args.capacity_seconds, args.concurrency)
+    capacity = closed.ok / closed.seconds
+    print(f"capacity: {capacity:.1f} req/s closed loop, {args.concurrency} clients (p50 "
+          f"{closed.pct(50):.1f} ms, p99 {closed.pct(99):.1f} ms, other answers "
+          f"{closed.errors or 0})", flush=True)
+    return base, capacity
+
+
+def overload(server: Server, payloads: list[bytes], rate: float,
+             args: argparse.Namespace) -> dict[str, object]:
+    print(f"[{server.name}] open loop at {rate:.0f} req/s for {args.duration:g} s ...",
+          flush=True)
+    run = asyncio.run(open_loop(server, payloads, rate, args.duration))
+    return {"name": server.name, "run": run, "counted": rejections(server),
             "server_side": server_side(server, run)}
 
 
-def report(results: list[dict[str, object]], factor: float) -> None:
+def report(results: list[dict[str, object]], base: list[float], capacity: float) -> None:
     print(f"\n{'server':<10} {'offered':>8} {'capacity':>8} {'ratio':>5} {'sent':>6} "
           f"{'accepted':>8} {'acc p50':>8} {'acc p99':>8} {'unl p99':>8} {'503s':>6} "
           f"{'503 p50':>8} {'503 p99':>8} {'other':>6}")
     for res in results:
         run = res["run"]
-        base = res["base"]
-        capacity = res["capacity"]
-        assert isinstance(run, Overload) and isinstance(base, list)
-        assert isinstance(capacity, float)
+        assert isinstance(run, Overload)
         print(f"{res['name']:<10} {run.offered_rps:>8.0f} {capacity:>8.1f} "
               f"{run.offered_rps / capacity:>5.1f} {run.sent:>6} {len(run.accepted_ms):>8} "
               f"{percentile(run.accepted_ms, 50):>8.1f} {percentile(run.accepted_ms, 99):>8.1f} "
@@ -238,8 +235,7 @@ def report(results: list[dict[str, object]], factor: float) -> None:
     print("(ms; rates in req/s; 'unl p99' = unloaded p99; 'other' = answers neither 200 nor 503)")
     for res in results:
         run = res["run"]
-        base = res["base"]
-        assert isinstance(run, Overload) and isinstance(base, list)
+        assert isinstance(run, Overload)
         unl = percentile(base, 99)
         acc = percentile(run.accepted_ms, 99)
         rej = percentile(run.rejected_ms, 99) if run.rejected_ms else 0.0
@@ -269,7 +265,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--capacity-seconds", type=float, default=10.0,
                    help="seconds of the closed-loop capacity run")
     p.add_argument("--concurrency", type=int, default=4,
-                   help="closed-loop clients (at most what the server admits at once)")
+                   help="closed-loop clients of the capacity run")
     p.add_argument("--max-concurrent", type=int, default=None,
                    help="LEADCONV_MAX_CONCURRENT for the server (default: the service's)")
     p.add_argument("--max-queue", type=int, default=None, help="LEADCONV_MAX_QUEUE")
@@ -296,10 +292,21 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} CPUs, load average "
           f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (client and server share them)")
     logdir = Path(tempfile.mkdtemp(prefix="overload-bench-logs-"))
-    results = [scenario("limited", limits, workdir, logdir, payloads, args)]
-    if args.also_unlimited:
-        results.append(scenario("unlimited", UNLIMITED, workdir, logdir, payloads, args))
-    report(results, args.factor)
+    free = started("unlimited", UNLIMITED, workdir, logdir, payloads, args)
+    try:
+        base, capacity = measure_capacity(free, payloads, args)
+        if args.also_unlimited:
+            results = [overload(free, payloads, capacity * args.factor, args)]
+        else:
+            results = []
+    finally:
+        free.stop()
+    limited = started("limited", limits, workdir, logdir, payloads, args)
+    try:
+        results.insert(0, overload(limited, payloads, capacity * args.factor, args))
+    finally:
+        limited.stop()
+    report(results, base, capacity)
     print(f"\nserver logs in {logdir}")
     return 0
 

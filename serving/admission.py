@@ -8,8 +8,10 @@ served, each for at most ``Settings.max_queue_wait`` seconds; any other request 
 keep their latency. Rejections are counted (``leadconv_overload_rejections_total``).
 
 A request with a body takes its place in the queue only once its whole body has arrived, so slow
-uploads do not hold the slots (``serving.body_limits`` bounds how slow they may be); a request
-without one queues when it arrives. The probes and ``/metrics`` are never limited: an overloaded
+uploads do not hold the slots (``serving.body_limits`` bounds how slow they may be); when the
+queue is already full as it arrives, it is refused at once, before FastAPI routes or reads it (a
+refusal must cost far less than an answer, or refusing eats the capacity it protects). A request
+without a body queues when it arrives. The probes and ``/metrics`` are never limited: an overloaded
 service is still alive, still ready, and observable.
 """
 
@@ -47,6 +49,11 @@ class Gate:
     @property
     def waiting(self) -> int:
         return len(self._waiting)
+
+    @property
+    def full(self) -> bool:
+        """Every slot taken and the queue full: ``enter()`` would answer "queue_full"."""
+        return self.active >= self.limit and len(self._waiting) >= self.queue
 
     async def enter(self) -> Verdict:
         """Take a slot, waiting in the queue if needed; on "admitted" call ``leave()`` after."""
@@ -133,6 +140,10 @@ class Admission:
 
         try:
             if has_body(scope):
+                if self.gate.full:  # no room even now: refuse before reading or routing it
+                    self.metrics.overload_rejected("queue_full")
+                    await answer(scope, send, overloaded("queue_full", self.gate))
+                    return
                 await self.app(scope, receive_then_enter, send)
             else:
                 try:

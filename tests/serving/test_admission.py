@@ -45,7 +45,7 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-def test_one_running_one_waiting_and_the_third_gets_503_with_retry_after_at_once():
+def test_one_running_one_waiting_and_the_next_ones_get_503_with_retry_after_at_once():
     async def scenario() -> None:
         held, metrics = Held(), Metrics()
         async with client(held, Gate(limit=1, queue=1, max_wait=30), metrics) as c:
@@ -54,18 +54,19 @@ def test_one_running_one_waiting_and_the_third_gets_503_with_retry_after_at_once
             second = asyncio.create_task(c.post("/v1/predict", content=b'{"leads": []}'))
             await settle()
             third = await asyncio.wait_for(c.get("/v1/model"), 1)  # answered while held
+            fourth = await asyncio.wait_for(c.post("/v1/predict", content=b"{}"), 1)
             probe = await asyncio.wait_for(c.get("/healthz"), 1)  # probes pass the queue
             assert not first.done() and not second.done()
             held.go.set()
             answers = await asyncio.gather(first, second)
         assert [r.status_code for r in answers] == [200, 200]
         assert held.most_inside == 1
-        assert third.status_code == 503
-        assert third.headers["retry-after"] == "1"
+        assert third.status_code == fourth.status_code == 503
+        assert third.headers["retry-after"] == fourth.headers["retry-after"] == "1"
         assert "LEADCONV_MAX_QUEUE" in json.loads(third.content)["detail"]
         assert probe.status_code == 200
         text = metrics.render().decode()
-        assert _sample(text, "leadconv_overload_rejections_total", reason="queue_full") == 1
+        assert _sample(text, "leadconv_overload_rejections_total", reason="queue_full") == 2
         assert _sample(text, "leadconv_requests_in_progress") == 0
 
     asyncio.run(scenario())

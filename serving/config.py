@@ -21,8 +21,8 @@ variable                       meaning                                          
                                while it is read, chunked or not
 ``LEADCONV_BODY_TIMEOUT``      seconds to wait for the next piece of a request body   10
                                (longer: 408 and the connection is dropped)
-``LEADCONV_MAX_CONCURRENT``    requests processed at once (probes and metrics aside)  2
-``LEADCONV_MAX_QUEUE``         requests waiting for a free slot (more: 503 at once)   4
+``LEADCONV_MAX_CONCURRENT``    requests processed at once (probes and metrics aside)  1
+``LEADCONV_MAX_QUEUE``         requests waiting for a free slot (more: 503 at once)   2
 ``LEADCONV_MAX_QUEUE_WAIT``    seconds a request may wait for a slot (then 503)       0.5
 ``LEADCONV_RELOAD_SECONDS``    how often to look for a new champion; 0 = never        30
 ``LEADCONV_API_KEYS``          comma-separated API keys (several: rotation)           none
@@ -99,10 +99,12 @@ class Settings(BaseSettings):
     max_batch: int = 1000
     max_body_bytes: int = 50_000_000
     body_timeout: float = 10.0
-    # Overload: sized for one worker on 2 cores and one-lead requests (~10 ms each), see
-    # serving.admission and benchmarks/overload_bench.py.
-    max_concurrent: int = 2
-    max_queue: int = 4
+    # Overload: sized for one worker on 2 cores and one-lead requests (~10-20 ms each). One
+    # worker scores one request at a time whatever the threads (Python's GIL): a second slot only
+    # adds contention, and every waiting request adds a service time to the latency of the
+    # accepted ones. See serving.admission and benchmarks/overload_bench.py.
+    max_concurrent: int = 1
+    max_queue: int = 2
     max_queue_wait: float = 0.5
     reload_seconds: float = 30.0
     api_keys: Keys = Field(default=(), repr=False)

@@ -17,7 +17,13 @@ variable                       meaning                                          
 =============================  =====================================================  =========
 ``LEADCONV_MODELS_DIR``        local model store; the champion is ``<dir>/champion``  models
 ``LEADCONV_MAX_BATCH``         most leads in one ``POST /v1/predict`` (more: 413)     1000
-``LEADCONV_MAX_BODY_BYTES``    largest request body accepted (more: 413)              50000000
+``LEADCONV_MAX_BODY_BYTES``    largest request body accepted (more: 413), counted     50000000
+                               while it is read, chunked or not
+``LEADCONV_BODY_TIMEOUT``      seconds to wait for the next piece of a request body   10
+                               (longer: 408 and the connection is dropped)
+``LEADCONV_MAX_CONCURRENT``    requests processed at once (probes and metrics aside)  1
+``LEADCONV_MAX_QUEUE``         requests waiting for a free slot (more: 503 at once)   2
+``LEADCONV_MAX_QUEUE_WAIT``    seconds a request may wait for a slot (then 503)       0.5
 ``LEADCONV_RELOAD_SECONDS``    how often to look for a new champion; 0 = never        30
 ``LEADCONV_API_KEYS``          comma-separated API keys (several: rotation)           none
 ``LEADCONV_API_KEYS_FILE``     file with one API key per line, ``#`` comments         none
@@ -92,6 +98,14 @@ class Settings(BaseSettings):
     models_dir: Path = Path("models")
     max_batch: int = 1000
     max_body_bytes: int = 50_000_000
+    body_timeout: float = 10.0
+    # Overload: sized for one worker on 2 cores and one-lead requests (~10-20 ms each). One
+    # worker scores one request at a time whatever the threads (Python's GIL): a second slot only
+    # adds contention, and every waiting request adds a service time to the latency of the
+    # accepted ones. See serving.admission and benchmarks/overload_bench.py.
+    max_concurrent: int = 1
+    max_queue: int = 2
+    max_queue_wait: float = 0.5
     reload_seconds: float = 30.0
     api_keys: Keys = Field(default=(), repr=False)
     report_keys: Keys = Field(default=(), repr=False)
@@ -118,7 +132,7 @@ class Settings(BaseSettings):
     def _keys(cls, value: Any) -> Any:
         return split_keys(value) if isinstance(value, str | list | tuple) else value
 
-    @field_validator("max_batch", "max_body_bytes", mode="before")
+    @field_validator("max_batch", "max_body_bytes", "max_concurrent", "max_queue", mode="before")
     @classmethod
     def _whole_number(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, str):
@@ -129,7 +143,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{_variable(str(info.field_name))} must be a whole number, "
                              f"got {value.strip()!r}") from None
 
-    @field_validator("reload_seconds", mode="before")
+    @field_validator("reload_seconds", "body_timeout", "max_queue_wait", mode="before")
     @classmethod
     def _number(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, str):
@@ -140,18 +154,26 @@ class Settings(BaseSettings):
             raise ValueError(f"{_variable(str(info.field_name))} must be a number, "
                              f"got {value.strip()!r}") from None
 
-    @field_validator("max_batch", "max_body_bytes")
+    @field_validator("max_batch", "max_body_bytes", "max_concurrent")
     @classmethod
     def _at_least_one(cls, value: int, info: ValidationInfo) -> int:
         if value < 1:
             raise ValueError(f"{_variable(str(info.field_name))} must be ≥ 1, got {value}")
         return value
 
-    @field_validator("reload_seconds")
+    @field_validator("reload_seconds", "max_queue", "max_queue_wait")
     @classmethod
-    def _not_negative(cls, value: float) -> float:
+    def _not_negative(cls, value: float, info: ValidationInfo) -> float:
         if not value >= 0:  # also refuses nan
-            raise ValueError(f"{PREFIX}RELOAD_SECONDS must be ≥ 0, got {value}")
+            raise ValueError(f"{_variable(str(info.field_name))} must be ≥ 0, got {value}")
+        return value
+
+    @field_validator("body_timeout")
+    @classmethod
+    def _positive(cls, value: float, info: ValidationInfo) -> float:
+        if not (value > 0 and value != float("inf")):  # also refuses nan
+            raise ValueError(f"{_variable(str(info.field_name))} must be a number > 0, "
+                             f"got {value}")
         return value
 
     @field_validator("log_level", mode="before")

@@ -280,6 +280,16 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
     return decision.to_dict()
 
 
+def mark_dead_runs(options: RunOptions) -> list[str]:
+    """Before fitting: mark FAILED the runs a killed training left RUNNING in the store
+    (``training.track.mark_dead_runs``), and say which."""
+    dead = track.mark_dead_runs(track.resolve_tracking(options.workdir))
+    for run_id in dead:
+        options.progress(f"note: run {run_id} was left RUNNING by a training process that no "
+                         f"longer exists: marked FAILED")
+    return dead
+
+
 def train(data: DataAdapter | str | Path, cfg: TrainConfig | None = None, *,
           workdir: str | Path = ".", models_dir: str | Path = "models",
           promote: Policy | None = None,
@@ -303,6 +313,7 @@ def train(data: DataAdapter | str | Path, cfg: TrainConfig | None = None, *,
         return TrainResult({"split": prepared.split.kind, "shape": adapter.shape,
                             "dry_run": True, **prepared.split.sizes(), **leakage}, {},
                            pd.DataFrame(), None, prepared, cfg, flags, mapping=mapping)
+    mark_dead_runs(options)
     record = fit_and_evaluate(adapter, prepared, cfg, progress)
     record.metrics.update(leakage)
     decision = track_and_publish(adapter, record, leakage, cfg, options, t0)

@@ -8,6 +8,7 @@ import pytest
 
 from serving.config import Settings
 from serving.holder import load_champion
+from tests.bundle_tools import rewrite_card
 from tests.serving.helpers import HEADERS, client_for, lead, predict
 
 
@@ -73,7 +74,7 @@ def test_embedded_registry_of_another_model_does_not_override_the_local_bundle(
     card_path = settings.champion_dir / "model.json"
     card = json.loads(card_path.read_text())
     card["run_id"] = "another-run"  # a bundle exported by other training than the registry's
-    card_path.write_text(json.dumps(card))
+    rewrite_card(settings.champion_dir, card)
     embedded = Settings(models_dir=settings.models_dir, registry_uri=registry_uri)
     loaded = load_champion(embedded)
     assert loaded.source == str(settings.champion_dir)

@@ -154,8 +154,9 @@ def read_card(folder: str | Path) -> ModelCard:
 
 
 def _refuse_legacy(folder: Path, found: dict[str, Any]) -> None:
-    if (found.get("model_file") or LEGACY_MODEL_FILE) == LEGACY_MODEL_FILE or (
-            (folder / LEGACY_MODEL_FILE).exists() and not (folder / MANIFEST_FILE).exists()):
+    legacy_file = (folder / LEGACY_MODEL_FILE).exists()
+    if found.get("model_file") == LEGACY_MODEL_FILE or (
+            legacy_file and not (folder / MANIFEST_FILE).exists()):
         raise StoreError(
             f"{folder}: a bundle of the older layout ({LEGACY_MODEL_FILE}, a pickle, which can "
             f"run code when loaded): refusing to load it. Retrain (`leadconv train --data DIR "

@@ -59,6 +59,7 @@ class RunRecord:
     tags: dict[str, str] = field(default_factory=dict)
     json_artifacts: dict[str, Any] = field(default_factory=dict)
     evaluated_model: Any = None
+    run_id: str | None = None  # the MLflow run opened when the training started
 
 
 def _figures(record: RunRecord) -> dict[str, Any]:
@@ -94,7 +95,7 @@ def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord) -> tr
         fingerprint=record.fingerprint, figures=figures, tables=_tables(record),
         model_card=record.card_markdown, input_example=x_train.head(5),
         tags={**record.tags, "data_sha256": str(record.fingerprint["sha256"])},
-        json_artifacts=record.json_artifacts))
+        json_artifacts=record.json_artifacts, run_id=record.run_id))
     for fig in figures.values():
         pyplot().close(fig)
     return logged

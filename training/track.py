@@ -109,6 +109,7 @@ class RunLog:
         input_example: a few model-input rows (signature and example of the logged model).
         json_artifacts: name -> JSON-able object, each logged as ``<name>.json`` (e.g. the
             leakage flags with their evidence).
+        run_id: the run ``open_run`` made when the training started; None: a new run.
     """
 
     params: dict[str, object]
@@ -120,6 +121,25 @@ class RunLog:
     input_example: pd.DataFrame
     tags: dict[str, str]
     json_artifacts: dict[str, Any]
+    run_id: str | None = None
+
+
+def owner_tags() -> dict[str, str]:
+    """Which process on which host runs a run (``mark_dead_runs`` reads them)."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def open_run(tracking: Tracking) -> str:
+    """Create the run of a training as it starts (RUNNING, with ``owner_tags``); its id."""
+    mlflow, client = _client(tracking)
+    run = client.create_run(_experiment_id(mlflow, client, tracking), tags=owner_tags())
+    return str(run.info.run_id)
+
+
+def end_run(tracking: Tracking, run_id: str, status: str) -> None:
+    """Set the status of a run (``FAILED`` when its training stopped on an error)."""
+    _, client = _client(tracking)
+    client.set_terminated(run_id, status)
 
 
 def log_run(tracking: Tracking, model: Any, model_name: str, log: RunLog) -> LoggedModel:
@@ -130,9 +150,10 @@ def log_run(tracking: Tracking, model: Any, model_name: str, log: RunLog) -> Log
     mlflow, client = _client(tracking)
     from mlflow.models import infer_signature
 
-    experiment_id = _experiment_id(mlflow, client, tracking)
-    owner = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-    with mlflow.start_run(experiment_id=experiment_id, tags=owner) as run:
+    started = (mlflow.start_run(run_id=log.run_id) if log.run_id else
+               mlflow.start_run(experiment_id=_experiment_id(mlflow, client, tracking),
+                                tags=owner_tags()))
+    with started as run:
         mlflow.set_tags(tags)
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         mlflow.log_params({f"data_{k}": str(v)[:500] for k, v in fingerprint.items()})

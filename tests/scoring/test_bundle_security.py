@@ -148,3 +148,16 @@ def test_training_created_the_key_file_readable_by_its_owner_only(trained, model
 def test_a_reader_never_creates_a_key(tmp_path):
     assert resolve_key(key_file=tmp_path / "model.key") is None
     assert not (tmp_path / "model.key").exists()
+
+
+def test_training_never_writes_a_model_the_allow_list_would_refuse(bundle, tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    from scoring.bundle import export_bundle
+    from scoring.trusted import TRUSTED_TYPES, skops_trusted_types
+
+    model, card = load_bundle(bundle)
+    assert set(skops_trusted_types(model)) <= TRUSTED_TYPES
+    with pytest.raises(StoreError, match="outside the allow-list.*system"):
+        export_bundle(FunctionTransformer(os.system), card, tmp_path / "other" / "champion")
+    assert not (tmp_path / "other" / "champion").exists()

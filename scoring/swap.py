@@ -18,6 +18,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def stage(target: Path) -> Path:
     """A new, empty staging folder beside ``target``'s versions (same file system)."""
     folder = versions_dir(target)
     folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(folder)
+    _remove_stale(folder.glob(f"{STAGING_PREFIX}*"))
+    _remove_stale(target.parent.glob(f".{target.name}.link-*"))
     staging = folder / f"{STAGING_PREFIX}{uuid.uuid4().hex[:12]}"
     staging.mkdir()
     return staging
@@ -87,12 +89,17 @@ def swap_in(staged: Path, target: Path, label: str) -> Path:
     return final
 
 
-def _remove_stale_staging(folder: Path) -> None:
-    """Staging folders a killed export left behind (older than an hour: not being written)."""
+def _remove_stale(paths: Iterable[Path]) -> None:
+    """Staging folders and temporary links a killed export left behind (older than an hour:
+    not being written)."""
     now = time.time()
-    for path in folder.glob(f"{STAGING_PREFIX}*"):
+    for path in paths:
         try:
-            if now - path.stat().st_mtime > STALE_STAGING_SECONDS:
+            if now - path.lstat().st_mtime <= STALE_STAGING_SECONDS:
+                continue
+            if path.is_symlink():
+                path.unlink()
+            else:
                 shutil.rmtree(path, ignore_errors=True)
         except OSError:
             continue

@@ -32,6 +32,11 @@ variable                       meaning                                          
 ``LEADCONV_RULES``             rules file (BANT, points, tiers)                       shipped
 ``LEADCONV_MODEL_SOURCE``      ``auto``, ``registry`` or ``local`` (see below)        auto
 ``LEADCONV_LOG_LEVEL``         level of the JSON logs                                 INFO
+``LEADCONV_MODEL_KEY``         key verifying the local bundle's signature (the one    none
+                               training signed with; ``scoring.signing``)
+``LEADCONV_MODEL_KEY_FILE``    file holding that key when the variable is unset       ~/.config/
+                                                                                      leadconv/
+                                                                                      model.key
 ``MLFLOW_TRACKING_URI``        the MLflow registry to load the champion from          ./mlflow.db
 =============================  =====================================================  =========
 
@@ -60,6 +65,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from scoring.signing import resolve_key
 
 PREFIX = "LEADCONV_"
 MODEL_SOURCES = ("auto", "local", "registry")
@@ -114,6 +121,8 @@ class Settings(BaseSettings):
     prefer_registry: bool = False  # True: a registry named on purpose beats the local bundle
     model_name: str = "lead-conversion"
     log_level: str = "INFO"
+    model_key: str | None = Field(default=None, repr=False)
+    model_key_file: Path | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -193,6 +202,11 @@ class Settings(BaseSettings):
     def champion_dir(self) -> Path:
         """The champion's bundle folder in the local store."""
         return self.models_dir / "champion"
+
+    def bundle_key(self) -> bytes | None:
+        """The model key verifying the local bundle: ``model_key``, else the key file (same rule
+        as training, ``scoring.signing.resolve_key``); None when there is none."""
+        return resolve_key(self.model_key, self.model_key_file)
 
 
 class Variables(EnvSettingsSource):

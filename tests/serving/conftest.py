@@ -1,4 +1,5 @@
-"""Serving fixtures: one small model trained per session, and apps built on copies of it."""
+"""Serving fixtures: apps built on copies of the session's small trained model (``trained``,
+in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -12,22 +13,6 @@ from fastapi.testclient import TestClient
 from serving.config import Settings
 from tests.serving.helpers import KEY, client_for
 from tests.serving.live import LIVE_BODY_LIMIT, LIVE_BODY_TIMEOUT_S, uvicorn_server
-
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory, demo_dir, demo_crm) -> Path:
-    """Workdir of one training run on the small demo: ``models/champion`` and ``mlflow.db``."""
-    from training.config import TrainConfig
-    from training.train import EventData, train
-
-    workdir = tmp_path_factory.mktemp("trained")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-        mp.setenv("DO_NOT_TRACK", "true")
-        train(EventData(demo_dir, crm=demo_crm), TrainConfig(hgb_params=(), logreg_c=(0.05,)),
-              promote="if_better", workdir=workdir, models_dir=workdir / "models")
-    return workdir
 
 
 @pytest.fixture

@@ -31,14 +31,14 @@ class Killed(BaseException):
 def store(tmp_path, trained, monkeypatch):
     """A copy of the trained store (registry and bundle: champion v1) and a new version v2 of
     another run, ready to be published: (workdir, client, card, model, pages by version)."""
-    from mlflow import MlflowClient
 
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     shutil.copy(trained / "mlflow.db", tmp_path / "mlflow.db")
     shutil.copytree(trained / "models", tmp_path / "models", symlinks=True)
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    # the registry resolves a ``models:/m-...`` source through MLflow's *global* tracking store:
+    # point it at this copy (as training does), or it is whatever an earlier test left
+    _, client = track._client(track.resolve_tracking(tmp_path))
     old = client.get_model_version_by_alias(NAME, "champion")
     run = client.create_run(client.get_experiment_by_name(track.EXPERIMENT).experiment_id)
     client.set_terminated(run.info.run_id)

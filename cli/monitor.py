@@ -1,0 +1,133 @@
+"""``leadconv monitor``: is the champion still right? Drift and realised calibration.
+
+Scores an export (``--data``) with the champion at each lead's MQL moment, as ``leadconv score``
+does, compares its inputs and scores with the champion's training profile, and measures realised
+conversion on the leads whose horizon has passed. Writes ``monitor.json`` and ``monitor.html``
+into ``--out``, prints a short table, and exits 0 (healthy), 1 (drift or calibration beyond the
+thresholds of ``monitoring.config``) or 2 (error: no champion, no profile, unreadable data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from cli.data import add_file_options
+from cli.output import fail, say
+
+logger = logging.getLogger(__name__)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="leadconv monitor", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, required=True,
+                   help="event-shape export folder (leads, activities, outcomes) of recent leads")
+    p.add_argument("--as-of", default=None, help="export date (default: latest timestamp)")
+    p.add_argument("--models-dir", type=Path, default=Path("models"),
+                   help="local model store holding champion/ (with its profile.json)")
+    p.add_argument("--out", type=Path, default=Path("monitor"),
+                   help="folder for monitor.json and monitor.html")
+    p.add_argument("--rules", type=Path, default=None, help="rules file (default: shipped)")
+    add_file_options(p)
+    return p
+
+
+def observe(args: argparse.Namespace, scorer: Any) -> tuple[Any, dict[str, Any]]:
+    """The export, scored by the champion at each lead's MQL moment (``monitoring.check``)."""
+    from features.build import build_features, feature_matrix
+    from features.contract import load_crm
+    from features.prescan import FileLimits
+    from monitoring.check import Observed
+
+    crm = load_crm(args.data, as_of=args.as_of, require_outcomes=True,
+                   date_order=args.date_order, limits=FileLimits.from_mb(args.max_file_mb))
+    say(crm.report.summary())
+    scores = scorer.score(crm.leads, crm.activities, None).set_index("lead_id")
+    x = feature_matrix(build_features(crm.leads, crm.activities), scorer.names)  # by lead_id
+    observed = Observed(features=x, scored_at=scores["scored_at"],
+                        probability=scores["probability"], outcomes=crm.outcomes,
+                        as_of=crm.as_of)
+    return observed, {"source": str(args.data), "n_rejected": crm.report.n_rejected}
+
+
+def table(summary: dict[str, Any]) -> str:
+    """The short console table: per judged month, the worst input PSI, the score PSI, ECE."""
+    worst: dict[str, tuple[float, str]] = {}
+    score: dict[str, float] = {}
+    n: dict[str, int] = {}
+    for c in summary["drift"]:
+        if not c["judged"]:
+            continue
+        n[c["month"]] = c["n"]
+        if c["column"] == "score":
+            score[c["month"]] = c["psi"]
+        elif c["psi"] > worst.get(c["month"], (-1.0, ""))[0]:
+            worst[c["month"]] = (c["psi"], c["column"])
+    ece = {r["month"]: r for r in summary["realised"]}
+    lines = [f"{'month':<8}{'leads':>7}  {'worst input (PSI)':<34}{'score PSI':>10}"
+             f"{'matured':>9}{'ECE':>7}"]
+    for month in sorted(n, key=lambda m: (m == "all", m)):
+        r = ece.get(month)
+        psi, column = worst.get(month, (float("nan"), "-"))
+        lines.append(f"{month:<8}{n[month]:>7}  {f'{column} ({psi:.2f})':<34}"
+                     f"{score.get(month, float('nan')):>10.2f}"
+                     f"{(r['n'] if r else 0):>9}"
+                     f"{(format(r['ece'], '.3f') if r else '-'):>7}"
+                     + ("  *" if r and r["flagged"] else ""))
+    return "\n".join(lines)
+
+
+def run(verb: str, argv: list[str]) -> int:
+    """Exit 0 healthy, 1 attention, 2 any error (a scheduler must never read a crash as 1)."""
+    args = parser().parse_args(argv)
+    try:
+        return monitor(args)
+    except Exception as exc:  # noqa: BLE001 - any failure is exit code 2, said in one line
+        logger.debug("monitor failed", exc_info=True)
+        return fail(f"monitor failed: {type(exc).__name__}: {exc} (-vv for the traceback)")
+
+
+def monitor(args: argparse.Namespace) -> int:
+    """The checks of ``leadconv monitor`` (see the module docstring); returns the exit code."""
+    from features.contract import ContractError
+    from features.rules import RulesError, load_rules
+    from monitoring.check import check
+    from monitoring.config import Thresholds
+    from monitoring.page import build_page
+    from scoring.bundle import StoreError
+    from scoring.event import Scorer
+    from scoring.profile import ProfileError, read_profile
+
+    folder = args.models_dir / "champion"
+    try:
+        scorer = Scorer.from_bundle(folder, load_rules(args.rules))
+        if scorer.card.is_flat:
+            return fail(f"the champion (v{scorer.version}) was trained on a flat export; "
+                        f"`leadconv monitor` reads event-shape exports only for now")
+        profile = read_profile(folder, scorer.card.data_fingerprint.get("sha256"))
+        observed, data = observe(args, scorer)
+    except ProfileError as exc:
+        return fail(str(exc))
+    except StoreError as exc:
+        return fail(f"{exc}. Run `leadconv train --data DIR` first.")
+    except (ContractError, RulesError, ValueError, OSError) as exc:
+        return fail(str(exc))
+    summary = check(observed, profile, scorer.card, Thresholds(), data)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "monitor.json").write_text(json.dumps(summary, indent=1, default=str))
+    (args.out / "monitor.html").write_text(build_page(summary), encoding="utf-8")
+    say(f"model v{scorer.version}, trained on MQLs {profile.period_start} to "
+        f"{profile.period_end}; {data['source']}: {summary['data']['n_leads']:,} leads, "
+        f"{summary['data']['n_matured']:,} matured")
+    say(table(summary))
+    for reason in summary["reasons"]:
+        say(f"attention: {reason['message']}")
+    if summary["watch"]:
+        say(f"watch: {', '.join(summary['watch'])}")
+    say(f"{summary['status']} (exit {summary['exit_code']}): {args.out / 'monitor.json'}, "
+        f"{args.out / 'monitor.html'}")
+    return int(summary["exit_code"])

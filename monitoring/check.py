@@ -1,0 +1,62 @@
+"""One monitoring check of one model version: drift against its profile, realised calibration
+on matured leads, the verdict.
+
+The input is ``Observed``: per lead its scoring moment, the model's probability and the model
+inputs it was scored on, with the outcomes known at ``as_of``. ``leadconv monitor --data`` makes
+it by scoring an export with the champion; a prediction log with outcomes can fill it the same
+way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from features.labels import make_labels
+from monitoring.config import DEFAULT, Thresholds
+from monitoring.drift import drift_table, months_of
+from monitoring.realised import bands, matured, realised_table
+from monitoring.summary import summarise
+from scoring.card import ModelCard
+from scoring.profile import ReferenceProfile
+
+DEFAULT_HORIZON_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Observed:
+    """Scored leads of one model version, indexed by lead_id.
+
+    ``features``: the model inputs (columns of the profile); ``scored_at``: each lead's scoring
+    moment (UTC); ``probability``: the model's score; ``outcomes``: ``lead_id``, ``sql_at``
+    (missing if not converted); ``as_of``: when the outcomes were read.
+    """
+
+    features: pd.DataFrame
+    scored_at: pd.Series
+    probability: pd.Series
+    outcomes: pd.DataFrame
+    as_of: pd.Timestamp
+
+
+def check(observed: Observed, profile: ReferenceProfile, card: ModelCard,
+          thresholds: Thresholds = DEFAULT,
+          data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The summary of one check (``monitoring.summary.summarise``): verdict, reasons, tables."""
+    month = months_of(observed.scored_at)
+    drift = drift_table(profile, observed.features, observed.probability, month, thresholds)
+    horizon = card.horizon_days or DEFAULT_HORIZON_DAYS
+    labels = make_labels(observed.scored_at, observed.outcomes, observed.as_of, horizon)
+    ripe = matured(labels, observed.probability, month)
+    realised = realised_table(ripe, thresholds)
+    band_table = bands(ripe, thresholds.ece_bins) if len(ripe) else pd.DataFrame()
+    model = {"version": card.version, "trained_at": card.trained_at, "run_id": card.run_id,
+             "horizon_days": horizon, "test_auc": card.metrics.get("test_auc"),
+             "test_ece": card.metrics.get("test_ece")}
+    info = {"n_leads": len(observed.features), "n_matured": len(ripe),
+            "n_censored": labels.n_censored, "as_of": str(observed.as_of),
+            "first_scored_at": str(observed.scored_at.min()),
+            "last_scored_at": str(observed.scored_at.max()), **(data or {})}
+    return summarise(model, profile, info, drift, realised, band_table, card.metrics, thresholds)

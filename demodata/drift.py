@@ -5,8 +5,8 @@ at or after ``change_at`` (default ``DEFAULT_MONTHS_BEFORE`` months before ``as_
 
 * **source mix**: a share ``switch`` of them came through a new paid-social campaign instead of
   their channel: their source is redrawn from ``SWITCH_TO`` (mostly ``social``), so referrals,
-  organic search and the rest shrink in proportion; their hidden intent follows the new channel
-  (``demodata.titles.SOURCE_INTENT_SHIFT``);
+  organic search and the rest shrink in proportion (the people are the same: the new channel
+  changes their chance through the source effect of the story, not what they did before);
 * **behaviour**: the pricing page moved behind a login: each pre-MQL pricing page view is kept
   with probability ``pricing_kept`` only;
 * **conversion**: sales raised its bar for an SQL: ``intercept_shift`` is added to the story's
@@ -16,7 +16,9 @@ The truth follows the story (``story.md``): ``p_true`` is computed from what was
 new sources, the thinned pricing views) plus the intercept shift, so a model trained before the
 change is miscalibrated after it (the intercept) and sees inputs it was not trained on (the
 source mix, the pricing views). A model retrained on the new months learns it. The drift draws
-use their own random stream, so the leads before ``change_at`` are drawn as without drift.
+use their own random stream, so the leads before ``change_at`` keep their rows, pre-MQL
+activities, outcomes and true probabilities of the history without drift (only their nurture
+activities after the MQL are drawn anew).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from demodata.titles import SOURCE_INTENT_SHIFT
 from demodata.truth import TYPE_CODE, Events
 
 DEFAULT_MONTHS_BEFORE = 6  # the change date, before as_of: 3 months matured, 3 still censored
@@ -52,20 +53,15 @@ class Drift:
         return int(pd.Timestamp(when).floor("D").value // 10**9)
 
 
-def shift_sources(rng: np.random.Generator, leads: pd.DataFrame, intent: np.ndarray,
-                  after: np.ndarray, switch: float) -> tuple[pd.DataFrame, np.ndarray]:
-    """New sources (and intents) for a share ``switch`` of the leads ``after`` the change."""
+def shift_sources(rng: np.random.Generator, leads: pd.DataFrame, after: np.ndarray,
+                  switch: float) -> pd.DataFrame:
+    """New sources for a share ``switch`` of the leads ``after`` the change."""
     moved = after & (rng.random(len(leads)) < switch)
     new = rng.choice(list(SWITCH_TO), size=len(leads), p=list(SWITCH_TO.values()))
     old = leads["source"].to_numpy(dtype=object)
-    source = np.where(moved, new, old)
-
-    def shift(values: np.ndarray) -> np.ndarray:
-        return pd.Series(values).map(SOURCE_INTENT_SHIFT).fillna(0.0).to_numpy()
-
     out = leads.copy()
-    out["source"] = pd.array(source, dtype="str")
-    return out, intent + np.where(moved, shift(source) - shift(old), 0.0)
+    out["source"] = pd.array(np.where(moved, new, old), dtype="str")
+    return out
 
 
 def thin_pricing(rng: np.random.Generator, ev: Events, after: np.ndarray, kept: float) -> Events:

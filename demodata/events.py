@@ -285,22 +285,23 @@ def generate_demo(
 
     mql_s = _draw_mql_times(rng, n_leads, as_of_s)
     leads, intent = draw_leads(rng, _stamps(mql_s))
-    change_s, after = None, np.zeros(n_leads, dtype=bool)
+    change_s, after, shift = None, np.zeros(n_leads, dtype=bool), 0.0
     drift_rng = np.random.default_rng([seed, 1])  # its own stream: the rest is drawn as without
+    original = leads
     if drift is not None:
-        change_s = drift.change_seconds(as_of_ts)
+        change_s, shift = drift.change_seconds(as_of_ts), drift.intercept_shift
         after = after_change(mql_s, change_s)
-        leads, intent = shift_sources(drift_rng, leads, intent, after, drift.switch)
+        leads = shift_sources(drift_rng, leads, after, drift.switch)
     browse = rng.normal(size=n_leads)
     stage_logits = _stage_logits(intent, browse)
-    pre = _draw_pre_mql(rng, mql_s, leads["source"].to_numpy(dtype=object), intent, stage_logits,
-                        browse, PRE_MQL_SHARE * activities_per_lead)
+    pre = _draw_pre_mql(rng, mql_s, original["source"].to_numpy(dtype=object), intent,
+                        stage_logits, browse, PRE_MQL_SHARE * activities_per_lead)
+    # the intercept of the history without drift, so the leads before the change stay as they are
+    intercept = calibrate_intercept(story_logit(original, pre_mql_behaviour(pre, mql_s)),
+                                    conversion_rate)
     if drift is not None:
         pre = thin_pricing(drift_rng, pre, after, drift.pricing_kept)
     logit = story_logit(leads, pre_mql_behaviour(pre, mql_s))
-    intercept = calibrate_intercept(logit[~after] if after.any() and not after.all() else logit,
-                                    conversion_rate)
-    shift = 0.0 if drift is None else drift.intercept_shift
     p_true = expit(intercept + logit + shift * after)
     out = _draw_outcomes(rng, p_true, mql_s)
     post = _draw_post_mql(rng, mql_s, intent, stage_logits, out, as_of_s,

@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from report.html import environment as report_environment
+from scoring.profile import SCORE
 
 
 @cache
@@ -26,7 +27,8 @@ def environment() -> jinja2.Environment:
 
 
 def drift_matrix(summary: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    """(months, rows): per column its PSI per month, worst first; ``level`` per cell."""
+    """(months, rows): per column its PSI per month, the score first, then the inputs worst
+    first; ``level`` per cell."""
     cells = summary["drift"]
     months = sorted({c["month"] for c in cells if c["month"] != "all"}) + ["all"]
     by_column: dict[str, dict[str, dict[str, Any]]] = {}
@@ -35,7 +37,7 @@ def drift_matrix(summary: dict[str, Any]) -> tuple[list[str], list[dict[str, Any
     def worst(by_month: dict[str, dict[str, Any]]) -> float:
         return max([c["psi"] or 0.0 for c in by_month.values() if c["judged"]], default=0.0)
 
-    order = sorted(by_column, key=lambda column: -worst(by_column[column]))
+    order = sorted(by_column, key=lambda column: (column != SCORE, -worst(by_column[column])))
     rows = [{"column": column, "cells": [by_column[column].get(m) for m in months]}
             for column in order]
     return months, rows

@@ -2,7 +2,8 @@
 
 Scores an export (``--data``) with the champion at each lead's MQL moment, as ``leadconv score``
 does, compares its inputs and scores with the champion's training profile, and measures realised
-conversion on the leads whose horizon has passed. Writes ``monitor.json`` and ``monitor.html``
+conversion on the leads whose horizon has passed (a flat export: on the rows whose label column
+is filled; months from its time column). Writes ``monitor.json`` and ``monitor.html``
 into ``--out``, prints a short table, and exits 0 (healthy), 1 (drift or calibration beyond the
 thresholds of ``monitoring.config``) or 2 (error: no champion, no profile, unreadable data).
 """
@@ -25,8 +26,11 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="leadconv monitor", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=Path, required=True,
-                   help="event-shape export folder (leads, activities, outcomes) of recent leads")
-    p.add_argument("--as-of", default=None, help="export date (default: latest timestamp)")
+                   help="event-shape export folder (leads, activities, outcomes) of recent leads, "
+                        "or a flat export file when the champion was trained on one (its label "
+                        "column, where filled, gives the realised figures)")
+    p.add_argument("--as-of", default=None,
+                   help="event shape: export date (default: latest timestamp)")
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store holding champion/ (with its profile.json)")
     p.add_argument("--out", type=Path, default=Path("monitor"),
@@ -52,6 +56,33 @@ def observe(args: argparse.Namespace, scorer: Any) -> tuple[Any, dict[str, Any]]
                         probability=scores["probability"], outcomes=crm.outcomes,
                         as_of=crm.as_of)
     return observed, {"source": str(args.data), "n_rejected": crm.report.n_rejected}
+
+
+def observe_flat(args: argparse.Namespace, scorer: Any) -> tuple[Any, dict[str, Any]]:
+    """A flat export scored by a flat champion (``leadconv score``'s path): months from its time
+    column, realised figures from its label column where filled."""
+    import pandas as pd
+
+    from features.flat import lead_times
+    from features.flat_read import read_flat
+    from features.prescan import FileLimits
+    from monitoring.check import Observed
+
+    if not args.data.is_file():
+        raise ValueError(f"the champion (v{scorer.version}) was trained on a flat export: pass "
+                         f"a file with --data, not the folder {args.data}")
+    flat = read_flat(args.data, limits=FileLimits.from_mb(args.max_file_mb))
+    say(flat.describe())
+    frame = flat.frame.reset_index(drop=True)
+    scores = scorer.score(frame)
+    target = scorer.mapping.target
+    labels = (scores[target].astype("float64") if target in scores.columns
+              else pd.Series(float("nan"), index=frame.index))
+    scored_at = lead_times(frame, scorer.mapping)
+    observed = Observed(features=scorer.features(frame), scored_at=scored_at,
+                        probability=scores["probability"], labels=labels,
+                        as_of=scored_at.max() if scored_at.notna().any() else None)
+    return observed, {"source": str(args.data), "n_rejected": 0}
 
 
 def table(summary: dict[str, Any]) -> str:
@@ -98,18 +129,18 @@ def monitor(args: argparse.Namespace) -> int:
     from monitoring.check import check
     from monitoring.config import Thresholds
     from monitoring.page import build_page
-    from scoring.bundle import StoreError
+    from scoring.bundle import StoreError, read_card
     from scoring.event import Scorer
+    from scoring.flat import FlatScorer
     from scoring.profile import ProfileError, read_profile
 
     folder = args.models_dir / "champion"
     try:
-        scorer = Scorer.from_bundle(folder, load_rules(args.rules))
-        if scorer.card.is_flat:
-            return fail(f"the champion (v{scorer.version}) was trained on a flat export; "
-                        f"`leadconv monitor` reads event-shape exports only for now")
+        rules = load_rules(args.rules)
+        flat = read_card(folder).is_flat
+        scorer: Any = (FlatScorer if flat else Scorer).from_bundle(folder, rules)
         profile = read_profile(folder, scorer.card.data_fingerprint.get("sha256"))
-        observed, data = observe(args, scorer)
+        observed, data = (observe_flat if flat else observe)(args, scorer)
     except ProfileError as exc:
         return fail(str(exc))
     except StoreError as exc:

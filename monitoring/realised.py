@@ -29,8 +29,14 @@ def matured(labels: Labels, probability: pd.Series, month: pd.Series) -> pd.Data
 
     ``probability`` and ``month`` are indexed by lead_id like ``labels.frame``.
     """
-    known = labels.labelled
-    return pd.DataFrame({"label": known["label"].astype(int),
+    return known_outcomes(labels.labelled["label"], probability, month)
+
+
+def known_outcomes(label: pd.Series, probability: pd.Series, month: pd.Series) -> pd.DataFrame:
+    """The leads whose ``label`` is known (not missing), with their probability and month; all
+    three share one index (a flat export's label column gives ``label`` directly)."""
+    known = label.dropna()
+    return pd.DataFrame({"label": known.astype(int),
                          "probability": probability.reindex(known.index).astype(float),
                          "month": month.reindex(known.index)}, index=known.index)
 

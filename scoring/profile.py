@@ -7,8 +7,8 @@ artifacts); ``monitoring`` compares new leads with it. It holds, per model input
 * numeric: inner bin edges at the deciles of the training values (repeated quantiles merged, so
   a count that is mostly 0 gets a bin of its own) and the share of training leads per bin, with a
   last bin for missing values; bin ``i`` holds ``edges[i-1] < v <= edges[i]``;
-* categorical: the ``TOP_CATEGORIES`` most frequent values with their shares, then "(other)" and
-  "(missing)";
+* categorical: the ``TOP_CATEGORIES`` most frequent values holding at least
+  ``MIN_CATEGORY_SHARE`` of the leads each, with their shares, then "(other)" and "(missing)";
 
 the same binning of the model's score on the training leads, the training period (first and last
 scoring moment), the number of leads and their label rate. It is plain JSON (``to_dict``).
@@ -32,6 +32,7 @@ PROFILE_FILE = "profile.json"  # in the bundle folder
 PROFILE_ARTIFACT = "profile"  # logged by training.track as profile.json
 NUMERIC_BINS = 10
 TOP_CATEGORIES = 10
+MIN_CATEGORY_SHARE = 0.02  # rarer values go to "(other)": a bin of a few leads a month is noise
 OTHER, MISSING = "(other)", "(missing)"
 SCORE = "score"  # the name of the model's score in a profile
 
@@ -84,11 +85,14 @@ def numeric_profile(name: str, values: pd.Series, bins: int = NUMERIC_BINS) -> C
     return _with_shares(profile, values)
 
 
-def categorical_profile(name: str, values: pd.Series, top: int = TOP_CATEGORIES) -> ColumnProfile:
-    """The ``top`` most frequent values (ties by name) and the shares of each, other, missing."""
+def categorical_profile(name: str, values: pd.Series, top: int = TOP_CATEGORIES,
+                        min_share: float = MIN_CATEGORY_SHARE) -> ColumnProfile:
+    """The ``top`` most frequent values (ties by name) holding ``min_share`` of the rows or more,
+    and the shares of each, of the other values and of missing ones."""
     counts = values.dropna().astype("str").value_counts()
     counts = counts.sort_index().sort_values(ascending=False, kind="stable")
-    profile = ColumnProfile(name, "categorical", categories=[str(c) for c in counts.index[:top]])
+    kept = counts[counts >= min_share * max(len(values), 1)].index[:top]
+    profile = ColumnProfile(name, "categorical", categories=[str(c) for c in kept])
     return _with_shares(profile, values)
 
 

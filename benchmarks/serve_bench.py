@@ -88,7 +88,7 @@ def prepare_workdir(workdir: Path) -> None:
         print(f"no trained model in {workdir}: training one first (takes a few minutes)",
               flush=True)
         t0 = time.perf_counter()
-        run_cli(["train", "--data", str(data), "--workdir", str(workdir),
+        run_cli(["train", "--data", str(data), "--workdir", str(workdir), "--promote-if-better",
                  "--models-dir", str(workdir / "models")], env)
         print(f"trained in {time.perf_counter() - t0:.0f} s (not part of the benchmark)",
               flush=True)

@@ -2,8 +2,10 @@
 
 ``load_champion`` follows ``scoring.registry.choose_source``: the MLflow registry's ``@champion``
 when one is configured and can deliver, else the local bundle ``<models_dir>/champion``
-(checksum-verified, ``scoring.bundle``). The scorer for the card's shape is built once here, and
-it proves its fast path against scikit-learn before it is returned (``scoring.parity``).
+(signed and verified, ``scoring.bundle``). A registry version whose run has no card is refused
+(``MissingCard``): never served without its reasons, nor replaced by the local bundle.
+The scorer for the card's shape is built once here, and it proves its fast path against
+scikit-learn before it is returned (``scoring.parity``).
 """
 
 from __future__ import annotations
@@ -16,11 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from features.rules import Rules
-from scoring.bundle import CARD_FILE, MODEL_FILE, StoreError, load_bundle
+from scoring.bundle import CARD_FILE, MANIFEST_FILE, MODEL_FILE, StoreError, load_bundle
 from scoring.card import ModelCard
 from scoring.event import Scorer
 from scoring.flat import FlatScorer
-from scoring.registry import Location, Source, choose_source, load_model, registry_card
+from scoring.registry import (
+    Location,
+    MissingCard,
+    Source,
+    choose_source,
+    load_model,
+    registry_card,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +59,17 @@ class Loaded:
 
 
 def bundle_fingerprint(folder: Path) -> str | None:
-    """What identifies the bundle on disk: card bytes + model file size/mtime; None if no card."""
+    """What identifies the bundle on disk: card and manifest bytes + model file size/mtime;
+    None if no card."""
     card, model = folder / CARD_FILE, folder / MODEL_FILE
     try:
         digest = hashlib.sha256(card.read_bytes())
     except OSError:
         return None
+    try:
+        digest.update((folder / MANIFEST_FILE).read_bytes())
+    except OSError:
+        digest.update(b"no manifest")
     try:
         stat = model.stat()
         digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -73,15 +87,15 @@ def load_local(location: Location, rules: Rules) -> Loaded:
     """The champion bundle of the local store (raises StoreError if missing or corrupt)."""
     folder = location.champion_dir
     fingerprint = bundle_fingerprint(folder)
-    model, card = load_bundle(folder)
+    model, card = load_bundle(folder, location.bundle_key())
     return Loaded(make_scorer(model, card, rules), str(folder), fingerprint, datetime.now(UTC))
 
 
 def load_registry(location: Location, rules: Rules, source: Source) -> Loaded:
     """The version behind ``@champion`` in the MLflow registry (``source`` from choose_source)."""
     fingerprint = bundle_fingerprint(location.champion_dir)
+    card = registry_card(source, location)  # first: a version without a card is refused
     model = load_model(location, str(source.version.version))
-    card = registry_card(source, location)
     return Loaded(make_scorer(model, card, rules), f"models:/{location.model_name}@champion",
                   fingerprint, datetime.now(UTC))
 
@@ -92,6 +106,8 @@ def load_champion(location: Location, rules: Rules) -> Loaded:
     if source.kind == "registry":
         try:
             return load_registry(location, rules, source)
+        except MissingCard:
+            raise  # a champion without its card is not served, nor replaced by another model
         except Exception as exc:  # a broken artifact, ...: the local store still may serve
             logger.warning("registry %s gave no champion (%s: %s); using %s",
                            location.registry_uri, type(exc).__name__, exc,

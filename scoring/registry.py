@@ -9,6 +9,10 @@ Rules (``choose_source``):
   same run as the local bundle (or there is no local bundle); when the local bundle is another
   model (``--models-dir`` pointing elsewhere, say), the local bundle wins and a warning says so.
 
+A registry champion is served with its card: the local one when it is the same version (and its
+signature holds), else the card training logged to the run; a run without one is refused
+(``MissingCard``), never served with its metrics alone.
+
 The service decides its request schema from the card of the model this picks (``champion_card``)
 and loads that model (``scoring.load.load_champion``), so the two always agree.
 MLflow is imported only when a registry is configured.
@@ -18,13 +22,11 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from scoring.bundle import CARD_ARTIFACT, StoreError, read_card
+from scoring.bundle import CARD_ARTIFACT, StoreError, load_card, read_card
 from scoring.card import ModelCard
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,13 @@ class Location(Protocol):
     def prefer_registry(self) -> bool: ...
     @property
     def model_name(self) -> str: ...
+    def bundle_key(self) -> bytes | None:
+        """The model key that verifies the local bundle (``scoring.signing.resolve_key``)."""
+        ...
+
+
+class MissingCard(StoreError):
+    """The registry's champion has no model card in its run: it is not served."""
 
 
 @dataclass(frozen=True)
@@ -97,26 +106,29 @@ def choose_source(settings: Location) -> Source:
 
 
 def registry_card(source: Source, settings: Location) -> ModelCard:
-    """The local card when it describes the same version, else what the registry run records."""
+    """The local card when it describes the same version (and is signed), else the card training
+    logged to the run; raises MissingCard when the run has none."""
     mv = source.version
     local = _local_card(settings)
     if local is not None and local.version == str(mv.version) and local.run_id == mv.run_id:
-        return local
-    if mv.run_id:
-        try:  # training logs the full card (features, importances, reference) with the run
-            from mlflow.artifacts import download_artifacts
-
-            with tempfile.TemporaryDirectory() as tmp:
-                path = download_artifacts(run_id=mv.run_id, artifact_path=CARD_ARTIFACT,
-                                          dst_path=tmp, tracking_uri=settings.registry_uri)
-                card = json.loads(Path(path).read_text())
-            return ModelCard.from_dict({**card, "version": str(mv.version), "alias": "champion"})
-        except Exception:  # older runs have no card: fall back to what the run records
-            logger.warning("run %s has no model.json; using its metrics only", mv.run_id)
-    metrics = dict(source.client.get_run(mv.run_id).data.metrics) if mv.run_id else {}
-    trained = datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC).isoformat()
-    return ModelCard(version=str(mv.version), alias="champion", model_name=settings.model_name,
-                     run_id=mv.run_id, trained_at=trained, metrics=metrics)
+        try:
+            return load_card(settings.champion_dir, settings.bundle_key())
+        except StoreError as exc:
+            logger.warning("the local card of v%s is not verified (%s); reading the run's",
+                           mv.version, exc)
+    text = run_text(settings.registry_uri, mv.run_id, CARD_ARTIFACT) if (
+        mv.run_id and settings.registry_uri) else None
+    if text is None:
+        raise MissingCard(
+            f"registry champion {settings.model_name} v{mv.version} (run {mv.run_id}) has no "
+            f"{CARD_ARTIFACT} in its run: it is not served without its card (a training killed "
+            f"while publishing, or a version promoted by hand); promote a whole version")
+    try:
+        card = json.loads(text)
+        return ModelCard.from_dict({**card, "version": str(mv.version), "alias": "champion"})
+    except Exception as exc:  # JSONDecodeError, CardError
+        raise MissingCard(f"registry champion v{mv.version}: its {CARD_ARTIFACT} cannot be "
+                          f"read: {exc}") from exc
 
 
 def champion_card(settings: Location) -> ModelCard | None:

@@ -12,15 +12,15 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scoring.registry import champion_card
+from serving.admission import Admission, Gate
+from serving.body_limits import LimitBody
 from serving.config import Settings, get_settings
+from serving.errors import unexpected_error, validation_error
 from serving.holder import ModelHolder, ModelLoadError
 from serving.metrics import Metrics, ObserveRequests
 from serving.routes import api_router
@@ -57,59 +57,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await watcher
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    """("body", "leads", 3, "mql_at") -> "leads[3].mql_at"."""
-    text = ""
-    for part in loc[1:] if loc and loc[0] == "body" else loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "body"
-
-
-async def validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """422 with every problem as ``{loc, field, msg, type}`` and one readable ``message``.
-
-    The submitted values are not echoed (the caller has them; they may be contact data).
-    """
-    assert isinstance(exc, RequestValidationError)
-    errors = [{"loc": list(e["loc"]),
-               "field": "body" if e["type"] == "json_invalid" else _field(e["loc"]),
-               "msg": e["msg"] if e["type"] != "json_invalid" else
-               f"JSON decode error at character {e['loc'][-1]}: {e.get('ctx', {}).get('error')}",
-               "type": e["type"]} for e in exc.errors()]
-    shown = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
-    more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
-    return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-                        content={"message": f"{len(errors)} invalid field(s): {shown}{more}",
-                                 "detail": errors})
-
-
-async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    """500 without internals; the log has the exception type and stack (not its message)."""
-    logger.error("unhandled error on %s %s", request.method, request.url.path,
-                 exc_info=(type(exc), exc, exc.__traceback__))
-    return JSONResponse(status_code=500, content={"detail": "internal error; see the service "
-                                                            "log for this X-Request-ID"})
-
-
-class LimitBody:
-    """ASGI middleware: 413 for a ``Content-Length`` above ``max_bytes``, before reading."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers", ())).get(b"content-length", b"0")
-            if length.isdigit() and int(length) > self.max_bytes:
-                response = JSONResponse(status_code=status.HTTP_413_CONTENT_TOO_LARGE, content={
-                    "detail": f"request body of {int(length):,} bytes is over the limit of "
-                              f"{self.max_bytes:,} (LEADCONV_MAX_BODY_BYTES)"})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service for ``settings`` (default: from the environment, see ``serving.config``)."""
     settings = settings or get_settings()
@@ -123,6 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router(card))
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(Exception, unexpected_error)
-    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
+    # The last added runs first: observe everything, then the body limits, then admission
+    # (which sees the body only as LimitBody hands it over).
+    app.add_middleware(Admission, metrics=app.state.metrics,
+                       gate=Gate(settings.max_concurrent, settings.max_queue,
+                                 settings.max_queue_wait))
+    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes,
+                       timeout=settings.body_timeout)
     app.add_middleware(ObserveRequests, metrics=app.state.metrics)
     return app

@@ -17,7 +17,13 @@ variable                       meaning                                          
 =============================  =====================================================  =========
 ``LEADCONV_MODELS_DIR``        local model store; the champion is ``<dir>/champion``  models
 ``LEADCONV_MAX_BATCH``         most leads in one ``POST /v1/predict`` (more: 413)     1000
-``LEADCONV_MAX_BODY_BYTES``    largest request body accepted (more: 413)              50000000
+``LEADCONV_MAX_BODY_BYTES``    largest request body accepted (more: 413), counted     50000000
+                               while it is read, chunked or not
+``LEADCONV_BODY_TIMEOUT``      seconds to wait for the next piece of a request body   10
+                               (longer: 408 and the connection is dropped)
+``LEADCONV_MAX_CONCURRENT``    requests processed at once (probes and metrics aside)  1
+``LEADCONV_MAX_QUEUE``         requests waiting for a free slot (more: 503 at once)   2
+``LEADCONV_MAX_QUEUE_WAIT``    seconds a request may wait for a slot (then 503)       0.5
 ``LEADCONV_RELOAD_SECONDS``    how often to look for a new champion; 0 = never        30
 ``LEADCONV_API_KEYS``          comma-separated API keys (several: rotation)           none
 ``LEADCONV_API_KEYS_FILE``     file with one API key per line, ``#`` comments         none
@@ -26,6 +32,11 @@ variable                       meaning                                          
 ``LEADCONV_RULES``             rules file (BANT, points, tiers)                       shipped
 ``LEADCONV_MODEL_SOURCE``      ``auto``, ``registry`` or ``local`` (see below)        auto
 ``LEADCONV_LOG_LEVEL``         level of the JSON logs                                 INFO
+``LEADCONV_MODEL_KEY``         key verifying the local bundle's signature (the one    none
+                               training signed with; ``scoring.signing``)
+``LEADCONV_MODEL_KEY_FILE``    file holding that key when the variable is unset       ~/.config/
+                                                                                      leadconv/
+                                                                                      model.key
 ``MLFLOW_TRACKING_URI``        the MLflow registry to load the champion from          ./mlflow.db
 =============================  =====================================================  =========
 
@@ -54,6 +65,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from scoring.signing import resolve_key
 
 PREFIX = "LEADCONV_"
 MODEL_SOURCES = ("auto", "local", "registry")
@@ -92,6 +105,14 @@ class Settings(BaseSettings):
     models_dir: Path = Path("models")
     max_batch: int = 1000
     max_body_bytes: int = 50_000_000
+    body_timeout: float = 10.0
+    # Overload: sized for one worker on 2 cores and one-lead requests (~10-20 ms each). One
+    # worker scores one request at a time whatever the threads (Python's GIL): a second slot only
+    # adds contention, and every waiting request adds a service time to the latency of the
+    # accepted ones. See serving.admission and benchmarks/overload_bench.py.
+    max_concurrent: int = 1
+    max_queue: int = 2
+    max_queue_wait: float = 0.5
     reload_seconds: float = 30.0
     api_keys: Keys = Field(default=(), repr=False)
     report_keys: Keys = Field(default=(), repr=False)
@@ -100,6 +121,8 @@ class Settings(BaseSettings):
     prefer_registry: bool = False  # True: a registry named on purpose beats the local bundle
     model_name: str = "lead-conversion"
     log_level: str = "INFO"
+    model_key: str | None = Field(default=None, repr=False)
+    model_key_file: Path | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -118,7 +141,7 @@ class Settings(BaseSettings):
     def _keys(cls, value: Any) -> Any:
         return split_keys(value) if isinstance(value, str | list | tuple) else value
 
-    @field_validator("max_batch", "max_body_bytes", mode="before")
+    @field_validator("max_batch", "max_body_bytes", "max_concurrent", "max_queue", mode="before")
     @classmethod
     def _whole_number(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, str):
@@ -129,7 +152,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{_variable(str(info.field_name))} must be a whole number, "
                              f"got {value.strip()!r}") from None
 
-    @field_validator("reload_seconds", mode="before")
+    @field_validator("reload_seconds", "body_timeout", "max_queue_wait", mode="before")
     @classmethod
     def _number(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, str):
@@ -140,18 +163,26 @@ class Settings(BaseSettings):
             raise ValueError(f"{_variable(str(info.field_name))} must be a number, "
                              f"got {value.strip()!r}") from None
 
-    @field_validator("max_batch", "max_body_bytes")
+    @field_validator("max_batch", "max_body_bytes", "max_concurrent")
     @classmethod
     def _at_least_one(cls, value: int, info: ValidationInfo) -> int:
         if value < 1:
             raise ValueError(f"{_variable(str(info.field_name))} must be ≥ 1, got {value}")
         return value
 
-    @field_validator("reload_seconds")
+    @field_validator("reload_seconds", "max_queue", "max_queue_wait")
     @classmethod
-    def _not_negative(cls, value: float) -> float:
+    def _not_negative(cls, value: float, info: ValidationInfo) -> float:
         if not value >= 0:  # also refuses nan
-            raise ValueError(f"{PREFIX}RELOAD_SECONDS must be ≥ 0, got {value}")
+            raise ValueError(f"{_variable(str(info.field_name))} must be ≥ 0, got {value}")
+        return value
+
+    @field_validator("body_timeout")
+    @classmethod
+    def _positive(cls, value: float, info: ValidationInfo) -> float:
+        if not (value > 0 and value != float("inf")):  # also refuses nan
+            raise ValueError(f"{_variable(str(info.field_name))} must be a number > 0, "
+                             f"got {value}")
         return value
 
     @field_validator("log_level", mode="before")
@@ -171,6 +202,11 @@ class Settings(BaseSettings):
     def champion_dir(self) -> Path:
         """The champion's bundle folder in the local store."""
         return self.models_dir / "champion"
+
+    def bundle_key(self) -> bytes | None:
+        """The model key verifying the local bundle: ``model_key``, else the key file (same rule
+        as training, ``scoring.signing.resolve_key``); None when there is none."""
+        return resolve_key(self.model_key, self.model_key_file)
 
 
 class Variables(EnvSettingsSource):

@@ -21,6 +21,7 @@ from features.roles import FEATURE_ROLES
 from scoring.card import ModelCard
 from scoring.flat import FlatScorer
 from serving.deps import MetricsDep, ModelDep, check_batch_size
+from serving.errors import BODY_ERRORS
 from serving.schemas import FlatPredictionOut, FlatPredictResponse
 
 ROLE_HELP = {
@@ -108,9 +109,7 @@ def router(card: ModelCard) -> APIRouter:
     predict.__annotations__["body"] = body_model
     api.add_api_route("/predict", predict, methods=["POST"],
                       dependencies=[Depends(check_batch_size)],
-                      response_model=FlatPredictResponse,
-                      responses={413: {"description": "more leads than LEADCONV_MAX_BATCH"},
-                                 503: {"description": "no model loaded yet"}})
+                      response_model=FlatPredictResponse, responses=BODY_ERRORS)
     return api
 
 

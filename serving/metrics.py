@@ -9,10 +9,16 @@ metric                                                 labels
 ``leadconv_http_requests_total``                       route (template), method, status
 ``leadconv_http_request_duration_seconds`` (histogram)  route, method, status
 ``leadconv_predictions_total``                         tier (hot, warm, cold)
-``leadconv_model_info`` (1 for the served model)        version, source
+``leadconv_model_info`` (1 for the served model)        version, source (``local`` or
+                                                       ``registry``: never a file path)
 ``leadconv_model_reloads_total``                       -
 ``leadconv_model_reload_failures_total``               -
+``leadconv_overload_rejections_total``                 reason (queue_full, queue_timeout)
+``leadconv_requests_in_progress`` (gauge)              -
+``leadconv_requests_waiting`` (gauge)                  -
 =====================================================  =================================
+
+``/metrics`` is open (no key), so no label value holds a path, a URI or an error message.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from serving.logs import log_request
 
 TIERS = ("hot", "warm", "cold")
+REJECTIONS = ("queue_full", "queue_timeout")
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 UNMATCHED = "<unmatched>"
@@ -63,8 +70,18 @@ class Metrics:
         self.reload_failures = Counter("leadconv_model_reload_failures_total",
                                        "Model loads that failed (the old model kept serving)",
                                        registry=self.registry)
+        self.rejections = Counter("leadconv_overload_rejections_total",
+                                  "Requests answered 503 because the service was at capacity",
+                                  ("reason",), registry=self.registry)
+        self.in_progress = Gauge("leadconv_requests_in_progress",
+                                 "Requests holding a processing slot (serving.admission)",
+                                 registry=self.registry)
+        self.waiting = Gauge("leadconv_requests_waiting", "Requests waiting for a slot",
+                             registry=self.registry)
         for tier in TIERS:
             self.predictions.labels(tier)
+        for reason in REJECTIONS:
+            self.rejections.labels(reason)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()
@@ -78,9 +95,17 @@ class Metrics:
             self.predictions.labels(tier).inc(n)
 
     def model_loaded(self, version: str, source: str) -> None:
+        """``source``: where it came from (a path or ``models:/...``), shown only as its kind."""
         self.model.clear()
-        self.model.labels(version, source).set(1)
+        self.model.labels(version, source_kind(source)).set(1)
         self.reloads.inc()
+
+    def overload_rejected(self, reason: str) -> None:
+        self.rejections.labels(reason).inc()
+
+    def queue_changed(self, in_progress: int, waiting: int) -> None:
+        self.in_progress.set(in_progress)
+        self.waiting.set(waiting)
 
     def reload_failed(self) -> None:
         self.reload_failures.inc()
@@ -127,6 +152,11 @@ class ObserveRequests:
             log_request(route=route, method=scope["method"], status=status, seconds=seconds,
                         request_id=request_id, n_leads=state.get("n_leads"),
                         model_version=state.get("model_version"))
+
+
+def source_kind(source: str) -> str:
+    """``registry`` for an MLflow model URI, ``local`` for the local store's folder."""
+    return "registry" if source.startswith("models:/") else "local"
 
 
 def route_label(scope: Scope) -> str:

@@ -217,9 +217,14 @@ class HealthOut(BaseModel):
 
 
 class ReadyOut(BaseModel):
-    status: Literal["ready", "not ready"]
+    """Readiness (serving.readiness): "degraded" still serves (200) and says why in ``reasons``."""
+
+    status: Literal["ready", "degraded", "not ready"]
     model_version: str | None = None
     detail: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+    last_reload_error: str | None = None
+    last_reload_error_at: datetime | None = None
 
 
 class ReloadOut(BaseModel):

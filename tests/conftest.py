@@ -1,7 +1,10 @@
-"""Shared fixtures: small deterministic demo data from our own generator (fixed seed), and an
-isolated embedded MLflow store per test module, never the user's."""
+"""Shared fixtures: small deterministic demo data from our own generator (fixed seed), an
+isolated embedded MLflow store per test module, never the user's, and a model key of the session
+(never the user's ``~/.config/leadconv/model.key``)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +12,18 @@ SMALL_DEMO = {"n_leads": 3000, "seed": 7}
 # An export of the same demo taken four months earlier: a champion trained on it has not seen the
 # newest test leads, so a later run can be compared with it fairly (``training.promotion``).
 EARLIER_EXPORT = "2026-05-31"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_key_home(tmp_path_factory):
+    """Where the session's model key lives (``$XDG_CONFIG_HOME/leadconv/model.key``): the first
+    training creates it there, every load of the session reads it (``scoring.signing``)."""
+    home = tmp_path_factory.mktemp("xdg_config")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CONFIG_HOME", str(home))
+        mp.delenv("LEADCONV_MODEL_KEY", raising=False)
+        mp.delenv("LEADCONV_MODEL_KEY_FILE", raising=False)
+        yield home
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +94,20 @@ def flat_trained(flat_demo_dir, tmp_path_factory):
         result = train(FlatData(flat_demo_dir / "export.csv", TARGET), promote="if_better",
                        workdir=workdir, models_dir=workdir / "models")
     return result, workdir
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, demo_dir, demo_crm) -> Path:
+    """Workdir of one training run on the small demo (logistic regression only, promoted):
+    ``models/champion`` and ``mlflow.db``; shared by the serving and publishing tests."""
+    from training.config import TrainConfig
+    from training.train import EventData, train
+
+    workdir = tmp_path_factory.mktemp("trained")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+        mp.setenv("DO_NOT_TRACK", "true")
+        train(EventData(demo_dir, crm=demo_crm), TrainConfig(hgb_params=(), logreg_c=(0.05,)),
+              promote="if_better", workdir=workdir, models_dir=workdir / "models")
+    return workdir

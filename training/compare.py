@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from report.charts import pyplot
-from scoring.bundle import CARD_ARTIFACT, REPORT_ARTIFACT, export_bundle, write_report
+from scoring.bundle import CARD_ARTIFACT, REPORT_ARTIFACT, export_bundle
 from scoring.card import ModelCard
 from scoring.metrics import probability_metrics, ranking_metrics, reliability_table
 from training import track
@@ -153,12 +153,10 @@ def promote(version: str | int, *, workdir: str | Path = ".", models_dir: str | 
         raise ValueError(f"{model_name} v{version}: its run {run_id} has no model.json card; "
                          f"promote it with a new training run instead")
     model = track.load_version(tracking, model_name, version)
-    track.set_champion(tracking, model_name, version)
     card = ModelCard.from_dict(json.loads(card_text)).replace(version=version, alias="champion")
     folder = Path(models_dir) / "champion"
     page = track.load_run_text(tracking, run_id, REPORT_ARTIFACT)
-    if page is not None:
-        write_report(page, folder)
-    export_bundle(model, card, folder)
+    export_bundle(model, card, folder, report_html=page)  # whole, swapped in atomically
+    track.set_champion(tracking, model_name, version)  # the alias last
     logger.info("promoted %s v%s to champion; bundle %s", model_name, version, folder)
     return folder

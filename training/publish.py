@@ -1,6 +1,16 @@
 """The tail of a training run, the same for both data shapes: log the run and its model to MLflow,
-decide champion or challenger (``training.promotion``), and publish: the alias, the card and the
-report in the registry, and a champion's bundle in the local model store (``scoring.bundle``).
+decide champion or challenger (``training.promotion``), and publish it whole or not at all.
+
+Publishing (``publish``) runs in this order, so that a training killed between any two steps
+leaves every reader a whole model (card, report, reasons), old or new:
+
+1. the card, the promotion decision and the report are logged to the MLflow run;
+2. a champion's bundle (model, card, signed manifest, report) is written into a new folder and
+   swapped in atomically (``scoring.bundle.export_bundle``, ``scoring.swap``);
+3. the registry alias moves, last: ``@champion`` never names a version that is not published.
+
+``after_step`` is called after each step: a seam for tests, which make it raise to simulate a
+kill at that point.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ import pandas as pd
 from sklearn.metrics import log_loss
 
 from report.charts import pyplot
-from scoring.bundle import export_bundle, write_report
+from scoring.bundle import export_bundle
 from scoring.card import ModelCard
 from training import plots, track
 from training.config import RunOptions, TrainConfig
@@ -49,6 +59,7 @@ class RunRecord:
     tags: dict[str, str] = field(default_factory=dict)
     json_artifacts: dict[str, Any] = field(default_factory=dict)
     evaluated_model: Any = None
+    run_id: str | None = None  # the MLflow run opened when the training started
 
 
 def _figures(record: RunRecord) -> dict[str, Any]:
@@ -84,7 +95,7 @@ def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord) -> tr
         fingerprint=record.fingerprint, figures=figures, tables=_tables(record),
         model_card=record.card_markdown, input_example=x_train.head(5),
         tags={**record.tags, "data_sha256": str(record.fingerprint["sha256"])},
-        json_artifacts=record.json_artifacts))
+        json_artifacts=record.json_artifacts, run_id=record.run_id))
     for fig in figures.values():
         pyplot().close(fig)
     return logged
@@ -143,19 +154,27 @@ def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.Logge
                   tolerance=cfg.promotion_tolerance, policy=policy, n_test=n, blocked=blocked)
 
 
+def after_step(step: str) -> None:
+    """Called after each publishing step (``logged``, ``bundle``, ``alias``); does nothing.
+
+    Tests replace it to stop a run right there, as a kill would."""
+
+
 def publish(tracking: track.Tracking, cfg: TrainConfig, card: ModelCard, decision: Decision,
             model: Any, report_html: str, options: RunOptions) -> Path | None:
-    """Set the alias, log the card and the report, and export a champion (report first) to
-    ``<models_dir>/champion``; returns that folder for a champion, else None."""
+    """Log the card and the report to the run, export a champion whole to
+    ``<models_dir>/champion``, and move the alias last; returns that folder for a champion,
+    else None."""
     assert card.alias is not None and card.run_id is not None
-    track.set_alias(tracking, cfg.model_name, card.alias, card.version, card.run_id,
-                    decision.to_dict(), card)
-    track.log_report(tracking, card.run_id, report_html)
+    track.log_card_and_report(tracking, card.run_id, card, decision.to_dict(), report_html)
+    after_step("logged")
     folder = None
     if card.alias == CHAMPION:
-        # the report first: the service picks it up with the new model.json
-        write_report(report_html, options.models_dir / "champion")
-        folder = export_bundle(model, card, options.models_dir / "champion")
+        folder = export_bundle(model, card, options.models_dir / "champion",
+                               report_html=report_html)
+        after_step("bundle")
+    track.set_alias(tracking, cfg.model_name, card.alias, card.version, card.run_id)
+    after_step("alias")
     options.progress(f"[7/7] logged run {card.run_id} as {cfg.model_name} v{card.version}: "
                      f"{card.alias} ({decision.reason})")
     return folder

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,26 +24,13 @@ import pandas as pd
 
 from scoring.bundle import CARD_ARTIFACT, REPORT_ARTIFACT
 from scoring.card import ModelCard
+from scoring.trusted import skops_trusted_types  # MLflow saves with skops: the same allow-list
 
 logger = logging.getLogger(__name__)
 
 EXPERIMENT = "lead-conversion"
 ENV_URIS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
-# MLflow saves scikit-learn models with skops, which loads only types it is told to trust. Our
-# pipelines hold only scikit-learn, NumPy and SciPy objects; anything else is refused.
-TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.")
-KNOWN_SAFE = ("functools.partial",)  # HistGradientBoosting keeps a partial of its own loss
-
-
-def skops_trusted_types(model: Any) -> list[str]:
-    """The types skops would refuse in ``model``; raises if any is outside TRUSTED_MODULES."""
-    import skops.io
-
-    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-    foreign = [t for t in untrusted if not t.startswith(TRUSTED_MODULES) and t not in KNOWN_SAFE]
-    if foreign:
-        raise ValueError(f"model holds types outside scikit-learn/NumPy/SciPy: {foreign}")
-    return list(untrusted)
+PID_TAG, HOST_TAG = "leadconv.pid", "leadconv.host"  # who runs a run: to find dead ones
 
 
 @dataclass(frozen=True)
@@ -121,6 +109,7 @@ class RunLog:
         input_example: a few model-input rows (signature and example of the logged model).
         json_artifacts: name -> JSON-able object, each logged as ``<name>.json`` (e.g. the
             leakage flags with their evidence).
+        run_id: the run ``open_run`` made when the training started; None: a new run.
     """
 
     params: dict[str, object]
@@ -132,6 +121,25 @@ class RunLog:
     input_example: pd.DataFrame
     tags: dict[str, str]
     json_artifacts: dict[str, Any]
+    run_id: str | None = None
+
+
+def owner_tags() -> dict[str, str]:
+    """Which process on which host runs a run (``mark_dead_runs`` reads them)."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def open_run(tracking: Tracking) -> str:
+    """Create the run of a training as it starts (RUNNING, with ``owner_tags``); its id."""
+    mlflow, client = _client(tracking)
+    run = client.create_run(_experiment_id(mlflow, client, tracking), tags=owner_tags())
+    return str(run.info.run_id)
+
+
+def end_run(tracking: Tracking, run_id: str, status: str) -> None:
+    """Set the status of a run (``FAILED`` when its training stopped on an error)."""
+    _, client = _client(tracking)
+    client.set_terminated(run_id, status)
 
 
 def log_run(tracking: Tracking, model: Any, model_name: str, log: RunLog) -> LoggedModel:
@@ -142,8 +150,10 @@ def log_run(tracking: Tracking, model: Any, model_name: str, log: RunLog) -> Log
     mlflow, client = _client(tracking)
     from mlflow.models import infer_signature
 
-    experiment_id = _experiment_id(mlflow, client, tracking)
-    with mlflow.start_run(experiment_id=experiment_id) as run:
+    started = (mlflow.start_run(run_id=log.run_id) if log.run_id else
+               mlflow.start_run(experiment_id=_experiment_id(mlflow, client, tracking),
+                                tags=owner_tags()))
+    with started as run:
         mlflow.set_tags(tags)
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         mlflow.log_params({f"data_{k}": str(v)[:500] for k, v in fingerprint.items()})
@@ -186,27 +196,59 @@ def load_version(tracking: Tracking, model_name: str, version_or_alias: str) -> 
     return mlflow.sklearn.load_model(f"models:/{model_name}{sep}{version_or_alias}")
 
 
-def set_alias(tracking: Tracking, model_name: str, alias: str, version: str, run_id: str,
-              decision: dict[str, object], card: ModelCard) -> None:
-    """Point ``alias`` at ``version``; record why, and the model card the service reads."""
-    mlflow, client = _client(tracking)
+def log_card_and_report(tracking: Tracking, run_id: str, card: ModelCard,
+                        decision: dict[str, object], page: str) -> None:
+    """Attach the model card, the promotion decision and the marketers' report (one HTML file,
+    ``report/report.html``) to the run; the run's status is left as it is."""
+    _, client = _client(tracking)
+    client.log_text(run_id, json.dumps(decision, indent=2, default=str), "promotion.json")
+    client.log_text(run_id, page, REPORT_ARTIFACT)
+    client.log_text(run_id, json.dumps(card.to_dict(), indent=2, default=str), CARD_ARTIFACT)
+
+
+def set_alias(tracking: Tracking, model_name: str, alias: str, version: str,
+              run_id: str) -> None:
+    """Point ``alias`` at ``version`` and record it on the version and its run."""
+    _, client = _client(tracking)
     client.set_registered_model_alias(model_name, alias, version)
     client.set_model_version_tag(model_name, version, "alias_at_training", alias)
     if alias == "champion":
         _mark_champion(client, model_name, version, "training")
-    with mlflow.start_run(run_id=run_id):
-        mlflow.set_tag("alias", alias)
-        mlflow.log_text(json.dumps(decision, indent=2, default=str), "promotion.json")
-        mlflow.log_text(json.dumps(card.to_dict(), indent=2, default=str), CARD_ARTIFACT)
+    client.set_tag(run_id, "alias", alias)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
-def log_report(tracking: Tracking, run_id: str, page: str) -> None:
-    """Attach the marketers' report (one HTML file) to the run as ``report/report.html``."""
-    mlflow, _ = _client(tracking)
-    with mlflow.start_run(run_id=run_id):
-        mlflow.log_text(page, REPORT_ARTIFACT)
+def mark_dead_runs(tracking: Tracking) -> list[str]:
+    """Mark FAILED the runs left RUNNING by a training that died: started on this host by a
+    process that no longer exists (tags ``leadconv.pid``, ``leadconv.host``); returns their
+    ids. Runs of other hosts, or without those tags, are left alone."""
+    _, client = _client(tracking)
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    if experiment is None:
+        return []
+    host = socket.gethostname()
+    dead = []
+    for run in client.search_runs([experiment.experiment_id],
+                                  "attributes.status = 'RUNNING'", max_results=1000):
+        tags = run.data.tags
+        pid = tags.get(PID_TAG, "")
+        if tags.get(HOST_TAG) != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        client.set_terminated(run.info.run_id, "FAILED")
+        client.set_tag(run.info.run_id, "leadconv.failed", "its training process died")
+        logger.warning("run %s was left RUNNING by process %s on %s, which no longer exists: "
+                       "marked FAILED", run.info.run_id, pid, host)
+        dead.append(run.info.run_id)
+    return dead
 
 
 def load_run_text(tracking: Tracking, run_id: str, artifact: str) -> str | None:

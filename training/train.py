@@ -280,6 +280,24 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
     return decision.to_dict()
 
 
+def mark_dead_runs(tracking: track.Tracking, progress: Progress) -> list[str]:
+    """Before a run starts: mark FAILED the runs a killed training left RUNNING in the store
+    (``training.track.mark_dead_runs``), and say which."""
+    dead = track.mark_dead_runs(tracking)
+    for run_id in dead:
+        progress(f"note: run {run_id} was left RUNNING by a training process that no longer "
+                 f"exists: marked FAILED")
+    return dead
+
+
+def _failed(tracking: track.Tracking, run_id: str) -> None:
+    """Mark the run of a training that stopped on an error FAILED (best effort)."""
+    try:
+        track.end_run(tracking, run_id, "FAILED")
+    except Exception as exc:  # the store is down: the next training marks it
+        logger.warning("cannot mark run %s FAILED: %s", run_id, exc)
+
+
 def train(data: DataAdapter | str | Path, cfg: TrainConfig | None = None, *,
           workdir: str | Path = ".", models_dir: str | Path = "models",
           promote: Policy | None = None,
@@ -303,9 +321,17 @@ def train(data: DataAdapter | str | Path, cfg: TrainConfig | None = None, *,
         return TrainResult({"split": prepared.split.kind, "shape": adapter.shape,
                             "dry_run": True, **prepared.split.sizes(), **leakage}, {},
                            pd.DataFrame(), None, prepared, cfg, flags, mapping=mapping)
-    record = fit_and_evaluate(adapter, prepared, cfg, progress)
-    record.metrics.update(leakage)
-    decision = track_and_publish(adapter, record, leakage, cfg, options, t0)
+    tracking = track.resolve_tracking(options.workdir)
+    mark_dead_runs(tracking, progress)
+    run_id = track.open_run(tracking)  # RUNNING until logged; a killed run stays so: see above
+    try:
+        record = fit_and_evaluate(adapter, prepared, cfg, progress)
+        record.metrics.update(leakage)
+        record.run_id = run_id
+        decision = track_and_publish(adapter, record, leakage, cfg, options, t0)
+    except BaseException:
+        _failed(tracking, run_id)
+        raise
     if flagged_columns(flags) and leakage["kept_columns"]:
         progress("warning: kept flagged column(s) " + ", ".join(leakage["kept_columns"])
                  + ": the test metrics may be inflated")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from scoring.card import ModelCard
 from serving import flat_api
 from serving.auth import require_api_key
+from serving.errors import AUTH_ERRORS, OVERLOAD_ERRORS
 from serving.routes import admin, model, ops, predict, report
 
 
@@ -18,10 +19,10 @@ def api_router(card: ModelCard | None = None) -> APIRouter:
     route (leads-table fields plus activities).
     """
     root = APIRouter()
-    root.include_router(ops.router)
-    root.include_router(report.router)  # its own key check: see serving.auth
+    root.include_router(ops.router)  # never limited (serving.admission)
+    root.include_router(report.router, responses=OVERLOAD_ERRORS)  # own key check: serving.auth
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)],
-                   responses={401: {"description": "missing or invalid X-API-Key"}})
+                   responses={**AUTH_ERRORS, **OVERLOAD_ERRORS})
     v1.include_router(flat_api.router(card) if card is not None and card.is_flat
                       else predict.router)
     for module in (model, admin):

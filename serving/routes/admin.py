@@ -5,13 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 
 from serving.deps import HolderDep
+from serving.errors import ErrorOut
 from serving.holder import ModelLoadError
 from serving.schemas import ReloadOut
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.post("/reload", responses={409: {"description": "loading failed; old model kept"}})
+@router.post("/reload", responses={409: {"model": ErrorOut,
+                                         "description": "loading failed; old model kept"}})
 def reload_model(holder: HolderDep) -> ReloadOut:
     """Reload the champion; on failure the previous model keeps serving and 409 says why."""
     previous = holder.current.version if holder.current else None

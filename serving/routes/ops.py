@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Response
 
-from serving.deps import HolderDep, MetricsDep
+from serving.deps import HolderDep, MetricsDep, SettingsDep
+from serving.readiness import readiness
 from serving.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["operations"])
@@ -17,13 +18,11 @@ def healthz() -> HealthOut:
 
 
 @router.get("/readyz", responses={503: {"model": ReadyOut, "description": "no model loaded"}})
-def readyz(holder: HolderDep, response: Response) -> ReadyOut:
-    """200 with the model version once a model is loaded; 503 before."""
-    loaded = holder.current
-    if loaded is None:
-        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        return ReadyOut(status="not ready", detail=holder.last_error or "no model loaded yet")
-    return ReadyOut(status="ready", model_version=loaded.version)
+def readyz(holder: HolderDep, settings: SettingsDep, response: Response) -> ReadyOut:
+    """200 once a model is loaded ("ready", or "degraded" with reasons: a failed reload, a
+    vanished model store); 503 before. See ``serving.readiness``."""
+    response.status_code, body = readiness(holder, settings)
+    return body
 
 
 @router.get("/metrics", response_class=Response)

@@ -8,15 +8,14 @@ from fastapi import APIRouter, Depends, Request
 
 from scoring.event import Scorer
 from serving.deps import MetricsDep, ModelDep, check_batch_size
+from serving.errors import BODY_ERRORS
 from serving.frames import predictions, to_columns
 from serving.schemas import PredictRequest, PredictResponse
 
 router = APIRouter(tags=["predict"])
 
 
-@router.post("/predict", dependencies=[Depends(check_batch_size)],
-             responses={413: {"description": "more leads than LEADCONV_MAX_BATCH"},
-                        503: {"description": "no model loaded yet"}})
+@router.post("/predict", dependencies=[Depends(check_batch_size)], responses=BODY_ERRORS)
 def predict(body: PredictRequest, model: ModelDep, metrics: MetricsDep,
             request: Request) -> PredictResponse:
     """Score 1..LEADCONV_MAX_BATCH leads, each at its ``scored_at`` (default: now)."""

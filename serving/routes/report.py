@@ -7,14 +7,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from serving.auth import require_report_key
 from serving.deps import ModelDep, SettingsDep
+from serving.errors import ErrorOut
 from serving.report import ReportMissing, champion_report
 
 router = APIRouter(tags=["report"])
 
 
 @router.get("/report", response_class=HTMLResponse, dependencies=[Depends(require_report_key)],
-            responses={401: {"description": "no valid report key (?key=) or X-API-Key"},
-                       404: {"description": "no report describes the served model"}})
+            responses={401: {"model": ErrorOut,
+                             "description": "no valid report key (?key=) or X-API-Key"},
+                       404: {"model": ErrorOut,
+                             "description": "no report describes the served model"}})
 def get_report(model: ModelDep, settings: SettingsDep) -> HTMLResponse:
     """The self-contained HTML report of the model being served."""
     try:

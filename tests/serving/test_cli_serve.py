@@ -43,7 +43,7 @@ def test_serve_without_a_model_exits_2_with_a_clear_message(clean_env, tmp_path,
 def test_serve_with_a_corrupt_model_exits_2(clean_env, tmp_path, trained, capsys,
                                             uvicorn_calls):
     shutil.copytree(trained / "models", tmp_path / "models")
-    (tmp_path / "models" / "champion" / "model.joblib").write_bytes(b"garbage")
+    (tmp_path / "models" / "champion" / "model.skops").write_bytes(b"garbage")
     assert leadconv(["serve", "--models-dir", str(tmp_path / "models")]) == 2
     assert "checksum mismatch" in capsys.readouterr().err
     assert uvicorn_calls == []

@@ -31,6 +31,13 @@ def test_values_from_the_environment(tmp_path):
     assert s.api_keys == ("k1", "k2")
 
 
+def test_limits_from_the_environment(tmp_path):
+    s = settings_from_env({"LEADCONV_BODY_TIMEOUT": "2.5", "LEADCONV_MAX_CONCURRENT": "3",
+                           "LEADCONV_MAX_QUEUE": "0", "LEADCONV_MAX_QUEUE_WAIT": "0.2"},
+                          cwd=tmp_path)
+    assert (s.body_timeout, s.max_concurrent, s.max_queue, s.max_queue_wait) == (2.5, 3, 0, 0.2)
+
+
 def test_keys_file_lines_and_comments_are_added_to_env_keys(tmp_path):
     keys = tmp_path / "keys"
     keys.write_text("# rotated 2026-11\nnew-key   # for the CRM\n\n  old-key\n#disabled-key\n")
@@ -50,6 +57,10 @@ def test_missing_keys_file_is_a_clear_error(tmp_path):
     ({"LEADCONV_RELOAD_SECONDS": "-1"}, "LEADCONV_RELOAD_SECONDS must be ≥ 0"),
     ({"LEADCONV_MODEL_SOURCE": "cloud"}, "LEADCONV_MODEL_SOURCE must be one of auto, local"),
     ({"LEADCONV_LOG_LEVEL": "loud"}, "LEADCONV_LOG_LEVEL must be one of"),
+    ({"LEADCONV_BODY_TIMEOUT": "0"}, "LEADCONV_BODY_TIMEOUT must be a number > 0"),
+    ({"LEADCONV_MAX_CONCURRENT": "0"}, "LEADCONV_MAX_CONCURRENT must be ≥ 1"),
+    ({"LEADCONV_MAX_QUEUE": "-1"}, "LEADCONV_MAX_QUEUE must be ≥ 0"),
+    ({"LEADCONV_MAX_QUEUE_WAIT": "soon"}, "LEADCONV_MAX_QUEUE_WAIT must be a number"),
 ])
 def test_invalid_values_name_the_variable(tmp_path, env, message):
     with pytest.raises(ConfigError, match=message):

@@ -8,6 +8,7 @@ import pytest
 
 from serving.config import Settings
 from serving.holder import load_champion
+from tests.bundle_tools import rewrite_card
 from tests.serving.helpers import HEADERS, client_for, lead, predict
 
 
@@ -73,7 +74,7 @@ def test_embedded_registry_of_another_model_does_not_override_the_local_bundle(
     card_path = settings.champion_dir / "model.json"
     card = json.loads(card_path.read_text())
     card["run_id"] = "another-run"  # a bundle exported by other training than the registry's
-    card_path.write_text(json.dumps(card))
+    rewrite_card(settings.champion_dir, card)
     embedded = Settings(models_dir=settings.models_dir, registry_uri=registry_uri)
     loaded = load_champion(embedded)
     assert loaded.source == str(settings.champion_dir)
@@ -94,3 +95,31 @@ def test_model_source_registry_and_tracking_uri_prefer_the_registry(tmp_path):
     assert settings_from_env({"MLFLOW_TRACKING_URI": "http://mlflow:5000"},
                              cwd=tmp_path).prefer_registry
     assert settings_from_env({"LEADCONV_MODEL_SOURCE": "local"}, cwd=tmp_path).registry_uri is None
+
+
+def test_a_registry_champion_without_its_card_is_not_served(settings, trained, tmp_path,
+                                                            monkeypatch):
+    import shutil
+
+    from mlflow import MlflowClient
+
+    from scoring.registry import MissingCard
+
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    shutil.copy(trained / "mlflow.db", tmp_path / "copy.db")
+    uri = f"sqlite:///{tmp_path / 'copy.db'}"
+    named = settings.model_copy(update={"registry_uri": uri, "prefer_registry": True})
+    with client_for(named) as c:
+        holder = c.app.state.holder
+        served = holder.current.version
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        old = client.get_model_version_by_alias("lead-conversion", "champion")
+        bare = client.create_run(client.get_run(old.run_id).info.experiment_id)
+        new = client.create_model_version("lead-conversion", old.source, run_id=bare.info.run_id)
+        client.set_registered_model_alias("lead-conversion", "champion", new.version)
+        with pytest.raises(MissingCard, match=f"v{new.version} .* has no model.json"):
+            load_champion(named)
+        r = c.post("/v1/admin/reload", headers=HEADERS)
+        assert r.status_code == 409 and "has no model.json" in r.json()["detail"]
+        assert holder.current.version == served
+        assert predict(c, lead()).json()["model_version"] == served

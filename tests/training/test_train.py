@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from demodata.files import write_demo
-from scoring.bundle import StoreError, load_bundle, read_card
+from scoring.bundle import MODEL_FILE, StoreError, load_bundle, read_card
 from tests.conftest import EARLIER_EXPORT
 from training.config import TrainConfig
 from training.train import EventData, TooLittleData, train
@@ -92,7 +92,7 @@ def test_champion_is_exported_to_the_model_store_with_a_checksum(quality_run, is
     assert {f["name"] for f in card.features} == set(result.prepared.x.columns)
     x = result.prepared.x.head(50)
     np.testing.assert_allclose(model.predict_proba(x), result.model.predict_proba(x))
-    (folder / "model.joblib").write_bytes((folder / "model.joblib").read_bytes() + b"tampered")
+    (folder / MODEL_FILE).write_bytes((folder / MODEL_FILE).read_bytes() + b"tampered")
     with pytest.raises(StoreError, match="checksum mismatch"):
         load_bundle(folder)
 

@@ -20,7 +20,6 @@ never bin differently.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,24 +157,13 @@ def reference_profile(x: pd.DataFrame, model: Any, y: pd.Series,
         data_sha256=data_sha256)
 
 
-def write_profile(profile: ReferenceProfile | dict[str, Any], folder: str | Path) -> Path:
-    """Write ``profile.json`` into a bundle folder atomically; returns its path."""
-    values = profile.to_dict() if isinstance(profile, ReferenceProfile) else profile
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{PROFILE_FILE}.tmp"
-    tmp.write_text(json.dumps(values, indent=1), encoding="utf-8")
-    os.replace(tmp, folder / PROFILE_FILE)
-    return folder / PROFILE_FILE
-
-
 def read_profile(folder: str | Path, data_sha256: str | None = None) -> ReferenceProfile:
     """The profile saved with the bundle in ``folder``.
 
     Raises ProfileError when there is none (a model trained before profiles existed), it cannot
     be read, or it belongs to other training data than ``data_sha256`` (the card's fingerprint).
     """
-    path = Path(folder) / PROFILE_FILE
+    path = Path(folder).resolve() / PROFILE_FILE  # the version folder the link names now
     if not path.exists():
         raise ProfileError(f"{path}: the champion has no reference profile of its training data "
                            f"(trained before monitoring existed); retrain it with `leadconv train "

@@ -14,12 +14,12 @@ from monitoring.drift import ALL, column_psi, drift_table, psi
 from scoring.profile import (
     MISSING,
     OTHER,
+    PROFILE_FILE,
     ProfileError,
     ReferenceProfile,
     categorical_profile,
     numeric_profile,
     read_profile,
-    write_profile,
 )
 
 FLOOR = Thresholds().psi_floor
@@ -97,7 +97,7 @@ def test_profile_round_trips_through_json_and_a_missing_one_asks_to_retrain(tmp_
     from scoring.profile import reference_profile
 
     profile = reference_profile(x, Half(), pd.Series([0, 1, 0, 0]), data_sha256="abc")
-    write_profile(profile, tmp_path)
+    (tmp_path / PROFILE_FILE).write_text(json.dumps(profile.to_dict()))
     back = read_profile(tmp_path, "abc")
     assert back == ReferenceProfile.from_dict(json.loads(json.dumps(profile.to_dict())))
     assert back.label_rate == 0.25 and back.feature("budget").kind == "numeric"

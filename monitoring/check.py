@@ -64,7 +64,8 @@ def check(observed: Observed, profile: ReferenceProfile, card: ModelCard,
              "horizon_days": horizon, "test_auc": card.metrics.get("test_auc"),
              "test_ece": card.metrics.get("test_ece")}
     info = {"n_leads": len(observed.features), "n_matured": len(ripe),
-            "n_censored": n_censored, "as_of": str(observed.as_of),
+            "n_censored": n_censored,
+            "as_of": None if observed.as_of is None else str(observed.as_of),
             "first_scored_at": str(observed.scored_at.min()),
             "last_scored_at": str(observed.scored_at.max()),
             "labels": "outcomes" if observed.labels is None else "label column", **(data or {})}

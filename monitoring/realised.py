@@ -43,7 +43,8 @@ def known_outcomes(label: pd.Series, probability: pd.Series, month: pd.Series) -
 
 def noise_ece(p: np.ndarray, bins: int, quantile: float, draws: int, seed: int) -> float:
     """The ``quantile`` of the ECE of a perfectly calibrated model on predictions ``p``: each
-    band's conversions drawn as Binomial(leads, mean predicted) (``draws`` times, fixed seed)."""
+    band's conversions drawn as Binomial(leads, mean predicted) (``draws`` times, fixed seed;
+    a binomial spreads at least as much as the sum of the band's own probabilities would)."""
     table = reliability_table(np.zeros(len(p)), p, bins)
     used = table[table["n"] > 0]
     n, mean_p = used["n"].to_numpy(), used["mean_predicted"].to_numpy()

@@ -31,6 +31,9 @@ def parser() -> argparse.ArgumentParser:
                         "column, where filled, gives the realised figures)")
     p.add_argument("--as-of", default=None,
                    help="event shape: export date (default: latest timestamp)")
+    p.add_argument("--since", default=None, metavar="YYYY-MM-DD",
+                   help="only the leads with an MQL on or after this date (default: all of the "
+                        "export), e.g. the months since the champion was trained")
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store holding champion/ (with its profile.json)")
     p.add_argument("--out", type=Path, default=Path("monitor"),
@@ -124,6 +127,8 @@ def run(verb: str, argv: list[str]) -> int:
 
 def monitor(args: argparse.Namespace) -> int:
     """The checks of ``leadconv monitor`` (see the module docstring); returns the exit code."""
+    import pandas as pd
+
     from features.contract import ContractError
     from features.rules import RulesError, load_rules
     from monitoring.check import check
@@ -141,6 +146,11 @@ def monitor(args: argparse.Namespace) -> int:
         scorer: Any = (FlatScorer if flat else Scorer).from_bundle(folder, rules)
         profile = read_profile(folder, scorer.card.data_fingerprint.get("sha256"))
         observed, data = (observe_flat if flat else observe)(args, scorer)
+        if args.since:
+            observed = observed.since(pd.Timestamp(args.since, tz="UTC"))
+            data["since"] = args.since
+            if observed.features.empty:
+                return fail(f"no lead of {args.data} has an MQL on or after {args.since}")
     except ProfileError as exc:
         return fail(str(exc))
     except StoreError as exc:

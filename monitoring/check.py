@@ -43,6 +43,13 @@ class Observed:
     as_of: pd.Timestamp | None = None
     labels: pd.Series | None = None
 
+    def since(self, when: pd.Timestamp) -> Observed:
+        """Only the leads scored at or after ``when`` (UTC)."""
+        keep = (self.scored_at >= when).to_numpy()
+        return Observed(self.features[keep], self.scored_at[keep], self.probability[keep],
+                        self.outcomes, self.as_of,
+                        None if self.labels is None else self.labels[keep])
+
 
 def check(observed: Observed, profile: ReferenceProfile, card: ModelCard,
           thresholds: Thresholds = DEFAULT,

@@ -120,7 +120,7 @@ def run(verb: str, argv: list[str]) -> int:
     args = parser().parse_args(argv)
     try:
         return monitor(args)
-    except Exception as exc:  # noqa: BLE001 - any failure is exit code 2, said in one line
+    except Exception as exc:  # any failure is exit code 2, said in one line
         logger.debug("monitor failed", exc_info=True)
         return fail(f"monitor failed: {type(exc).__name__}: {exc} (-vv for the traceback)")
 

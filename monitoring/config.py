@@ -7,7 +7,7 @@ more it has shifted (exit 1). These are the usual credit-scoring rules of thumb 
 Calibration is flagged when the expected calibration error (ECE) of the matured leads is at least
 ``ece_alert`` AND above what a perfectly calibrated model would show on those same leads by chance
 in 999 of 1,000 draws (``noise_quantile``): a small month is noisy, and noise is not drift (at
-0.99, a year of months of a sound model gave a false alarm in trials on the demo).
+0.99, a sound champion drew a false alarm on a normal demo export).
 
 Calibration is also flagged when the matured leads of a month convert at a rate far from the one
 predicted: at least ``rate_gap_alert`` apart relative to the predicted rate (0.2: 20% fewer or more

@@ -29,6 +29,12 @@ def _demo_data_parser() -> argparse.ArgumentParser:
                    help="write the same leads as one flat export instead (export.csv: one row "
                         "per lead, behaviour aggregated, placeholders, planted leaky columns; "
                         "truth.csv; README.md)")
+    p.add_argument("--drift", action="store_true",
+                   help="a drifting history: from --change-date on, more social and paid-search "
+                        "leads, fewer pricing page views and a lower conversion rate (what "
+                        "`leadconv monitor` finds; see README.md of the data)")
+    p.add_argument("--change-date", default=None,
+                   help="with --drift: when the shift starts (default: 6 months before --as-of)")
     p.add_argument("--style", choices=FLAT_STYLES, default=FLAT_STYLES[0],
                    help="with --flat: 'leads' (the demo history above as a Leads-style export) "
                         "or 'vendor' (a second generator: a warehouse sync of a Salesforce-style "
@@ -65,6 +71,10 @@ def demo_data(args: argparse.Namespace) -> int:
     from demodata.files import write_demo
 
     start = time.perf_counter()
+    if args.change_date and not args.drift:
+        raise ValueError("--change-date goes with --drift")
+    if args.drift and args.flat:
+        raise ValueError("--drift writes the event shape: leave out --flat")
     if args.style != FLAT_STYLES[0]:
         if not args.flat:
             raise ValueError(f"--style {args.style} is a flat export: add --flat")
@@ -80,8 +90,14 @@ def demo_data(args: argparse.Namespace) -> int:
             f"(rate {export[TARGET].mean():.3f}), planted leaky columns "
             f"{', '.join(LEAKY_COLUMNS)}")
         return 0
+    from demodata.drift import Drift
+
+    drift = Drift(change_at=args.change_date) if args.drift else None
     data = write_demo(args.out, n_leads=args.leads, seed=args.seed, as_of=args.as_of,
-                      conversion_rate=args.conversion_rate)
+                      conversion_rate=args.conversion_rate, drift=drift)
+    if data.change_at is not None:
+        say(f"drift from {data.change_at.date()}: more social and paid-search leads, fewer "
+            f"pricing page views, conversion logit {data.intercept_shift:+g}")
     say(f"wrote {len(data.leads):,} leads, {len(data.activities):,} activities, "
         f"{len(data.outcomes):,} outcomes to {args.out}/ in {time.perf_counter() - start:.1f}s "
         f"(as_of {data.as_of.date()}, mean true probability {data.truth['p_true'].mean():.3f})")

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from demodata.drift import Drift, after_change, shift_sources, thin_pricing
 from demodata.titles import draw_leads, softmax_choice, title_labels
 from demodata.truth import (
     DAY,
@@ -83,7 +84,8 @@ class DemoData:
     """The generated history. Timestamps are tz-aware UTC, strings ``str``, blanks missing.
 
     ``intercept`` is the calibrated intercept of the story:
-    ``truth.p_true == true_probability(leads, activities, intercept)``.
+    ``truth.p_true == true_probability(leads, activities, intercept)``; with a drift
+    (``demodata.drift``), leads with ``mql_at >= change_at`` add ``intercept_shift`` to it.
     """
 
     leads: pd.DataFrame
@@ -92,6 +94,8 @@ class DemoData:
     truth: pd.DataFrame
     as_of: pd.Timestamp
     intercept: float
+    change_at: pd.Timestamp | None = None
+    intercept_shift: float = 0.0
 
 
 # === drawing the history ========================================================================
@@ -258,6 +262,7 @@ def generate_demo(
     as_of: str | pd.Timestamp = DEFAULT_AS_OF,
     conversion_rate: float = 0.13,
     activities_per_lead: float = 30.0,
+    drift: Drift | None = None,
 ) -> DemoData:
     """Generate a demo CRM history in memory; the same arguments give the same data.
 
@@ -267,6 +272,8 @@ def generate_demo(
         as_of: the export moment (naive = UTC); nothing after it is in the data.
         conversion_rate: target mean of p_true (the intercept is calibrated to it).
         activities_per_lead: mean number of activities per lead, before and after the MQL.
+        drift: a shift of sources, behaviour and conversion after a date (``demodata.drift``);
+            the intercept is then calibrated on the leads before it.
     """
     if n_leads < 1 or not 0 < conversion_rate < 1 or activities_per_lead <= 1:
         raise ValueError("need n_leads >= 1, 0 < conversion_rate < 1, activities_per_lead > 1")
@@ -278,13 +285,24 @@ def generate_demo(
 
     mql_s = _draw_mql_times(rng, n_leads, as_of_s)
     leads, intent = draw_leads(rng, _stamps(mql_s))
+    change_s, after, shift = None, np.zeros(n_leads, dtype=bool), 0.0
+    drift_rng = np.random.default_rng([seed, 1])  # its own stream: the rest is drawn as without
+    original = leads
+    if drift is not None:
+        change_s, shift = drift.change_seconds(as_of_ts), drift.intercept_shift
+        after = after_change(mql_s, change_s)
+        leads = shift_sources(drift_rng, leads, after, drift.switch)
     browse = rng.normal(size=n_leads)
     stage_logits = _stage_logits(intent, browse)
-    pre = _draw_pre_mql(rng, mql_s, leads["source"].to_numpy(dtype=object), intent, stage_logits,
-                        browse, PRE_MQL_SHARE * activities_per_lead)
+    pre = _draw_pre_mql(rng, mql_s, original["source"].to_numpy(dtype=object), intent,
+                        stage_logits, browse, PRE_MQL_SHARE * activities_per_lead)
+    # the intercept of the history without drift, so the leads before the change stay as they are
+    intercept = calibrate_intercept(story_logit(original, pre_mql_behaviour(pre, mql_s)),
+                                    conversion_rate)
+    if drift is not None:
+        pre = thin_pricing(drift_rng, pre, after, drift.pricing_kept)
     logit = story_logit(leads, pre_mql_behaviour(pre, mql_s))
-    intercept = calibrate_intercept(logit, conversion_rate)
-    p_true = expit(intercept + logit)
+    p_true = expit(intercept + logit + shift * after)
     out = _draw_outcomes(rng, p_true, mql_s)
     post = _draw_post_mql(rng, mql_s, intent, stage_logits, out, as_of_s,
                           activities_per_lead * n_leads - len(pre.lead), pre)
@@ -310,7 +328,8 @@ def generate_demo(
                           "function_true": labels["function"]})
     logger.info("generated %d demo leads, %d activities (seed %d, as_of %s, intercept %.4f)",
                 n_leads, len(activities), seed, as_of_ts.isoformat(), intercept)
-    return DemoData(leads, activities, outcomes, truth, as_of_ts, intercept)
+    change_at = None if change_s is None else _stamps(np.array([change_s]))[0]
+    return DemoData(leads, activities, outcomes, truth, as_of_ts, intercept, change_at, shift)
 
 
 def cohort_conversion_rate(data: DemoData) -> tuple[float, int]:

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from demodata.drift import Drift
 from demodata.events import (
     DEFAULT_AS_OF,
     DEFAULT_LEADS,
@@ -84,6 +85,10 @@ def _readme(data: DemoData, seed: int, conversion_rate: float, activities_per_le
         (f"realised {HORIZON_DAYS}-day conversion rate",
          f"{rate:.4f} (the {cohort:,} leads with mql_at <= as_of - {HORIZON_DAYS} days)"),
     ]
+    if data.change_at is not None:
+        rows += [("drift: change date (see the drifting demo above)",
+                  data.change_at.strftime("%Y-%m-%d")),
+                 ("drift: intercept shift after it", f"{data.intercept_shift:+g}")]
     table = "\n".join(f"| {k} | {v} |" for k, v in rows)
     return f"{story.rstrip()}\n\n## This data set\n\n| parameter | value |\n|---|---|\n{table}\n"
 
@@ -95,6 +100,7 @@ def write_demo(
     as_of: str | pd.Timestamp = DEFAULT_AS_OF,
     conversion_rate: float = 0.13,
     activities_per_lead: float = 30.0,
+    drift: Drift | None = None,
 ) -> DemoData:
     """Generate the demo history (``generate_demo``), write it into ``out_dir`` and return it.
 
@@ -102,7 +108,7 @@ def write_demo(
     ``Z``, blanks as empty fields) and README.md (the story plus this data set's parameters).
     The same arguments give byte-identical files.
     """
-    data = generate_demo(n_leads, seed, as_of, conversion_rate, activities_per_lead)
+    data = generate_demo(n_leads, seed, as_of, conversion_rate, activities_per_lead, drift)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in ("leads", "activities", "outcomes", "truth"):

@@ -10,6 +10,8 @@ Layout of a bundle folder (``models/champion``, a link to a folder of ``models/v
     manifest.json  HMAC-SHA256 over the model's sha256 and the card, keyed by the model key
                    (``scoring.signing``), which is never in the folder
     report.html    the marketers' report of that version (self-contained; ``report.page``)
+    profile.json   the reference profile of its training data (``scoring.profile``), which
+                   ``leadconv monitor`` compares new leads with
 
 Training writes it (``export_bundle``); the service and ``leadconv score`` read it
 (``load_bundle``), which refuses, before anything is built from the file: a path of the card
@@ -28,6 +30,7 @@ from typing import Any
 
 from scoring import signing, swap
 from scoring.card import CardError, ModelCard
+from scoring.profile import PROFILE_FILE
 from scoring.trusted import TRUSTED_TYPES, skops_trusted_types, unexpected_types
 
 MODEL_FILE = "model.skops"
@@ -81,7 +84,8 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def export_bundle(model: Any, card: ModelCard, folder: str | Path, *,
-                  report_html: str | None = None, key: bytes | None = None) -> Path:
+                  report_html: str | None = None, key: bytes | None = None,
+                  profile: dict[str, Any] | None = None) -> Path:
     """Write model, card, manifest (and report) into a new version folder and swap ``folder``
     over to it atomically (``scoring.swap``); returns ``folder``.
 
@@ -91,6 +95,8 @@ def export_bundle(model: Any, card: ModelCard, folder: str | Path, *,
         folder: the bundle link readers open (``models/champion``).
         report_html: the report of this version; None: the bundle has none.
         key: the model key; None: ``signing.key_from_env(create=True)``.
+        profile: the reference profile of its training data (``scoring.profile``), written
+            as ``profile.json``; None: the bundle has none.
     """
     import skops.io
 
@@ -112,6 +118,8 @@ def export_bundle(model: Any, card: ModelCard, folder: str | Path, *,
                                               indent=2).encode())
     if report_html is not None:
         _write(staged / REPORT_FILE, report_html.encode("utf-8"))
+    if profile is not None:
+        _write(staged / PROFILE_FILE, json.dumps(profile, indent=1).encode())
     swap.swap_in(staged, folder, f"v{card.version}")
     return folder
 

@@ -21,6 +21,7 @@ from report.charts import pyplot
 from scoring.bundle import CARD_ARTIFACT, REPORT_ARTIFACT, export_bundle
 from scoring.card import ModelCard
 from scoring.metrics import probability_metrics, ranking_metrics, reliability_table
+from scoring.profile import PROFILE_ARTIFACT
 from training import track
 from training.promotion import is_better
 from training.publish import fair_test_leads
@@ -156,7 +157,9 @@ def promote(version: str | int, *, workdir: str | Path = ".", models_dir: str | 
     card = ModelCard.from_dict(json.loads(card_text)).replace(version=version, alias="champion")
     folder = Path(models_dir) / "champion"
     page = track.load_run_text(tracking, run_id, REPORT_ARTIFACT)
-    export_bundle(model, card, folder, report_html=page)  # whole, swapped in atomically
+    profile = track.load_run_text(tracking, run_id, f"{PROFILE_ARTIFACT}.json")  # monitoring's
+    export_bundle(model, card, folder, report_html=page,  # whole, swapped in atomically
+                  profile=None if profile is None else json.loads(profile))
     track.set_champion(tracking, model_name, version)  # the alias last
     logger.info("promoted %s v%s to champion; bundle %s", model_name, version, folder)
     return folder

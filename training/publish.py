@@ -161,7 +161,8 @@ def after_step(step: str) -> None:
 
 
 def publish(tracking: track.Tracking, cfg: TrainConfig, card: ModelCard, decision: Decision,
-            model: Any, report_html: str, options: RunOptions) -> Path | None:
+            model: Any, report_html: str, options: RunOptions,
+            profile: dict[str, Any] | None = None) -> Path | None:
     """Log the card and the report to the run, export a champion whole to
     ``<models_dir>/champion``, and move the alias last; returns that folder for a champion,
     else None."""
@@ -171,7 +172,7 @@ def publish(tracking: track.Tracking, cfg: TrainConfig, card: ModelCard, decisio
     folder = None
     if card.alias == CHAMPION:
         folder = export_bundle(model, card, options.models_dir / "champion",
-                               report_html=report_html)
+                               report_html=report_html, profile=profile)
         after_step("bundle")
     track.set_alias(tracking, cfg.model_name, card.alias, card.version, card.run_id)
     after_step("alias")

@@ -20,6 +20,7 @@ from features.leakage import LeakageFlag, flagged_columns, format_report
 from scoring.card import ModelCard
 from scoring.metrics import bootstrap_auc_interval, newest_month_ece
 from scoring.parity import check_rows, installed_sklearn_version
+from scoring.profile import PROFILE_ARTIFACT, reference_profile
 from training import track
 from training.baseline import baseline_metrics, baseline_proba
 from training.choose import Choice, blend_check, choose
@@ -260,6 +261,9 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
     record.card_markdown = adapter.card_markdown(metrics, record.fingerprint,
                                                  record.importances, cfg)
     tags, record.json_artifacts = adapter.mlflow_extras(leakage)
+    record.json_artifacts[PROFILE_ARTIFACT] = profile = reference_profile(  # for monitoring
+        record.prepared.x, record.model, record.prepared.y, record.prepared.scored_at,
+        str(record.fingerprint["sha256"])).to_dict()
     spans = {k: str(v) for k, v in metrics.items() if k.endswith("_span")}  # rows used
     record.tags = {"split": record.prepared.split.kind, **spans, **tags}
     logged = log_run(tracking, cfg, record)
@@ -274,7 +278,7 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
         checks=check_rows(record.prepared.part("train")[0]),
         sklearn_version=installed_sklearn_version())
     page = adapter.report(record.prepared, record.curves["model"], record.importances, card)
-    folder = publish(tracking, cfg, card, decision, record.model, page, options)
+    folder = publish(tracking, cfg, card, decision, record.model, page, options, profile)
     if folder is not None:
         metrics["model_dir"] = str(folder)
     return decision.to_dict()

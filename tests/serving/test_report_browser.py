@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -22,6 +21,7 @@ import uvicorn
 from matplotlib import image
 
 from serving.app import create_app
+from tests.serving.live import free_port
 
 REPORT_KEY = "browser-report-key-0123456789"
 WINDOW = (1280, 2400)
@@ -38,12 +38,6 @@ def chromium() -> str:
                     "`make test` (it installs it) or `apt-get install -y --no-install-recommends "
                     "chromium`.")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -135,9 +135,19 @@ class Scorer:
         Returns:
             ``OUTPUT_COLUMNS`` as arrays or lists, one entry per lead, in input order.
         """
-        table = lead_columns(leads, at, activities, self.rules)
+        return self.score_table(self.feature_table(leads, activities, at), at)
+
+    def feature_table(self, leads: Mapping[str, np.ndarray],
+                      activities: Mapping[str, np.ndarray], at: np.ndarray) -> dict[str, Any]:
+        """The per-lead table ``score_table`` scores: the features (the one feature function,
+        point in time), BANT flags and points, ``lead_id`` first."""
+        return {"lead_id": np.asarray(leads["lead_id"]),
+                **lead_columns(leads, at, activities, self.rules)}
+
+    def score_table(self, table: Mapping[str, Any], at: np.ndarray) -> dict[str, Any]:
+        """``score_columns``'s answer for a ``feature_table`` (the leads' moments ``at``)."""
         p, ups, downs = self.explain(table)
-        out: dict[str, Any] = {"lead_id": np.asarray(leads["lead_id"]),
+        out: dict[str, Any] = {"lead_id": np.asarray(table["lead_id"]),
                                "scored_at": np.asarray(at, dtype="datetime64[ns]"),
                                "probability": p, "score": np.rint(p * 100).astype(int),
                                "tier": self.rules.tiers.tier(p)}

@@ -22,6 +22,7 @@ from scoring.bundle import CARD_FILE, MANIFEST_FILE, MODEL_FILE, StoreError, loa
 from scoring.card import ModelCard
 from scoring.event import Scorer
 from scoring.flat import FlatScorer
+from scoring.profile import ProfileError, ReferenceProfile, read_profile
 from scoring.registry import (
     Location,
     MissingCard,
@@ -48,6 +49,7 @@ class Loaded:
     source: str
     fingerprint: str | None
     loaded_at: datetime
+    profile: ReferenceProfile | None = None  # of its training data: the log's fingerprints
 
     @property
     def version(self) -> str:
@@ -78,6 +80,17 @@ def bundle_fingerprint(folder: Path) -> str | None:
     return digest.hexdigest()
 
 
+def champion_profile(folder: Path, card: ModelCard) -> ReferenceProfile | None:
+    """The reference profile saved with the bundle in ``folder`` when it belongs to ``card``'s
+    training data; None otherwise (the prediction log then keeps no input fingerprints)."""
+    try:
+        return read_profile(folder, card.data_fingerprint.get("sha256"))
+    except ProfileError as exc:
+        logger.info("no input fingerprints in the prediction log for model %s: %s",
+                    card.version, exc)
+        return None
+
+
 def make_scorer(model: Any, card: ModelCard, rules: Rules) -> AnyScorer:
     """The scorer for the card's shape: ``Scorer`` (event shape) or ``FlatScorer``."""
     return FlatScorer(model, card, rules) if card.is_flat else Scorer(model, card, rules)
@@ -88,7 +101,8 @@ def load_local(location: Location, rules: Rules) -> Loaded:
     folder = location.champion_dir
     fingerprint = bundle_fingerprint(folder)
     model, card = load_bundle(folder, location.bundle_key())
-    return Loaded(make_scorer(model, card, rules), str(folder), fingerprint, datetime.now(UTC))
+    return Loaded(make_scorer(model, card, rules), str(folder), fingerprint, datetime.now(UTC),
+                  champion_profile(folder, card))
 
 
 def load_registry(location: Location, rules: Rules, source: Source) -> Loaded:
@@ -97,7 +111,7 @@ def load_registry(location: Location, rules: Rules, source: Source) -> Loaded:
     card = registry_card(source, location)  # first: a version without a card is refused
     model = load_model(location, str(source.version.version))
     return Loaded(make_scorer(model, card, rules), f"models:/{location.model_name}@champion",
-                  fingerprint, datetime.now(UTC))
+                  fingerprint, datetime.now(UTC), champion_profile(location.champion_dir, card))
 
 
 def load_champion(location: Location, rules: Rules) -> Loaded:

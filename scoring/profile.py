@@ -61,19 +61,25 @@ class ColumnProfile:
         middle = [f"{a} - {b}" for a, b in zip(e[:-1], e[1:], strict=True)]
         return [f"<= {e[0]}", *middle, f"> {e[-1]}", MISSING]
 
-    def bin_counts(self, values: pd.Series | np.ndarray) -> np.ndarray:
-        """How many of ``values`` fall in each bin of this profile."""
+    def bin_index(self, values: pd.Series | np.ndarray) -> np.ndarray:
+        """The bin of each of ``values`` (0-based; the last bin holds missing values)."""
         s = pd.Series(values)
         if self.kind == "categorical":
             text = s.astype("str").where(s.notna())
             index = pd.Index(self.categories).get_indexer(text)
             index = np.where(index < 0, len(self.categories), index)  # (other)
-            index = np.where(text.isna().to_numpy(), len(self.categories) + 1, index)
-            return np.bincount(index, minlength=len(self.categories) + 2)
+            return np.where(text.isna().to_numpy(), len(self.categories) + 1, index)
         x = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         index = np.searchsorted(np.asarray(self.edges, dtype="float64"), x, side="left")
-        index = np.where(np.isnan(x), len(self.edges) + 1, index)
-        return np.bincount(index, minlength=len(self.edges) + 2)
+        return np.where(np.isnan(x), len(self.edges) + 1, index)
+
+    @property
+    def n_bins(self) -> int:
+        return len(self.categories) + 2 if self.kind == "categorical" else len(self.edges) + 2
+
+    def bin_counts(self, values: pd.Series | np.ndarray) -> np.ndarray:
+        """How many of ``values`` fall in each bin of this profile."""
+        return np.bincount(self.bin_index(values), minlength=self.n_bins)
 
 
 def numeric_profile(name: str, values: pd.Series, bins: int = NUMERIC_BINS) -> ColumnProfile:

@@ -23,6 +23,7 @@ from serving.config import Settings, get_settings
 from serving.errors import unexpected_error, validation_error
 from serving.holder import ModelHolder, ModelLoadError
 from serving.metrics import Metrics, ObserveRequests
+from serving.recording import start_log
 from serving.routes import api_router
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ points score, and the reasons pushing each lead up and down. Send your key in `X
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Load the champion (in a thread), start the poll for a new one, stop it at shutdown."""
+    """Load the champion (in a thread), open the prediction log, start the poll for a new
+    champion; at shutdown stop the poll and write what the log still holds."""
     holder: ModelHolder = app.state.holder
     settings: Settings = app.state.settings
     if not settings.api_keys:
@@ -44,6 +46,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(holder.reload)
     except ModelLoadError:
         logger.warning("starting without a model; /readyz answers 503 until one loads")
+    app.state.prediction_log = await asyncio.to_thread(start_log, settings)
+    if app.state.prediction_log is not None:
+        app.state.metrics.watch_log(app.state.prediction_log)
     gc.collect()
     gc.freeze()  # the loaded model and imports: never scanned again by the collector (p99)
     watcher = (asyncio.create_task(holder.watch(), name="model-watcher")
@@ -55,6 +60,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+        if app.state.prediction_log is not None:
+            await asyncio.to_thread(app.state.prediction_log.stop)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.prediction_log = None  # started by the lifespan (serving.recording)
     card = champion_card(settings)  # the request schema follows the model that will be served
     schema = card.request_signature() if card is not None else ("event",)
     app.state.holder = ModelHolder(settings, app.state.metrics, schema=schema)

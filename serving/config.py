@@ -37,6 +37,12 @@ variable                       meaning                                          
 ``LEADCONV_MODEL_KEY_FILE``    file holding that key when the variable is unset       ~/.config/
                                                                                       leadconv/
                                                                                       model.key
+``LEADCONV_DATABASE_URL``      the prediction store (SQLAlchemy URL; ``off``: no      ./leadconv.db
+                               prediction log, no trend), ``store.database``
+``LEADCONV_TREND_POINTS``      a score this many points above (below) the lead's      5
+                               previous one is "improving" ("declining")
+``LEADCONV_LOG_MAX_BACKLOG``   most scores waiting to be written to the log (more     100000
+                               are dropped and counted while the database is down)
 ``MLFLOW_TRACKING_URI``        the MLflow registry to load the champion from          ./mlflow.db
 =============================  =====================================================  =========
 
@@ -67,13 +73,14 @@ from pydantic_settings import (
 )
 
 from scoring.signing import resolve_key
+from store.url import resolve_url
 
 PREFIX = "LEADCONV_"
 MODEL_SOURCES = ("auto", "local", "registry")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Fields with no variable of their own: the registry pair is worked out from
 # LEADCONV_MODEL_SOURCE, MLFLOW_TRACKING_URI and ./mlflow.db; the model name is fixed.
-NOT_VARIABLES = frozenset({"registry_uri", "prefer_registry", "model_name"})
+NOT_VARIABLES = frozenset({"registry_uri", "prefer_registry", "model_name", "database_url"})
 
 
 class ConfigError(ValueError):
@@ -123,6 +130,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     model_key: str | None = Field(default=None, repr=False)
     model_key_file: Path | None = None
+    # The prediction store: None = no log (the default of Settings(...); get_settings() and
+    # settings_from_env() fill in ./leadconv.db unless LEADCONV_DATABASE_URL says off).
+    database_url: str | None = Field(default=None, repr=False)
+    trend_points: int = 5
+    log_max_backlog: int = 100_000
 
     @classmethod
     def settings_customise_sources(
@@ -141,7 +153,8 @@ class Settings(BaseSettings):
     def _keys(cls, value: Any) -> Any:
         return split_keys(value) if isinstance(value, str | list | tuple) else value
 
-    @field_validator("max_batch", "max_body_bytes", "max_concurrent", "max_queue", mode="before")
+    @field_validator("max_batch", "max_body_bytes", "max_concurrent", "max_queue",
+                     "trend_points", "log_max_backlog", mode="before")
     @classmethod
     def _whole_number(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, str):
@@ -163,7 +176,8 @@ class Settings(BaseSettings):
             raise ValueError(f"{_variable(str(info.field_name))} must be a number, "
                              f"got {value.strip()!r}") from None
 
-    @field_validator("max_batch", "max_body_bytes", "max_concurrent")
+    @field_validator("max_batch", "max_body_bytes", "max_concurrent", "trend_points",
+                     "log_max_backlog")
     @classmethod
     def _at_least_one(cls, value: int, info: ValidationInfo) -> int:
         if value < 1:
@@ -285,6 +299,7 @@ def _build(variables: Variables, cwd: Path) -> Settings:
         values["api_keys"] = split_keys(values.get("api_keys", "")) + read_keys_file(
             Path(keys_file))
     values.update(_registry(variables, cwd))
+    values["database_url"] = resolve_url(variables.value(PREFIX + "DATABASE_URL"), cwd)
     try:
         return Settings(**values)
     except ValidationError as exc:

@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException, Request, status
 from serving.config import Settings
 from serving.holder import Loaded, ModelHolder
 from serving.metrics import Metrics
+from store.writer import PredictionLog
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,6 +28,11 @@ def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics  # type: ignore[no-any-return]
 
 
+def get_log(request: Request) -> PredictionLog | None:
+    """The prediction log (None when ``LEADCONV_DATABASE_URL`` is off)."""
+    return getattr(request.app.state, "prediction_log", None)
+
+
 def get_model(request: Request, holder: Annotated[ModelHolder, Depends(get_holder)]) -> Loaded:
     """The model serving this request, taken once; 503 while none is loaded."""
     loaded = holder.current
@@ -39,7 +45,8 @@ def get_model(request: Request, holder: Annotated[ModelHolder, Depends(get_holde
 
 async def check_batch_size(request: Request,
                            settings: Annotated[Settings, Depends(get_settings)]) -> None:
-    """413 when the body holds more leads than ``max_batch``, before the leads are validated.
+    """413 when the body holds more leads (or outcomes) than ``max_batch``, before they are
+    validated.
 
     FastAPI has already parsed the JSON (and caches it), so counting costs nothing; malformed
     bodies are left to the schema's 422.
@@ -48,7 +55,7 @@ async def check_batch_size(request: Request,
         body: Any = await request.json()
     except ValueError:  # not JSON (e.g. another content type): the schema will answer 422
         return
-    leads = body.get("leads") if isinstance(body, dict) else None
+    leads = (body.get("leads", body.get("outcomes")) if isinstance(body, dict) else None)
     if isinstance(leads, list):
         request.state.n_leads = len(leads)
         if len(leads) > settings.max_batch:
@@ -62,3 +69,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ModelDep = Annotated[Loaded, Depends(get_model)]
+LogDep = Annotated[PredictionLog | None, Depends(get_log)]

@@ -16,6 +16,11 @@ metric                                                 labels
 ``leadconv_overload_rejections_total``                 reason (queue_full, queue_timeout)
 ``leadconv_requests_in_progress`` (gauge)              -
 ``leadconv_requests_waiting`` (gauge)                  -
+``leadconv_prediction_log_written_total``              - (scores written to the log)
+``leadconv_prediction_log_dropped_total``              - (not logged: backlog full)
+``leadconv_prediction_log_errors_total``               operation (write, read)
+``leadconv_prediction_log_backlog`` (gauge)            - (scores waiting to be written)
+``leadconv_prediction_log_up`` (gauge)                 - (1: the last database call worked)
 =====================================================  =================================
 
 ``/metrics`` is open (no key), so no label value holds a path, a URI or an error message.
@@ -37,6 +42,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.logs import log_request
@@ -110,8 +117,43 @@ class Metrics:
     def reload_failed(self) -> None:
         self.reload_failures.inc()
 
+    def watch_log(self, log: Any) -> None:
+        """Export the prediction log's figures (``store.writer.LogStats``), read at scrape."""
+        self.registry.register(LogCollector(log))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class LogCollector(Collector):
+    """The prediction log's counters and gauges, from ``log.stats()`` at each scrape."""
+
+    def __init__(self, log: Any) -> None:
+        self.log = log
+
+    def collect(self) -> Iterable[Metric]:
+        stats = self.log.stats()
+        written = CounterMetricFamily("leadconv_prediction_log_written",
+                                      "Scores written to the prediction log")
+        written.add_metric([], stats.written)
+        dropped = CounterMetricFamily("leadconv_prediction_log_dropped",
+                                      "Scores not logged because the backlog was full")
+        dropped.add_metric([], stats.dropped)
+        errors = CounterMetricFamily("leadconv_prediction_log_errors",
+                                     "Failed prediction log operations (writes are retried)",
+                                     labels=["operation"])
+        errors.add_metric(["write"], stats.write_errors)
+        errors.add_metric(["read"], stats.read_errors)
+        backlog = GaugeMetricFamily("leadconv_prediction_log_backlog",
+                                    "Scores waiting to be written to the prediction log")
+        backlog.add_metric([], stats.backlog)
+        up = GaugeMetricFamily("leadconv_prediction_log_up",
+                               "1 when the last prediction log database call worked")
+        up.add_metric([], 1 if stats.connected else 0)
+        return [written, dropped, errors, backlog, up]
+
+    def describe(self) -> Iterable[Metric]:
+        return []
 
 
 class ObserveRequests:

@@ -15,7 +15,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from features.dates import MAX_YEAR, MIN_YEAR, DateError, parse_instant
@@ -23,6 +31,7 @@ from features.dates import MAX_YEAR, MIN_YEAR, DateError, parse_instant
 Text = Annotated[str, Field(max_length=500)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Flag = Literal["true", "false", "unknown"]
+Trend = Literal["new", "improving", "steady", "declining", "unknown"]
 
 
 def as_utc(value: object) -> datetime:
@@ -154,11 +163,73 @@ class PredictionOut(BaseModel):
     reasons_up: list[ReasonOut]
     reasons_down: list[ReasonOut]
     scored_at: datetime
+    previous_score: Annotated[int | None, Field(
+        description="the lead's latest logged score before this scoring moment")] = None
+    previous_scored_at: Annotated[datetime | None, Field(
+        description="when that score was given (its scoring moment)")] = None
+    trend: Annotated[Trend, Field(
+        description="improving / declining: the score moved by at least LEADCONV_TREND_POINTS "
+                    "since the previous one; steady: less; new: never scored before; unknown: "
+                    "no prediction log, or it cannot be read now")] = "unknown"
 
 
 class PredictResponse(BaseModel):
     model_version: str
     predictions: list[PredictionOut]
+
+
+class OutcomeIn(BaseModel):
+    """What became of one lead: when sales accepted it (``sql_at``) and/or disqualified it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    lead_id: Annotated[str, Field(min_length=1, max_length=200, examples=["L000123"])]
+    sql_at: UtcDatetime | None = None
+    disqualified_at: UtcDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_moment(self) -> OutcomeIn:
+        if self.sql_at is None and self.disqualified_at is None:
+            raise ValueError("an outcome needs sql_at or disqualified_at (or both)")
+        return self
+
+
+class OutcomesRequest(BaseModel):
+    """Outcomes of leads (at most ``LEADCONV_MAX_BATCH``); sending one again changes nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcomes: Annotated[list[OutcomeIn], Field(min_length=1)]
+
+
+class OutcomesOut(BaseModel):
+    """What the outcomes did: new leads, changed ones, and ones already stored as sent."""
+
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class LoggedScoreOut(BaseModel):
+    """One score the lead was given, as the prediction log holds it."""
+
+    scored_at: datetime
+    logged_at: datetime
+    model_version: str
+    probability: float
+    score: int
+    tier: str
+    bant: dict[str, Flag | None]
+    points_score: float | None
+    origin: Literal["api", "batch"]
+
+
+class ScoreHistoryOut(BaseModel):
+    """A lead's logged scores, newest scoring moment first."""
+
+    lead_id: str
+    scores: list[LoggedScoreOut]
 
 
 class FlatPredictionOut(BaseModel):

@@ -8,7 +8,7 @@ from scoring.card import ModelCard
 from serving import flat_api
 from serving.auth import require_api_key
 from serving.errors import AUTH_ERRORS, OVERLOAD_ERRORS
-from serving.routes import admin, model, ops, predict, report
+from serving.routes import admin, leads, model, ops, predict, report
 
 
 def api_router(card: ModelCard | None = None) -> APIRouter:
@@ -25,7 +25,7 @@ def api_router(card: ModelCard | None = None) -> APIRouter:
                    responses={**AUTH_ERRORS, **OVERLOAD_ERRORS})
     v1.include_router(flat_api.router(card) if card is not None and card.is_flat
                       else predict.router)
-    for module in (model, admin):
+    for module in (leads, model, admin):
         v1.include_router(module.router)
     root.include_router(v1)
     return root

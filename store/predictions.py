@@ -1,0 +1,150 @@
+"""Writing and reading the prediction log (table ``store.tables.predictions``).
+
+A row is a plain dict of the table's columns (``PredictionRow``); ``rows_of`` makes them from a
+scorer's output columns. Reads answer what the service and the monitor ask: a lead's history, the
+latest earlier score of each of some leads (``previous_scores``), and the log of a period as a
+frame (``read_log``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, insert, literal, select
+
+from store.tables import as_utc, predictions, to_db
+
+PredictionRow = dict[str, Any]
+BANT = ("bant_budget", "bant_authority", "bant_need", "bant_timeline")
+ORIGINS = ("api", "batch")
+
+
+@dataclass(frozen=True)
+class Previous:
+    """A lead's latest logged score before a moment."""
+
+    score: int
+    probability: float
+    scored_at: datetime
+    model_version: str
+
+
+def _stamp(value: Any) -> datetime:
+    """A scorer's moment (``datetime64``, Timestamp or datetime) as an aware UTC datetime."""
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
+            ).to_pydatetime()
+
+
+def rows_of(scores: Mapping[str, Any], origin: str, fingerprints: Sequence[str | None] | None,
+            logged_at: datetime | None = None) -> list[PredictionRow]:
+    """Log rows from a scorer's output columns (``scoring.event.Scorer.score_columns``, or the
+    same columns of ``Scorer.score``'s frame).
+
+    Args:
+        scores: ``lead_id``, ``scored_at``, ``probability``, ``score``, ``tier``,
+            ``model_version`` and, when the model has them, the BANT flags and ``points_score``.
+        origin: ``api`` (the service) or ``batch`` (``leadconv score``).
+        fingerprints: one per lead (``scoring.profile.fingerprints``), or None.
+        logged_at: when the scores were given (default: now).
+    """
+    if origin not in ORIGINS:
+        raise ValueError(f"origin must be one of {ORIGINS}, got {origin!r}")
+    n = len(scores["lead_id"])
+    now = to_db(logged_at or datetime.now(UTC))
+
+    def column(name: str) -> list[Any]:
+        if name not in scores:
+            return [None] * n
+        values = scores[name]
+        return values.tolist() if isinstance(values, np.ndarray | pd.Series) else list(values)
+
+    ids, stamps = column("lead_id"), column("scored_at")
+    probs, points, tiers = column("probability"), column("points_score"), column("tier")
+    score, versions = column("score"), column("model_version")
+    bant = {name: column(name) for name in BANT}
+    prints = list(fingerprints) if fingerprints is not None else [None] * n
+    return [{
+        "lead_id": str(ids[i]), "model_version": str(versions[i]),
+        "scored_at": _stamp(stamps[i]), "logged_at": now,
+        "probability": float(probs[i]), "score": int(score[i]), "tier": str(tiers[i]),
+        **{name: (None if bant[name][i] is None else str(bant[name][i])) for name in BANT},
+        "points_score": None if points[i] is None or pd.isna(points[i]) else float(points[i]),
+        "fingerprint": prints[i], "origin": origin,
+    } for i in range(n)]
+
+
+def insert_rows(engine: Engine, rows: Iterable[PredictionRow]) -> int:
+    """Append ``rows`` in one transaction; returns how many."""
+    batch = list(rows)
+    if batch:
+        with engine.begin() as conn:
+            conn.execute(insert(predictions), batch)
+    return len(batch)
+
+
+def history(engine: Engine, lead_id: str, limit: int = 100) -> list[PredictionRow]:
+    """The lead's logged scores, newest scoring moment first (at most ``limit``)."""
+    query = (select(predictions).where(predictions.c.lead_id == lead_id)
+             .order_by(predictions.c.scored_at.desc(), predictions.c.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    for row in rows:
+        row["scored_at"], row["logged_at"] = as_utc(row["scored_at"]), as_utc(row["logged_at"])
+    return rows
+
+
+def previous_scores(engine: Engine, moments: Mapping[str, datetime]) -> dict[str, Previous]:
+    """Per lead id of ``moments``, its latest logged score with a scoring moment before that
+    lead's moment (leads never scored before are absent)."""
+    if not moments:
+        return {}
+    found: dict[str, Previous] = {}
+    ids = list(moments)
+    t = predictions.c
+    for start in range(0, len(ids), 500):  # bound the IN list
+        chunk = ids[start:start + 500]
+        latest = (select(t.lead_id, t.score, t.probability, t.scored_at, t.model_version,
+                         func.row_number().over(partition_by=t.lead_id,
+                                                order_by=(t.scored_at.desc(), t.id.desc())
+                                                ).label("rank"))
+                  .where(t.lead_id.in_(chunk), t.scored_at < _moment_case(moments, chunk))
+                  .subquery())
+        query = select(latest).where(latest.c["rank"] == 1)
+        with engine.connect() as conn:
+            for row in conn.execute(query):
+                found[row.lead_id] = Previous(int(row.score), float(row.probability),
+                                              as_utc(row.scored_at) or row.scored_at,
+                                              str(row.model_version))
+    return found
+
+
+def _moment_case(moments: Mapping[str, datetime], ids: list[str]) -> Any:
+    """A SQL expression giving each lead id its own moment (``CASE lead_id WHEN ...``)."""
+    return case({i: literal(to_db(moments[i]), predictions.c.scored_at.type) for i in ids},
+                value=predictions.c.lead_id)
+
+
+def read_log(engine: Engine, since: datetime | None = None,
+             model_version: str | None = None) -> pd.DataFrame:
+    """The log (optionally from ``since``, of one model version) as a frame, ``scored_at`` and
+    ``logged_at`` as UTC timestamps, in the order it was written."""
+    t = predictions.c
+    conditions = [c for c in (
+        t.scored_at >= to_db(since) if since is not None else None,
+        t.model_version == model_version if model_version is not None else None)
+        if c is not None]
+    query = select(predictions).order_by(t.id)
+    if conditions:
+        query = query.where(and_(*conditions))
+    with engine.connect() as conn:
+        frame = pd.DataFrame([dict(r._mapping) for r in conn.execute(query)],
+                             columns=[c.name for c in predictions.columns])
+    for name in ("scored_at", "logged_at"):
+        frame[name] = pd.to_datetime(frame[name], utc=True)
+    return frame

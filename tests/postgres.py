@@ -21,7 +21,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.serving.live import free_port
 
 logger = logging.getLogger(__name__)
 
@@ -72,14 +73,6 @@ def _version_key(bin_dir: Path) -> tuple[int, ...]:
     if not re.fullmatch(r"\d+(\.\d+)*", name):
         return (-1,)
     return tuple(int(part) for part in name.split("."))
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _as_server_user() -> list[str]:

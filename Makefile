@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEMO   := demo
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint graph venv bench clean serve chromium
+.PHONY: demo test lint graph venv bench clean serve chromium postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/leadconv demo --out $(DEMO)
 
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium postgresql lint
 	$(BIN)/python -m pytest -q --durations=15
 
 # Lint and types: part of `make test` (and so of CI); fails on any finding.
@@ -44,6 +44,21 @@ chromium:
 	  || { echo "ERROR: could not install chromium (apt-get install -y --no-install-recommends" \
 	            "chromium failed); the report's browser test needs it. Install it and rerun" \
 	            "make test." >&2; exit 1; }; \
+	fi
+
+# The prediction-log tests start a throwaway PostgreSQL server (tests/postgres.py) and need its
+# initdb and pg_ctl: install Debian's package when they are missing, and stop loudly when that is
+# not possible (the tests would fail anyway, with less to go on).
+postgresql:
+	@if ! command -v initdb >/dev/null 2>&1 \
+	  && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "postgresql missing: installing it for the prediction-log tests (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get install -y --no-install-recommends postgresql \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends postgresql; } \
+	  || { echo "ERROR: could not install postgresql (apt-get install -y --no-install-recommends" \
+	            "postgresql failed); the prediction-log tests need a real server. Install it and" \
+	            "rerun make test." >&2; exit 1; }; \
 	fi
 
 bench: $(STAMP)

@@ -1,12 +1,21 @@
 """Shared fixtures: small deterministic demo data from our own generator (fixed seed), an
 isolated embedded MLflow store per test module, never the user's, and a model key of the session
-(never the user's ``~/.config/leadconv/model.key``)."""
+(never the user's ``~/.config/leadconv/model.key``).
+
+Databases: ``postgres_server`` is the SQLAlchemy URL of a throwaway PostgreSQL server of the
+session (``tests/postgres.py``: a fresh cluster in a temp folder, started the first time a test
+asks for it, stopped and deleted at the end of the run). ``database_url`` is the URL of a fresh,
+empty database for one test, once on SQLite (``sqlite:///<tmp_path>/log.db``) and once on that
+PostgreSQL server (test ids ``sqlite`` and ``postgresql``): a test that takes it runs on both."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import fresh_database, throwaway_postgres
 
 SMALL_DEMO = {"n_leads": 3000, "seed": 7}
 # An export of the same demo taken four months earlier: a champion trained on it has not seen the
@@ -111,3 +120,20 @@ def trained(tmp_path_factory, demo_dir, demo_crm) -> Path:
         train(EventData(demo_dir, crm=demo_crm), TrainConfig(hgb_params=(), logreg_c=(0.05,)),
               promote="if_better", workdir=workdir, models_dir=workdir / "models")
     return workdir
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """SQLAlchemy URL of the session's throwaway PostgreSQL server (database ``leadconv``).
+    Started only when a test asks for it; fails (never skips) when PostgreSQL is missing."""
+    with throwaway_postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLAlchemy URL of a fresh, empty database for this test: SQLite in ``tmp_path``, or a new
+    database on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'log.db'}"
+    return fresh_database(request.getfixturevalue("postgres_server"))

@@ -225,6 +225,26 @@ class ThrowawayPostgres:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
+    def pause(self) -> None:
+        """Stop the server but keep its data (a database outage); ``resume()`` starts it again
+        on the same port."""
+        done = self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop",
+                         timeout=60)
+        if done.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl stop failed: {done.stdout}{done.stderr}")
+        self.running = False
+
+    def resume(self) -> None:
+        """Start the paused server again on its port."""
+        options = f"-p {self.port} -k {self._folder() / 'socket'} {SERVER_OPTIONS}"
+        done = self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l",
+                         str(self.log_file), "-w", "-t", str(START_TIMEOUT_S), "start",
+                         timeout=START_TIMEOUT_S + 30)
+        if done.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl start failed: {done.stdout}{done.stderr}\n"
+                                      f"{_tail(self.log_file)}")
+        self.running = True
+
     def __enter__(self) -> ThrowawayPostgres:
         self.start()
         return self

@@ -3,7 +3,7 @@ history) and ``POST /v1/outcomes`` (what became of leads, fed back by the CRM)."
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 
@@ -20,7 +20,7 @@ from store.writer import PredictionLog
 
 router = APIRouter(tags=["leads"])
 
-UNAVAILABLE = {503: {"description": "no prediction log, or its database cannot be reached"}}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "no prediction log, or its database cannot be reached"}}
 
 
 def _log(log: PredictionLog | None) -> PredictionLog:

@@ -20,7 +20,8 @@ from store.writer import PredictionLog
 
 router = APIRouter(tags=["leads"])
 
-UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "no prediction log, or its database cannot be reached"}}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"description": "no prediction log, or its database cannot be reached"}}
 
 
 def _log(log: PredictionLog | None) -> PredictionLog:

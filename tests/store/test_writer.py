@@ -4,7 +4,7 @@ costs no score (a real PostgreSQL server stopped and started again)."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from store.predictions import Previous, read_log
 from store.writer import PredictionLog

@@ -17,6 +17,10 @@ activities and builds the features, BANT flags, points score and per-lead reason
 
     python benchmarks/serve_bench.py [--workdir W] [--duration 20] [--concurrency 4]
                                      [--leads 1 100] [--skip-mlflow] [--in-process-only]
+                                     [--with-log [--log-url URL]]
+
+``--with-log`` runs our service twice, without and with the prediction log (issue 14: the
+one-lead p99 with the log within 10% of without), instead of mlflow's server.
 
 Without ``--workdir`` a temporary folder is used; a folder without a trained model gets the demo
 export (20,000 leads, seed 42) and a model trained on it first (a few minutes). The folder is kept,
@@ -266,13 +270,16 @@ def server_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def our_server(workdir: Path, logdir: Path) -> Server:
+def our_server(workdir: Path, logdir: Path, database_url: str = "off",
+               name: str = "ours") -> Server:
+    """Our service; ``database_url``: its prediction log (``off``: none)."""
     env = server_env(workdir)
     env["LEADCONV_API_KEYS"] = API_KEY
+    env["LEADCONV_DATABASE_URL"] = database_url
     port = free_port()
     cmd = [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", "1", "--models-dir", str(workdir / "models")]
-    return Server("ours", cmd, env, workdir, port, "/readyz", "/v1/predict",
+    return Server(name, cmd, env, workdir, port, "/readyz", "/v1/predict",
                   {"X-API-Key": API_KEY, "Content-Type": "application/json"}, logdir)
 
 
@@ -540,6 +547,19 @@ def print_ratios(runs: list[Run], batches: list[int]) -> None:
 
 # --------------------------------------------------------------------------- main
 
+def print_log_ratios(runs: list[Run], batches: list[int]) -> None:
+    """The cost of the prediction log: p50/p99 and throughput with it over without it."""
+    for batch in batches:
+        off = next((r for r in runs if r.server == "ours" and r.batch == batch), None)
+        on = next((r for r in runs if r.server == "ours+log" and r.batch == batch), None)
+        if off is None or on is None or not off.ok or not on.ok:
+            continue
+        print(f"prediction log, batch {batch}: p50 {on.pct(50):.2f} vs {off.pct(50):.2f} ms "
+              f"(x{on.pct(50) / off.pct(50):.2f}), p99 {on.pct(99):.2f} vs {off.pct(99):.2f} ms "
+              f"(x{on.pct(99) / off.pct(99):.2f}; goal <= x1.10), throughput "
+              f"{on.ok / on.seconds:.1f} vs {off.ok / off.seconds:.1f} req/s")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -550,6 +570,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=4, help="client threads")
     p.add_argument("--leads", type=int, nargs="+", default=[1, 100], help="batch sizes")
     p.add_argument("--skip-mlflow", action="store_true", help="benchmark our service only")
+    p.add_argument("--with-log", action="store_true",
+                   help="our service without and with the prediction log (instead of mlflow's)")
+    p.add_argument("--log-url", default=None,
+                   help="the log's database for --with-log (default: SQLite in the workdir)")
     p.add_argument("--in-process-only", action="store_true",
                    help="only the in-process timings (no servers)")
     p.add_argument("--ready-timeout", type=float, default=60.0,
@@ -591,7 +615,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     logdir = Path(tempfile.mkdtemp(prefix="serve-bench-logs-"))
     servers = [our_server(workdir, logdir)]
-    if not args.skip_mlflow:
+    if args.with_log:
+        log_db = workdir / "bench-log.db"
+        log_db.unlink(missing_ok=True)
+        servers.append(our_server(workdir, logdir, args.log_url or f"sqlite:///{log_db}",
+                                  "ours+log"))
+    elif not args.skip_mlflow:
         servers.append(mlflow_server(workdir, logdir))
     runs: list[Run] = []
     try:
@@ -606,7 +635,7 @@ def main(argv: list[str] | None = None) -> int:
             check_agreement(servers[0], servers[1], pool)
         for batch in args.leads:
             for s in servers:
-                payloads = bodies(pool, batch, s.name)
+                payloads = bodies(pool, batch, "mlflow" if s.name == "mlflow" else "ours")
                 warm_up(s, payloads)
                 print(f"running {s.name}, batch {batch}, {args.duration:g} s ...", flush=True)
                 runs.append(drive(s, payloads, batch, args.duration, args.concurrency))
@@ -614,8 +643,10 @@ def main(argv: list[str] | None = None) -> int:
         for s in servers:
             s.stop()
     print_table(runs)
-    if not args.skip_mlflow:
+    if not args.skip_mlflow and not args.with_log:
         print_ratios(runs, args.leads)
+    if args.with_log:
+        print_log_ratios(runs, args.leads)
     in_process(workdir, pool)
     return 0
 

@@ -20,6 +20,8 @@ VERBS = {
     "train": ("cli.model", "train on an event folder or a flat CSV/Parquet; leakage check; track"),
     "models": ("cli.models", "list registered versions, promote one, roll the champion back"),
     "score": ("cli.model", "batch-score an export with the champion (probability, tier, BANT)"),
+    "outcomes": ("cli.database", "outcomes import FILE: feed what became of leads back into the "
+                                 "prediction store"),
     "monitor": ("cli.monitor", "drift and realised calibration of the champion on an export; "
                                "exit 0 healthy, 1 attention, 2 error"),
     "report": ("cli.report", "write the champion's HTML report for marketers (offline, mailable)"),

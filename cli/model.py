@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.data import add_file_options
+from cli.database import add_database_option
 from cli.output import fail, say
 
 SUMMARY_ROWS = (
@@ -76,6 +77,11 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-positives", type=int, default=50)
     p.add_argument("--min-negatives", type=int, default=50)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--outcomes-from-store", action="store_true",
+                   help="event shape: complete the export's outcomes with those fed back to the "
+                        "prediction store (POST /v1/outcomes, `leadconv outcomes import`); the "
+                        "export's outcomes file may then be missing")
+    add_database_option(p)
     return p
 
 
@@ -129,8 +135,15 @@ def train(args: argparse.Namespace) -> int:
         if args.target or args.mapping:
             return fail(f"--target and --mapping are for a flat export file; {args.data} is "
                         f"a folder (event shape)")
+        extra = None
+        if args.outcomes_from_store:
+            from cli.database import open_store
+            from store.outcomes import read_outcomes
+
+            extra = read_outcomes(open_store(args))
         data = EventData(args.data, as_of=args.as_of, rules_path=args.rules,
-                         date_order=args.date_order, max_file_mb=args.max_file_mb)
+                         date_order=args.date_order, max_file_mb=args.max_file_mb,
+                         extra_outcomes=extra)
     result = run_training(data, cfg, workdir=args.workdir, models_dir=args.models_dir,
                           promote=args.promote, dry_run=args.dry_run, progress=say)
     if args.dry_run:
@@ -177,8 +190,45 @@ def score_parser() -> argparse.ArgumentParser:
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store holding champion/")
     p.add_argument("--rules", type=Path, default=None, help="rules file (default: shipped)")
+    add_database_option(p)
     add_file_options(p)
     return p
+
+
+def _log_scores(args: argparse.Namespace, scores: Any, prints: list[str] | None) -> str:
+    """Record the scores in the prediction log (origin ``batch``); a line saying where."""
+    from cli.database import database_url
+    from store.database import open_database, safe_url
+    from store.predictions import insert_rows, rows_of
+
+    url = database_url(args)
+    if url is None:
+        return "prediction log off"
+    columns = {c: scores[c].to_numpy() for c in scores.columns if c not in ("reasons_up",
+                                                                             "reasons_down")}
+    engine = open_database(url)
+    rows = rows_of(columns, "batch", prints)
+    for start in range(0, len(rows), 5000):
+        insert_rows(engine, rows[start:start + 5000])
+    return f"logged {len(rows):,} scores in {safe_url(url)}"
+
+
+def _flat_log_columns(scores: Any, frame: Any, scorer: Any) -> Any:
+    """A flat export's scores as log columns: its id column (else the row number) as lead id,
+    the export's time column (else now) as the scoring moment."""
+    import pandas as pd
+
+    from features.flat import lead_times
+
+    out = scores[["probability", "score", "tier"]].copy()
+    id_column = scorer.mapping.id_column
+    out["lead_id"] = (frame[id_column].astype("str").to_numpy() if id_column in frame.columns
+                      else [f"row{i + 1}" for i in range(len(frame))])
+    now = pd.Timestamp.now(tz="UTC")
+    when = pd.Series(pd.to_datetime(lead_times(frame, scorer.mapping), utc=True))
+    out["scored_at"] = when.fillna(now).to_numpy()
+    out["model_version"] = scorer.version
+    return out
 
 
 def _write(frame, out: Path) -> None:
@@ -213,6 +263,10 @@ def score_flat(args: argparse.Namespace) -> int:
     tiers = scores["tier"].value_counts().reindex(["hot", "warm", "cold"], fill_value=0)
     say(f"scored {len(scores):,} leads with model v{scorer.version} -> {args.out} "
         f"(hot {tiers['hot']:,}, warm {tiers['warm']:,}, cold {tiers['cold']:,})")
+    features = scorer.features(flat.frame)
+    say(_log_scores(args, _flat_log_columns(scores, flat.frame, scorer),
+                    _fingerprints(args, scorer, {c: features[c].to_numpy()
+                                                 for c in features.columns})))
     target = scorer.mapping.target
     if target in scores.columns and scores[target].nunique() == 2:
         from sklearn.metrics import roc_auc_score
@@ -239,13 +293,22 @@ def score(args: argparse.Namespace) -> int:
     say(crm.report.summary())
     rejects = crm.report.write_rejects(args.out.with_name(args.out.stem + ".rejects.csv"))
     at = {"as_of": crm.as_of, "mql": None}.get(args.at, args.at)
-    scores = scorer.score(crm.leads, crm.activities, at)
+    scores, table = scorer.score_and_table(crm.leads, crm.activities, at)
     _write(flat_scores(scores), args.out)
     tiers = scores["tier"].value_counts().reindex(["hot", "warm", "cold"], fill_value=0)
     say(f"scored {len(scores):,} leads with model v{scorer.version} -> {args.out} "
         f"(hot {tiers['hot']:,}, warm {tiers['warm']:,}, cold {tiers['cold']:,}); "
         f"rejects: {rejects}")
+    say(_log_scores(args, scores, _fingerprints(args, scorer, table)))
     return 0
+
+
+def _fingerprints(args: argparse.Namespace, scorer: Any, table: Any) -> list[str] | None:
+    from scoring.fingerprint import fingerprints
+    from scoring.load import champion_profile
+
+    profile = champion_profile(args.models_dir / "champion", scorer.card)
+    return None if profile is None else fingerprints(profile, table)
 
 
 def run(verb: str, argv: list[str]) -> int:

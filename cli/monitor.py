@@ -1,11 +1,13 @@
 """``leadconv monitor``: is the champion still right? Drift and realised calibration.
 
-Scores an export (``--data``) with the champion at each lead's MQL moment, as ``leadconv score``
-does, compares its inputs and scores with the champion's training profile, and measures realised
-conversion on the leads whose horizon has passed (a flat export: on the rows whose label column
-is filled; months from its time column). Writes ``monitor.json`` and ``monitor.html``
-into ``--out``, prints a short table, and exits 0 (healthy), 1 (drift or calibration beyond the
-thresholds of ``monitoring.config``) or 2 (error: no champion, no profile, unreadable data).
+Reads the champion's scores in the prediction log and the outcomes fed back
+(``monitoring.from_log``), or scores an export (``--data``) with the champion at each lead's MQL
+moment, as ``leadconv score`` does; compares its inputs and scores with the champion's training
+profile, and measures realised conversion on the leads whose horizon has passed (a flat export:
+on the rows whose label column is filled; months from its time column). Writes ``monitor.json``
+and ``monitor.html`` into ``--out``, prints a short table, and exits 0 (healthy), 1 (drift or
+calibration beyond the thresholds of ``monitoring.config``) or 2 (error: no champion, no
+profile, unreadable data).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.data import add_file_options
+from cli.database import add_database_option
 from cli.output import fail, say
 
 logger = logging.getLogger(__name__)
@@ -25,12 +28,14 @@ logger = logging.getLogger(__name__)
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="leadconv monitor", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", type=Path, required=True,
+    p.add_argument("--data", type=Path, default=None,
                    help="event-shape export folder (leads, activities, outcomes) of recent leads, "
                         "or a flat export file when the champion was trained on one (its label "
-                        "column, where filled, gives the realised figures)")
+                        "column, where filled, gives the realised figures). Without it: the "
+                        "prediction log and the outcomes fed back (--database-url)")
     p.add_argument("--as-of", default=None,
-                   help="event shape: export date (default: latest timestamp)")
+                   help="event shape: export date (default: latest timestamp); the log: the "
+                        "moment the outcomes are known up to (default: now)")
     p.add_argument("--since", default=None, metavar="YYYY-MM-DD",
                    help="only the leads with an MQL on or after this date (default: all of the "
                         "export), e.g. the months since the champion was trained")
@@ -39,8 +44,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("monitor"),
                    help="folder for monitor.json and monitor.html")
     p.add_argument("--rules", type=Path, default=None, help="rules file (default: shipped)")
+    add_database_option(p)
     add_file_options(p)
     return p
+
+
+def observe_log(args: argparse.Namespace, scorer: Any, profile: Any
+                ) -> tuple[Any, dict[str, Any]]:
+    """The champion's scores in the prediction log, with the outcomes fed back."""
+    import pandas as pd
+
+    from cli.database import open_store
+    from monitoring.from_log import observed_from_log
+
+    since = pd.Timestamp(args.since, tz="UTC").to_pydatetime() if args.since else None
+    as_of = pd.Timestamp(args.as_of, tz="UTC") if args.as_of else None
+    return observed_from_log(open_store(args), profile, scorer.version, since=since,
+                             as_of=as_of)
 
 
 def observe(args: argparse.Namespace, scorer: Any) -> tuple[Any, dict[str, Any]]:
@@ -145,8 +165,11 @@ def monitor(args: argparse.Namespace) -> int:
         flat = read_card(folder).is_flat
         scorer: Any = (FlatScorer if flat else Scorer).from_bundle(folder, rules)
         profile = read_profile(folder, scorer.card.data_fingerprint.get("sha256"))
-        observed, data = (observe_flat if flat else observe)(args, scorer)
-        if args.since:
+        if args.data is None:
+            observed, data = observe_log(args, scorer, profile)
+        else:
+            observed, data = (observe_flat if flat else observe)(args, scorer)
+        if args.since and args.data is not None:
             observed = observed.since(pd.Timestamp(args.since, tz="UTC"))
             data["since"] = args.since
             if observed.features.empty:

@@ -252,6 +252,59 @@ def validate_outcomes(table: RowTable, mql_at: pd.Series, rejected_ids: set[str]
     return out
 
 
+def load_outcomes(path: str | Path, *, date_order: Order | None = None,
+                  max_reject_fraction: float = 0.5,
+                  limits: FileLimits = DEFAULT_LIMITS) -> tuple[pd.DataFrame, LoadReport]:
+    """An outcomes table on its own, without its leads (``leadconv outcomes import``).
+
+    Checked as in ``load_crm`` except against the leads table, which is not there: blank or
+    duplicate ``lead_id`` and unreadable dates are rejected (with file, row, column, reason).
+    A row with neither ``sql_at`` nor ``disqualified_at`` says nothing happened yet: it is
+    left out and counted in the report's notes.
+
+    Returns:
+        (``lead_id``, ``sql_at``, ``disqualified_at`` of the usable rows; the report).
+    """
+    path = Path(path)
+    notes: list[str] = []
+    table = _table(path, "outcomes", limits, notes)
+    reading = DateReading(date_order, notes)
+    require_columns(table, vocab.OUTCOMES_REQUIRED)
+    out = pd.DataFrame(index=table.frame.index)
+    out["lead_id"] = _strip(table.frame["lead_id"])
+    table.frame = table.frame.assign(lead_id=out["lead_id"])
+    table.reject(out["lead_id"].isna().to_numpy(), "lead_id", "lead_id is blank", "blank")
+    reject_duplicates(table)
+    out["sql_at"] = parse_timestamps(table, "sql_at", required=False, reading=reading)
+    out["disqualified_at"] = parse_timestamps(table, "disqualified_at", required=False,
+                                              reading=reading)
+    used = out[table.alive]
+    pending = used["sql_at"].isna() & used["disqualified_at"].isna()
+    if pending.any():
+        notes.append(f"{path.name}: {int(pending.sum()):,} rows with neither sql_at nor "
+                     f"disqualified_at (nothing happened yet) left out")
+    report = account([table], notes, max_reject_fraction)
+    return used[~pending].reset_index(drop=True), report
+
+
+def merge_outcomes(base: pd.DataFrame, extra: pd.DataFrame,
+                   lead_ids: pd.Index) -> tuple[pd.DataFrame, int]:
+    """The outcomes of ``base`` (an export's) completed by ``extra`` (e.g. the prediction
+    store's): per lead and column, a value of ``extra`` wins, a missing one keeps ``base``'s.
+
+    Returns:
+        (one row per lead of ``lead_ids`` with an outcome; how many rows of ``extra`` belong to
+        leads outside ``lead_ids`` and were left out).
+    """
+    columns = ["lead_id", "sql_at", "disqualified_at"]
+    known = extra["lead_id"].isin(lead_ids)
+    left = base.reindex(columns=columns).set_index("lead_id")
+    right = extra.loc[known, columns].set_index("lead_id")
+    merged = right.combine_first(left)  # right's values where present, else left's
+    merged = merged.loc[merged.index.isin(lead_ids)].reset_index()
+    return merged.rename(columns={"index": "lead_id"})[columns], int((~known).sum())
+
+
 def _reject_after(table: RowTable, parsed: pd.Series, column: str, as_of: pd.Timestamp) -> None:
     table.reject((parsed > as_of).to_numpy(), column,
                  f"{column} is after the data's as_of {as_of.isoformat()}", "after as_of")

@@ -160,16 +160,25 @@ class Scorer:
     def score(self, leads: pd.DataFrame, activities: pd.DataFrame,
               at: str | pd.Timestamp | pd.Series | None = None) -> pd.DataFrame:
         """Score each lead at its moment ``at`` (see ``build_features``); one row per lead."""
+        return self.score_and_table(leads, activities, at)[0]
+
+    def score_and_table(self, leads: pd.DataFrame, activities: pd.DataFrame,
+                        at: str | pd.Timestamp | pd.Series | None = None
+                        ) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """``score``, and the ``feature_table`` the scores came from (for the log's input
+        fingerprints, ``scoring.fingerprint``)."""
         if leads["lead_id"].duplicated().any():
             raise ValueError("leads.lead_id must be unique (load through features.contract)")
         moments = scoring_moments(leads, at)
-        cols = self.score_columns(columns.from_frame(leads), activity_columns(activities),
-                                  moments.to_numpy(dtype="datetime64[ns]"))
+        stamps = moments.to_numpy(dtype="datetime64[ns]")
+        table = self.feature_table(columns.from_frame(leads), activity_columns(activities),
+                                   stamps)
+        cols = self.score_table(table, stamps)
         out = pd.DataFrame({name: cols[name] for name in OUTPUT_COLUMNS if name != "scored_at"})
         out.insert(1, "scored_at", moments.reset_index(drop=True))
         for name in ("tier", *BANT_COLUMNS, "points_tier", "model_version"):
             out[name] = out[name].astype("str")
-        return out
+        return out, table
 
 
 def flat_scores(scores: pd.DataFrame) -> pd.DataFrame:

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from scoring.profile import ReferenceProfile
+from scoring.profile import OTHER, ReferenceProfile
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _CODES = np.frombuffer(DIGITS.encode("ascii"), dtype=np.uint8)
@@ -51,3 +52,30 @@ def bin_counts(profile: ReferenceProfile, prints: Sequence[str | None]) -> dict[
     index = lookup[table]
     return {c.name: np.bincount(index[:, j], minlength=c.n_bins)[:c.n_bins]
             for j, c in enumerate(profile.features)}
+
+
+def representatives(profile: ReferenceProfile, prints: Sequence[str | None]) -> pd.DataFrame:
+    """The model inputs of logged leads as one value per bin: any value of a bin bins the same,
+    so ``monitoring`` measures drift on these exactly as on the leads' own values.
+
+    Numbers: the bin's upper edge (the last bin: above the last edge); categories: the category,
+    ``"(other)"``; missing: missing. A fingerprint of another length gives a row of missing
+    values.
+    """
+    k = len(profile.features)
+    rows = [p if isinstance(p, str) and len(p) == k else None for p in prints]
+    lookup = {c: i for i, c in enumerate(DIGITS)}
+    columns: dict[str, list[Any]] = {}
+    for j, column in enumerate(profile.features):
+        if column.kind == "categorical":
+            values: list[Any] = [*column.categories, OTHER]
+        else:
+            top = (column.edges[-1] + 1.0) if column.edges else 0.0
+            values = [*column.edges, top]
+        columns[column.name] = [None if r is None or lookup[r[j]] >= len(values)
+                                else values[lookup[r[j]]] for r in rows]
+    frame = pd.DataFrame(columns)
+    for column in profile.features:
+        if column.kind == "numeric":
+            frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce")
+    return frame

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from features.build import CATEGORICAL, NUMERIC, build_features, feature_catalog, feature_matrix
-from features.contract import CrmData, load_crm
+from features.contract import CrmData, load_crm, merge_outcomes
 from features.dates import Order
 from features.labels import Labels, make_labels
 from features.leakage import LeakageFlag, detect_event_leakage
@@ -62,8 +62,12 @@ class EventData:
 
     def __init__(self, data_dir: str | Path, *, as_of: str | None = None,
                  rules_path: str | Path | None = None, crm: CrmData | None = None,
-                 date_order: Order | None = None, max_file_mb: int | None = None) -> None:
+                 date_order: Order | None = None, max_file_mb: int | None = None,
+                 extra_outcomes: pd.DataFrame | None = None) -> None:
         self.data_dir = Path(data_dir)
+        # Outcomes from elsewhere (the prediction store's, fed back by the CRM): they complete
+        # the export's (features.contract.merge_outcomes), which may then be absent.
+        self.extra_outcomes = extra_outcomes
         self.as_of = as_of
         self.rules: Rules = load_rules(rules_path)
         self.crm = crm
@@ -73,12 +77,28 @@ class EventData:
         self.label_set: Labels | None = None
         self.horizon_days = 90
 
+    @staticmethod
+    def _with_extra_outcomes(crm: CrmData, extra: pd.DataFrame, progress: Progress) -> CrmData:
+        """Outcomes after ``as_of`` are not known at the export's moment: left out, counted."""
+        from dataclasses import replace
+
+        late = (extra["sql_at"] > crm.as_of) | (extra["disqualified_at"] > crm.as_of)
+        merged, n_unknown = merge_outcomes(crm.outcomes, extra[~late],
+                                           pd.Index(crm.leads["lead_id"]))
+        progress(f"outcomes: {len(extra):,} from the prediction store; {n_unknown:,} of leads "
+                 f"not in this export and {int(late.sum()):,} dated after its as_of "
+                 f"{crm.as_of.date()} left out; {len(merged):,} leads with an outcome")
+        return replace(crm, outcomes=merged)
+
     def load(self, cfg: TrainConfig, progress: Progress) -> Labelled:
         if self.crm is None:
             from features.prescan import FileLimits
 
             self.crm = load_crm(self.data_dir, as_of=self.as_of, date_order=self.date_order,
-                                limits=FileLimits.from_mb(self.max_file_mb))
+                                limits=FileLimits.from_mb(self.max_file_mb),
+                                require_outcomes=self.extra_outcomes is None)
+            if self.extra_outcomes is not None:
+                self.crm = self._with_extra_outcomes(self.crm, self.extra_outcomes, progress)
         crm = self.crm
         for note in crm.report.notes:
             if "day-first" in note or "month-first" in note:

@@ -23,6 +23,7 @@ from serving.config import Settings, get_settings
 from serving.errors import unexpected_error, validation_error
 from serving.holder import ModelHolder, ModelLoadError
 from serving.metrics import Metrics, ObserveRequests
+from serving.monitor_view import MonitorCollector, MonitorUnavailable, MonitorView
 from serving.recording import start_log
 from serving.routes import api_router
 
@@ -49,6 +50,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.prediction_log = await asyncio.to_thread(start_log, settings)
     if app.state.prediction_log is not None:
         app.state.metrics.watch_log(app.state.prediction_log)
+    checker = (asyncio.create_task(check_periodically(app), name="monitor")
+               if app.state.prediction_log is not None and settings.monitor_seconds > 0
+               else None)
     gc.collect()
     gc.freeze()  # the loaded model and imports: never scanned again by the collector (p99)
     watcher = (asyncio.create_task(holder.watch(), name="model-watcher")
@@ -56,12 +60,30 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        if watcher is not None:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+        for task in (watcher, checker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if app.state.prediction_log is not None:
             await asyncio.to_thread(app.state.prediction_log.stop)
+
+
+async def check_periodically(app: FastAPI) -> None:
+    """The monitor's check of the served model every ``monitor_seconds`` (in a thread), for the
+    ``leadconv_monitor_*`` gauges; a check that cannot be made is logged and tried again."""
+    settings: Settings = app.state.settings
+    while True:
+        loaded = app.state.holder.current
+        if loaded is not None:
+            try:
+                await asyncio.to_thread(app.state.monitor.refresh, app.state.prediction_log,
+                                        loaded)
+            except MonitorUnavailable as exc:
+                logger.info("monitor: %s", exc)
+            except Exception:
+                logger.exception("monitor: the check failed")
+        await asyncio.sleep(settings.monitor_seconds)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -72,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.prediction_log = None  # started by the lifespan (serving.recording)
+    app.state.monitor = MonitorView(settings.monitor_seconds)
+    app.state.metrics.registry.register(MonitorCollector(app.state.monitor))
     card = champion_card(settings)  # the request schema follows the model that will be served
     schema = card.request_signature() if card is not None else ("event",)
     app.state.holder = ModelHolder(settings, app.state.metrics, schema=schema)

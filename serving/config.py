@@ -43,6 +43,9 @@ variable                       meaning                                          
                                previous one is "improving" ("declining")
 ``LEADCONV_LOG_MAX_BACKLOG``   most scores waiting to be written to the log (more     100000
                                are dropped and counted while the database is down)
+``LEADCONV_MONITOR_SECONDS``   how often the service checks the served model on the   3600
+                               log (``/monitor``, ``leadconv_monitor_*``); 0: only
+                               when ``/monitor`` is asked for
 ``MLFLOW_TRACKING_URI``        the MLflow registry to load the champion from          ./mlflow.db
 =============================  =====================================================  =========
 
@@ -135,6 +138,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, repr=False)
     trend_points: int = 5
     log_max_backlog: int = 100_000
+    monitor_seconds: float = 3600.0
 
     @classmethod
     def settings_customise_sources(
@@ -165,7 +169,8 @@ class Settings(BaseSettings):
             raise ValueError(f"{_variable(str(info.field_name))} must be a whole number, "
                              f"got {value.strip()!r}") from None
 
-    @field_validator("reload_seconds", "body_timeout", "max_queue_wait", mode="before")
+    @field_validator("reload_seconds", "body_timeout", "max_queue_wait", "monitor_seconds",
+                     mode="before")
     @classmethod
     def _number(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, str):
@@ -184,7 +189,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{_variable(str(info.field_name))} must be ≥ 1, got {value}")
         return value
 
-    @field_validator("reload_seconds", "max_queue", "max_queue_wait")
+    @field_validator("reload_seconds", "max_queue", "max_queue_wait", "monitor_seconds")
     @classmethod
     def _not_negative(cls, value: float, info: ValidationInfo) -> float:
         if not value >= 0:  # also refuses nan

@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException, Request, status
 from serving.config import Settings
 from serving.holder import Loaded, ModelHolder
 from serving.metrics import Metrics
+from serving.monitor_view import MonitorView
 from store.writer import PredictionLog
 
 
@@ -31,6 +32,10 @@ def get_metrics(request: Request) -> Metrics:
 def get_log(request: Request) -> PredictionLog | None:
     """The prediction log (None when ``LEADCONV_DATABASE_URL`` is off)."""
     return getattr(request.app.state, "prediction_log", None)
+
+
+def get_monitor_view(request: Request) -> MonitorView:
+    return request.app.state.monitor  # type: ignore[no-any-return]
 
 
 def get_model(request: Request, holder: Annotated[ModelHolder, Depends(get_holder)]) -> Loaded:
@@ -70,3 +75,4 @@ HolderDep = Annotated[ModelHolder, Depends(get_holder)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ModelDep = Annotated[Loaded, Depends(get_model)]
 LogDep = Annotated[PredictionLog | None, Depends(get_log)]
+MonitorDep = Annotated[MonitorView, Depends(get_monitor_view)]

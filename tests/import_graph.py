@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"features", "scoring"},
     "training": {"features", "scoring", "report", "store"},
     "monitoring": {"features", "scoring", "report", "store"},
-    "serving": {"features", "scoring", "store"},
+    "serving": {"features", "scoring", "store", "monitoring"},
     "cli": {"features", "demodata", "scoring", "store", "training", "report", "monitoring",
             "serving"},
 }

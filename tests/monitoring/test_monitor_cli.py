@@ -75,3 +75,37 @@ def test_a_champion_without_a_profile_is_an_error_asking_to_retrain(trained, exp
     assert code == 2
     assert "no reference profile" in err and "retrain" in err
     assert not (tmp_path / "out" / "monitor.json").exists()
+
+
+def test_the_prediction_log_gives_the_export_s_verdict_and_figures(trained, exports, tmp_path,
+                                                                   capsys):
+    """Scores logged by ``leadconv score`` and outcomes fed back by ``leadconv outcomes import``
+    are monitored exactly as the export they came from: the inputs come back from each score's
+    fingerprint, bin for bin."""
+    _, drifting, _ = exports
+    db = f"sqlite:///{tmp_path / 'log.db'}"
+    models = str(trained / "models")
+    assert main(["score", "--data", str(drifting), "--out", str(tmp_path / "scores.csv"),
+                 "--at", "mql", "--models-dir", models, "--database-url", db]) == 0
+    assert main(["outcomes", "import", str(drifting / "outcomes.csv"),
+                 "--rejects", str(tmp_path / "rejects.csv"), "--database-url", db]) == 0
+    from_export, _, _ = monitor(capsys, trained, drifting, tmp_path / "export")
+    export = json.loads((tmp_path / "export" / "monitor.json").read_text())
+    code = main(["monitor", "--as-of", export["data"]["as_of"], "--database-url", db,
+                 "--models-dir", models, "--out", str(tmp_path / "log")])
+    printed = capsys.readouterr().out
+    logged = json.loads((tmp_path / "log" / "monitor.json").read_text())
+    assert from_export == code == 1 and "prediction log" in printed
+    assert logged["data"]["source"] == "prediction log"
+    assert logged["data"]["n_without_fingerprint"] == 0
+    assert [r["column"] for r in logged["reasons"] if "column" in r] == \
+        [r["column"] for r in export["reasons"] if "column" in r]
+    psi = {(c["month"], c["column"]): c["psi"] for c in export["drift"]}
+    assert len(logged["drift"]) == len(psi)
+    for cell in logged["drift"]:
+        assert cell["psi"] == pytest.approx(psi[(cell["month"], cell["column"])], abs=1e-9)
+    realised = {r["month"]: r for r in export["realised"]}
+    for row in logged["realised"]:
+        mine = realised[row["month"]]
+        assert (row["n"], row["observed_rate"]) == (mine["n"], mine["observed_rate"])
+        assert row["ece"] == pytest.approx(mine["ece"], abs=1e-12)

@@ -93,3 +93,36 @@ def test_without_a_log_the_trend_is_unknown_and_the_log_routes_say_why(client):
     assert answer["trend"] == "unknown" and answer["previous_score"] is None
     history = client.get("/v1/leads/G1/scores", headers=HEADERS)
     assert history.status_code == 503 and "LEADCONV_DATABASE_URL=off" in history.text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_monitor_page_and_gauges_check_the_served_model_on_its_log(settings, database_url,
+                                                                       demo_dir, tmp_path):
+    from cli.main import main
+
+    assert main(["score", "--data", str(demo_dir), "--out", str(tmp_path / "scores.csv"),
+                 "--at", "mql", "--models-dir", str(settings.models_dir),
+                 "--database-url", database_url]) == 0
+    assert main(["outcomes", "import", str(demo_dir / "outcomes.csv"), "--rejects",
+                 str(tmp_path / "rejects.csv"), "--database-url", database_url]) == 0
+    with client_for(settings, database_url=database_url, monitor_seconds=0) as client:
+        assert client.get("/monitor").status_code == 401
+        page = client.get("/monitor", headers=HEADERS)
+        assert page.status_code == 200, page.text
+        version = client.app.state.holder.current.version
+        assert page.headers["x-model-version"] == version
+        status = page.headers["x-monitor-status"]
+        assert status in ("healthy", "attention") and "<html" in page.text
+        summary = client.app.state.monitor.latest.summary
+        assert summary["data"]["source"] == "prediction log"
+        assert summary["data"]["n_leads"] == 3000 and summary["data"]["n_matured"] > 1000
+        metrics = client.get("/metrics").text
+        assert (f'leadconv_monitor_status{{version="{version}"}} '
+                f'{float(summary["exit_code"])}') in metrics
+        assert f'leadconv_monitor_psi{{column="score",version="{version}"}}' in metrics
+        assert f'leadconv_monitor_realised_matured_leads{{version="{version}"}}' in metrics
+
+
+def test_without_a_log_the_monitor_page_says_why(client):
+    page = client.get("/monitor", headers=HEADERS)
+    assert page.status_code == 404 and "LEADCONV_DATABASE_URL=off" in page.text

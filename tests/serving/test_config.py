@@ -11,9 +11,15 @@ import pytest
 from serving.config import ConfigError, Settings, get_settings, settings_from_env
 
 
+def embedded_log(folder: Path) -> Settings:
+    """``Settings()`` with the variables' default prediction store: ``folder``/leadconv.db."""
+    return Settings(database_url=f"sqlite:///{(folder / 'leadconv.db').resolve()}")
+
+
 def test_defaults(tmp_path):
     s = settings_from_env({}, cwd=tmp_path)
-    assert s == Settings()
+    assert s == embedded_log(tmp_path)
+    assert Settings().database_url is None  # keywords only: no log unless asked
     assert (s.models_dir, s.max_batch, s.reload_seconds, s.api_keys) == (
         Path("models"), 1000, 30.0, ())
     assert s.champion_dir == Path("models/champion")
@@ -121,7 +127,7 @@ def test_settings_from_a_mapping_or_keywords_read_neither_environment_nor_dotenv
     (in_empty_dir / ".env").write_text("LEADCONV_API_KEYS=file-key\n", encoding="utf-8")
     monkeypatch.setenv("LEADCONV_MAX_BATCH", "7")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.internal:5000")
-    assert settings_from_env({}, cwd=in_empty_dir) == Settings()
+    assert settings_from_env({}, cwd=in_empty_dir) == embedded_log(in_empty_dir)
     assert Settings(models_dir=Path("m")) == Settings(models_dir=Path("m"), max_batch=1000,
                                                       api_keys=(), registry_uri=None)
     assert get_settings().max_batch == 7  # while get_settings() does read both
@@ -132,7 +138,18 @@ def test_only_the_documented_variables_are_read(tmp_path):
     s = settings_from_env({"LEADCONV_MODEL_NAME": "other", "LEADCONV_REGISTRY_URI": "sqlite:///x",
                            "LEADCONV_PREFER_REGISTRY": "true", "RULES_PATH": "r.toml"},
                           cwd=tmp_path)
-    assert s == Settings()
+    assert s == embedded_log(tmp_path)
+
+
+def test_the_prediction_store_is_named_or_off(tmp_path):
+    url = "postgresql+psycopg://u:p@db/leadconv"
+    assert settings_from_env({"LEADCONV_DATABASE_URL": url}, cwd=tmp_path).database_url == url
+    assert settings_from_env({"LEADCONV_DATABASE_URL": "off"}, cwd=tmp_path).database_url is None
+    assert settings_from_env({"LEADCONV_TREND_POINTS": "8", "LEADCONV_MONITOR_SECONDS": "0"},
+                             cwd=tmp_path).trend_points == 8
+    with pytest.raises(ConfigError, match="LEADCONV_TREND_POINTS must be ≥ 1"):
+        settings_from_env({"LEADCONV_TREND_POINTS": "0"}, cwd=tmp_path)
+    assert "p@db" not in repr(settings_from_env({"LEADCONV_DATABASE_URL": url}, cwd=tmp_path))
 
 
 def test_blank_and_lower_case_names(tmp_path):

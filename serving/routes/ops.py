@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from serving.deps import HolderDep, MetricsDep, SettingsDep
+from serving.deps import HolderDep, LogDep, MetricsDep, SettingsDep
 from serving.readiness import readiness
 from serving.schemas import HealthOut, ReadyOut
 
@@ -18,10 +18,11 @@ def healthz() -> HealthOut:
 
 
 @router.get("/readyz", responses={503: {"model": ReadyOut, "description": "no model loaded"}})
-def readyz(holder: HolderDep, settings: SettingsDep, response: Response) -> ReadyOut:
+def readyz(holder: HolderDep, settings: SettingsDep, log: LogDep,
+           response: Response) -> ReadyOut:
     """200 once a model is loaded ("ready", or "degraded" with reasons: a failed reload, a
     vanished model store); 503 before. See ``serving.readiness``."""
-    response.status_code, body = readiness(holder, settings)
+    response.status_code, body = readiness(holder, settings, log)
     return body
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
+from serving.readiness import log_reasons
 from store.predictions import Previous, read_log
 from store.writer import PredictionLog
 from tests.postgres import ThrowawayPostgres
@@ -45,6 +46,9 @@ def test_without_a_database_scores_wait_in_a_bounded_backlog_and_the_rest_are_co
         stats = log.stats()
         assert (stats.backlog, stats.dropped, stats.connected) == (3, 2, False)
         assert stats.write_errors >= 1 and "127.0.0.1" in (stats.last_error or "")
+        reasons = log_reasons(log)
+        assert "3 scores wait to be written (at most 3)" in reasons[0]
+        assert reasons[1] == "2 scores were not logged: the backlog was full"
         # Trend reads do not wait for the database: unknown (None), at once
         started = time.monotonic()
         assert log.previous({"L9": T0}) is None

@@ -44,9 +44,34 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("monitor"),
                    help="folder for monitor.json and monitor.html")
     p.add_argument("--rules", type=Path, default=None, help="rules file (default: shipped)")
+    p.add_argument("--model-version", default=None, metavar="V",
+                   help="with the prediction log: check this model version (its bundle must "
+                        "still be in --models-dir/versions, which keeps the last few) instead of "
+                        "the champion")
     add_database_option(p)
     add_file_options(p)
     return p
+
+
+def model_folder(args: argparse.Namespace) -> Path:
+    """The bundle folder to check: the champion's, or that of ``--model-version``."""
+    from scoring.bundle import read_card
+    from scoring.swap import versions_dir
+
+    champion = args.models_dir / "champion"
+    if args.model_version is None:
+        return champion
+    if args.data is not None:
+        raise ValueError("--model-version is for the prediction log: an export is scored with "
+                         "the champion")
+    for folder in sorted(versions_dir(champion).glob("v*"), reverse=True):
+        try:
+            if read_card(folder).version == args.model_version:
+                return folder
+        except Exception:  # a half-written or foreign folder: not the one
+            continue
+    raise ValueError(f"model version {args.model_version} is not among the bundles kept in "
+                     f"{versions_dir(champion)}")
 
 
 def observe_log(args: argparse.Namespace, scorer: Any, profile: Any
@@ -159,8 +184,8 @@ def monitor(args: argparse.Namespace) -> int:
     from scoring.flat import FlatScorer
     from scoring.profile import ProfileError, read_profile
 
-    folder = args.models_dir / "champion"
     try:
+        folder = model_folder(args)
         rules = load_rules(args.rules)
         flat = read_card(folder).is_flat
         scorer: Any = (FlatScorer if flat else Scorer).from_bundle(folder, rules)

@@ -109,3 +109,14 @@ def test_the_prediction_log_gives_the_export_s_verdict_and_figures(trained, expo
         mine = realised[row["month"]]
         assert (row["n"], row["observed_rate"]) == (mine["n"], mine["observed_rate"])
         assert row["ece"] == pytest.approx(mine["ece"], abs=1e-12)
+
+
+def test_an_older_model_version_is_checked_from_its_kept_bundle(trained, tmp_path, capsys):
+    version = json.loads((trained / "models" / "champion" / "model.json").read_text())["version"]
+    db = f"sqlite:///{tmp_path / 'log.db'}"
+    base = ["monitor", "--database-url", db, "--models-dir", str(trained / "models"), "--out",
+            str(tmp_path / "out")]
+    assert main([*base, "--model-version", "999"]) == 2
+    assert "model version 999 is not among the bundles kept" in capsys.readouterr().err
+    assert main([*base, "--model-version", version]) == 2  # found, but nothing logged yet
+    assert f"no score of model v{version}" in capsys.readouterr().err

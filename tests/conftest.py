@@ -137,3 +137,38 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'log.db'}"
     return fresh_database(request.getfixturevalue("postgres_server"))
+
+
+BACKENDS = pytest.StashKey[dict[str, dict[str, int]]]()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the outcomes of the tests that ran on each database (``database_url``)."""
+    backend = next((b for b in ("sqlite", "postgresql") if f"[{b}" in report.nodeid
+                    or f"-{b}]" in report.nodeid), None)
+    if backend is None or not (report.when == "call" or report.outcome != "passed"):
+        return
+    config = _CONFIG[0] if _CONFIG else None
+    if config is None:
+        return
+    counts = config.stash.setdefault(BACKENDS, {})
+    counts.setdefault(backend, {})
+    counts[backend][report.outcome] = counts[backend].get(report.outcome, 0) + 1
+
+
+_CONFIG: list[pytest.Config] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG.append(config)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """One line per database: how the tests that ran on it ended."""
+    counts = config.stash.get(BACKENDS, {})
+    if counts:
+        terminalreporter.section("prediction store tests by database")
+        for backend in ("sqlite", "postgresql"):
+            if backend in counts:
+                terminalreporter.write_line(f"{backend}: " + ", ".join(
+                    f"{n} {outcome}" for outcome, n in sorted(counts[backend].items())))

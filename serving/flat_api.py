@@ -12,16 +12,20 @@ used. A lead is turned back into the text a CSV export would hold and scored by
 # classes made at run time.
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import numpy as np
+import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from features.roles import FEATURE_ROLES
 from scoring.card import ModelCard
 from scoring.flat import FlatScorer
-from serving.deps import MetricsDep, ModelDep, check_batch_size
+from serving.deps import LogDep, MetricsDep, ModelDep, SettingsDep, check_batch_size
 from serving.errors import BODY_ERRORS
+from serving.recording import moments_of, record, trends
 from serving.schemas import FlatPredictionOut, FlatPredictResponse
 
 ROLE_HELP = {
@@ -82,9 +86,10 @@ def router(card: ModelCard) -> APIRouter:
     mapping = card.flat_mapping()
     api = APIRouter(tags=["predict"])
 
-    def predict(body: Any, model: ModelDep, metrics: MetricsDep,
-                request: Request) -> FlatPredictResponse:
-        """Score 1..LEADCONV_MAX_BATCH leads given as rows of the flat export."""
+    def predict(body: Any, model: ModelDep, metrics: MetricsDep, log: LogDep,
+                settings: SettingsDep, request: Request) -> FlatPredictResponse:
+        """Score 1..LEADCONV_MAX_BATCH leads given as rows of the flat export; with an id
+        column, each answer says the lead's previous score and trend, and is logged."""
         rows = [lead.model_dump(by_alias=True) for lead in body.leads]
         request.state.n_leads = len(rows)
         id_column = mapping.id_column
@@ -102,15 +107,41 @@ def router(card: ModelCard) -> APIRouter:
         assert isinstance(scorer, FlatScorer)  # routes were built from a flat-export card
         scores = scorer.score_rows(texts)
         metrics.count_predictions(scores["tier"])
+        rows_out = scores_to_rows(scores)
+        if id_column is not None:
+            logged = log_columns(scores, model.version)
+            moments = moments_of(logged)
+            for row, trend in zip(rows_out, trends(log, logged, moments,
+                                                   settings.trend_points), strict=True):
+                row.update(trend)
+            record(log, model, logged, lambda: feature_columns(scorer, texts), moments)
         return FlatPredictResponse(model_version=model.version, id_column=id_column,
-                                   predictions=[FlatPredictionOut(**row) for row in
-                                                scores_to_rows(scores)])
+                                   predictions=[FlatPredictionOut(**row) for row in rows_out])
 
     predict.__annotations__["body"] = body_model
     api.add_api_route("/predict", predict, methods=["POST"],
                       dependencies=[Depends(check_batch_size)],
                       response_model=FlatPredictResponse, responses=BODY_ERRORS)
     return api
+
+
+def log_columns(scores: dict[str, Any], version: str) -> dict[str, Any]:
+    """A flat model's scores as the prediction log's columns, scored now."""
+    n = len(scores["probability"])
+    now = np.datetime64(datetime.now(UTC).replace(tzinfo=None), "ns")
+    return {"lead_id": [str(i) for i in scores["lead_id"]],
+            "scored_at": np.full(n, now), "probability": scores["probability"],
+            "score": scores["score"], "tier": scores["tier"],
+            "model_version": [version] * n}
+
+
+def feature_columns(scorer: FlatScorer, texts: list[dict[str, str | None]]) -> dict[str, Any]:
+    """The model inputs of the rows (for the log's fingerprints)."""
+    columns = list(dict.fromkeys(k for r in texts for k in r))
+    frame = pd.DataFrame({c: pd.Series([r.get(c) for r in texts], dtype="str")
+                          for c in columns})
+    features = scorer.features(frame)
+    return {c: features[c].to_numpy() for c in features.columns}
 
 
 def scores_to_rows(scores: dict[str, Any]) -> list[dict[str, Any]]:

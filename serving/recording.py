@@ -12,7 +12,7 @@ logged score before its scoring moment: ``improving`` or ``declining`` when it m
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,9 +45,16 @@ def moments_of(scores: Mapping[str, Any]) -> dict[str, datetime]:
                                                            strict=True)}
 
 
+Inputs = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+
 def record(log: PredictionLog | None, loaded: Loaded, scores: Mapping[str, Any],
-           table: Mapping[str, Any], moments: Mapping[str, datetime]) -> None:
-    """Hand the scores of one request to the log (never raises, never waits)."""
+           inputs: Inputs, moments: Mapping[str, datetime]) -> None:
+    """Hand the scores of one request to the log (never raises, never waits).
+
+    ``inputs``: the model inputs by name, one value per lead (the scorer's feature table), or a
+    function giving them, called in the writer thread (work a request need not wait for).
+    """
     if log is None:
         return
     profile = loaded.profile
@@ -56,7 +63,9 @@ def record(log: PredictionLog | None, loaded: Loaded, scores: Mapping[str, Any],
     def make() -> list[PredictionRow]:
         from scoring.fingerprint import fingerprints
 
-        prints = fingerprints(profile, table) if profile is not None else None
+        prints = None
+        if profile is not None:
+            prints = fingerprints(profile, inputs() if callable(inputs) else inputs)
         return rows_of(scores, "api", prints, logged_at)
 
     recent = {lead_id: Previous(int(s), float(p), moments[lead_id], loaded.version)

@@ -152,6 +152,16 @@ class ReasonOut(BaseModel):
     contribution: float
 
 
+PreviousScore = Annotated[int | None, Field(
+    description="the lead's latest logged score before this scoring moment")]
+PreviousAt = Annotated[datetime | None, Field(
+    description="when that score was given (its scoring moment)")]
+TrendField = Annotated[Trend, Field(
+    description="improving / declining: the score moved by at least LEADCONV_TREND_POINTS since "
+                "the previous one; steady: less; new: never scored before; unknown: no "
+                "prediction log (or, for a flat export, no id column), or it cannot be read now")]
+
+
 class PredictionOut(BaseModel):
     lead_id: str
     probability: Annotated[float, Field(ge=0, le=1, description="calibrated P(MQL becomes SQL)")]
@@ -163,14 +173,9 @@ class PredictionOut(BaseModel):
     reasons_up: list[ReasonOut]
     reasons_down: list[ReasonOut]
     scored_at: datetime
-    previous_score: Annotated[int | None, Field(
-        description="the lead's latest logged score before this scoring moment")] = None
-    previous_scored_at: Annotated[datetime | None, Field(
-        description="when that score was given (its scoring moment)")] = None
-    trend: Annotated[Trend, Field(
-        description="improving / declining: the score moved by at least LEADCONV_TREND_POINTS "
-                    "since the previous one; steady: less; new: never scored before; unknown: "
-                    "no prediction log, or it cannot be read now")] = "unknown"
+    previous_score: PreviousScore = None
+    previous_scored_at: PreviousAt = None
+    trend: TrendField = "unknown"
 
 
 class PredictResponse(BaseModel):
@@ -241,6 +246,9 @@ class FlatPredictionOut(BaseModel):
     tier: Literal["hot", "warm", "cold"]
     reasons_up: list[ReasonOut]
     reasons_down: list[ReasonOut]
+    previous_score: PreviousScore = None
+    previous_scored_at: PreviousAt = None
+    trend: TrendField = "unknown"
 
 
 class FlatPredictResponse(BaseModel):

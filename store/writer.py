@@ -204,7 +204,8 @@ class PredictionLog:
 
     def history(self, lead_id: str, limit: int = 100) -> list[PredictionRow] | None:
         """The lead's logged scores, newest first; None when the database cannot be read."""
-        self.flush(timeout=1.0)  # a score just given belongs to its history
+        if self._connected:
+            self.flush(timeout=1.0)  # a score just given belongs to its history
         return self._read(lambda engine: history(engine, lead_id, limit))
 
     def _read(self, query: Callable[[Engine], Any]) -> Any:

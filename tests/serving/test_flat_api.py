@@ -151,3 +151,28 @@ def test_flat_champions_report_page_is_served_with_its_leakage_section(flat_clie
     assert "Columns left out: the leakage check" in response.text
     for leaky in ("Tags", "Lead Quality", "Deal Value"):
         assert leaky in response.text
+
+
+def test_a_flat_champion_s_scores_are_logged_with_fingerprints_and_trends(flat_trained,
+                                                                          tmp_path):
+    from store.predictions import read_log
+
+    folder, export = flat_trained
+    shutil.copytree(folder / "models", tmp_path / "models")
+    settings = Settings(models_dir=tmp_path / "models", api_keys=(KEY,), reload_seconds=0,
+                        database_url=f"sqlite:///{tmp_path / 'log.db'}")
+    rows = rows_of(export, 5, start=10)
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/v1/predict", headers=HEADERS, json={"leads": rows}).json()
+        again = client.post("/v1/predict", headers=HEADERS, json={"leads": rows}).json()
+        log = client.app.state.prediction_log
+        assert log.flush(timeout=30)
+        logged = read_log(log.engine)
+        profile = client.app.state.holder.current.profile
+    assert {p["trend"] for p in first["predictions"]} == {"new"}
+    assert {p["trend"] for p in again["predictions"]} == {"steady"}  # same rows, same score
+    assert [p["previous_score"] for p in again["predictions"]] == \
+        [p["score"] for p in first["predictions"]]
+    assert len(logged) == 10 and set(logged["lead_id"]) == {r[ID] for r in rows}
+    assert profile is not None and {len(f) for f in logged["fingerprint"]} == {
+        len(profile.features)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", default=None,
                    help="event shape: export date (default: latest timestamp)")
     p.add_argument("--since", default=None, metavar="YYYY-MM-DD",
-                   help="only the leads with an MQL on or after this date (default: all of the "
-                        "export), e.g. the months since the champion was trained")
+                   help="only the leads with an MQL on or after this date, e.g. the months "
+                        "since the champion was trained (default: from the start of the "
+                        "champion's reference profile, the leads its probabilities are "
+                        "calibrated on; older leads are not judged)")
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store holding champion/ (with its profile.json)")
     p.add_argument("--out", type=Path, default=Path("monitor"),
@@ -125,45 +128,69 @@ def run(verb: str, argv: list[str]) -> int:
         return fail(f"monitor failed: {type(exc).__name__}: {exc} (-vv for the traceback)")
 
 
-def monitor(args: argparse.Namespace) -> int:
-    """The checks of ``leadconv monitor`` (see the module docstring); returns the exit code."""
+@dataclass
+class Checked:
+    """One check of the champion on an export: the summary (``monitoring.summary``), the
+    champion's version and the reference profile it was judged against."""
+
+    summary: dict[str, Any]
+    version: str
+    profile: Any
+    source: str
+
+
+def check_champion(args: argparse.Namespace) -> Checked:
+    """Score ``args.data`` with the champion of ``args.models_dir`` and check it (drift, realised
+    calibration); nothing written or printed but the export's read summary.
+
+    Judges the leads with an MQL from ``args.since`` on; without it, from the start of the
+    profile's period (the leads the champion's probabilities are calibrated on,
+    ``scoring.profile``): older leads are not what it is asked to score now.
+
+    Raises ProfileError (no usable profile), StoreError (no champion), ContractError,
+    RulesError, ValueError or OSError (unreadable data).
+    """
     import pandas as pd
 
-    from features.contract import ContractError
-    from features.rules import RulesError, load_rules
+    from features.rules import load_rules
     from monitoring.check import check
     from monitoring.config import Thresholds
-    from monitoring.page import build_page
-    from scoring.bundle import StoreError, read_card
+    from scoring.bundle import read_card
     from scoring.event import Scorer
     from scoring.flat import FlatScorer
-    from scoring.profile import ProfileError, read_profile
+    from scoring.profile import read_profile
 
     folder = args.models_dir / "champion"
-    try:
-        rules = load_rules(args.rules)
-        flat = read_card(folder).is_flat
-        scorer: Any = (FlatScorer if flat else Scorer).from_bundle(folder, rules)
-        profile = read_profile(folder, scorer.card.data_fingerprint.get("sha256"))
-        observed, data = (observe_flat if flat else observe)(args, scorer)
-        if args.since:
-            observed = observed.since(pd.Timestamp(args.since, tz="UTC"))
-            data["since"] = args.since
-            if observed.features.empty:
-                return fail(f"no lead of {args.data} has an MQL on or after {args.since}")
-    except ProfileError as exc:
-        return fail(str(exc))
-    except StoreError as exc:
-        return fail(f"{exc}. Run `leadconv train --data DIR` first.")
-    except (ContractError, RulesError, ValueError, OSError) as exc:
-        return fail(str(exc))
+    rules = load_rules(args.rules)
+    flat = read_card(folder).is_flat
+    scorer: Any = (FlatScorer if flat else Scorer).from_bundle(folder, rules)
+    profile = read_profile(folder, scorer.card.data_fingerprint.get("sha256"))
+    observed, data = (observe_flat if flat else observe)(args, scorer)
+    since = args.since or profile.period_start
+    if since:
+        observed = observed.since(pd.Timestamp(since, tz="UTC"))
+        data["since"] = since
+        data["since_from"] = "--since" if args.since else "the profile's period start"
+        if observed.features.empty:
+            raise ValueError(f"no lead of {args.data} has an MQL on or after {since}")
     summary = check(observed, profile, scorer.card, Thresholds(), data)
+    return Checked(summary, str(scorer.version), profile, str(data["source"]))
+
+
+def write_and_print(args: argparse.Namespace, checked: Checked) -> None:
+    """``monitor.json`` and ``monitor.html`` into ``args.out``; the console table and verdict."""
+    from monitoring.page import build_page
+
+    summary, profile = checked.summary, checked.profile
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "monitor.json").write_text(json.dumps(summary, indent=1, default=str))
     (args.out / "monitor.html").write_text(build_page(summary), encoding="utf-8")
-    say(f"model v{scorer.version}, trained on MQLs {profile.period_start} to "
-        f"{profile.period_end}; {data['source']}: {summary['data']['n_leads']:,} leads, "
-        f"{summary['data']['n_matured']:,} matured")
+    data = summary["data"]
+    judged = (f"; judged from {data['since']} ({data['since_from']})" if data.get("since")
+              else "")
+    say(f"model v{checked.version}, profile of MQLs {profile.period_start} to "
+        f"{profile.period_end}; {checked.source}: {data['n_leads']:,} leads, "
+        f"{data['n_matured']:,} matured{judged}")
     say(table(summary))
     for reason in summary["reasons"]:
         say(f"attention: {reason['message']}")
@@ -171,4 +198,22 @@ def monitor(args: argparse.Namespace) -> int:
         say(f"watch: {', '.join(summary['watch'])}")
     say(f"{summary['status']} (exit {summary['exit_code']}): {args.out / 'monitor.json'}, "
         f"{args.out / 'monitor.html'}")
-    return int(summary["exit_code"])
+
+
+def monitor(args: argparse.Namespace) -> int:
+    """The checks of ``leadconv monitor`` (see the module docstring); returns the exit code."""
+    from features.contract import ContractError
+    from features.rules import RulesError
+    from scoring.bundle import StoreError
+    from scoring.profile import ProfileError
+
+    try:
+        checked = check_champion(args)
+    except ProfileError as exc:
+        return fail(str(exc))
+    except StoreError as exc:
+        return fail(f"{exc}. Run `leadconv train --data DIR` first.")
+    except (ContractError, RulesError, ValueError, OSError) as exc:
+        return fail(str(exc))
+    write_and_print(args, checked)
+    return int(checked.summary["exit_code"])

@@ -1,7 +1,8 @@
 """``leadconv monitor``: is the champion still right? Drift and realised calibration.
 
 Scores an export (``--data``) with the champion at each lead's MQL moment, as ``leadconv score``
-does, compares its inputs and scores with the champion's training profile, and measures realised
+does, keeps the leads newer than those the champion was fitted on (``--since`` to choose),
+compares their inputs and scores with the champion's training profile, and measures realised
 conversion on the leads whose horizon has passed (a flat export: on the rows whose label column
 is filled; months from its time column). Writes ``monitor.json`` and ``monitor.html``
 into ``--out``, prints a short table, and exits 0 (healthy), 1 (drift or calibration beyond the
@@ -33,10 +34,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", default=None,
                    help="event shape: export date (default: latest timestamp)")
     p.add_argument("--since", default=None, metavar="YYYY-MM-DD",
-                   help="only the leads with an MQL on or after this date, e.g. the months "
-                        "since the champion was trained (default: from the start of the "
-                        "champion's reference profile, the leads its probabilities are "
-                        "calibrated on; older leads are not judged)")
+                   help="only the leads with an MQL on or after this date (default: the leads "
+                        "after the champion's reference period, i.e. newer than every lead it "
+                        "was fitted on); an earlier date judges older leads too, e.g. an "
+                        "export of other leads from the months the champion was trained on")
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store holding champion/ (with its profile.json)")
     p.add_argument("--out", type=Path, default=Path("monitor"),
@@ -139,13 +140,24 @@ class Checked:
     source: str
 
 
+def judged_from(profile: Any) -> str | None:
+    """The first day the monitor judges by default: the day after the profile's period, which
+    ends with the newest lead the champion was fitted on. Older leads are its own training
+    history: in sample, and (after a change) partly of the regime it was calibrated away from.
+    None when the profile has no period (a flat export without times): every lead."""
+    if not profile.period_end:
+        return None
+    import pandas as pd
+
+    return str((pd.Timestamp(profile.period_end) + pd.Timedelta(days=1)).date())
+
+
 def check_champion(args: argparse.Namespace) -> Checked:
     """Score ``args.data`` with the champion of ``args.models_dir`` and check it (drift, realised
     calibration); nothing written or printed but the export's read summary.
 
-    Judges the leads with an MQL from ``args.since`` on; without it, from the start of the
-    profile's period (the leads the champion's probabilities are calibrated on,
-    ``scoring.profile``): older leads are not what it is asked to score now.
+    Judges the leads with an MQL from ``args.since`` on; without it, the leads after the
+    profile's period (``judged_from``).
 
     Raises ProfileError (no usable profile), StoreError (no champion), ContractError,
     RulesError, ValueError or OSError (unreadable data).
@@ -166,13 +178,14 @@ def check_champion(args: argparse.Namespace) -> Checked:
     scorer: Any = (FlatScorer if flat else Scorer).from_bundle(folder, rules)
     profile = read_profile(folder, scorer.card.data_fingerprint.get("sha256"))
     observed, data = (observe_flat if flat else observe)(args, scorer)
-    since = args.since or profile.period_start
+    since = args.since or judged_from(profile)
     if since:
         observed = observed.since(pd.Timestamp(since, tz="UTC"))
         data["since"] = since
-        data["since_from"] = "--since" if args.since else "the profile's period start"
+        data["since_from"] = "--since" if args.since else "after the profile's period"
         if observed.features.empty:
-            raise ValueError(f"no lead of {args.data} has an MQL on or after {since}")
+            raise ValueError(f"no lead of {args.data} has an MQL on or after {since}; pass "
+                             f"--since to judge older ones")
     summary = check(observed, profile, scorer.card, Thresholds(), data)
     return Checked(summary, str(scorer.version), profile, str(data["source"]))
 

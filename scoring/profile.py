@@ -4,7 +4,8 @@ Training computes it on the **calibration window** of the published model (``tra
 the newest ``calibration_window`` share of its labelled leads, whose out-of-fold scores fitted
 the calibrator; every lead when the data has no time) and saves it with the model
 (``profile.json`` in the bundle, ``profile.json`` among the MLflow run's artifacts);
-``monitoring`` compares new leads with it, from the start of its period on.
+``monitoring`` compares new leads with it (by default the leads after its period: newer than
+every lead the model was fitted on).
 
 Why the window, not the whole training matrix: the probabilities describe the population the
 model is calibrated on (and moved to by the prior shift), and that is what new leads must still
@@ -12,7 +13,6 @@ look like. A history whose market changed mixes both regimes: profiled whole, a 
 retrained after the change is flagged for drift on leads that look exactly like its calibration
 window (on the drifting demo, PSI of ``source`` 0.21-0.32 a month after the change against the
 whole history, 0.00-0.02 against the window), and a scheduler would retrain it every night.
-Leads older than the window are not judged: they are not what the model is asked to score now.
 It holds, per model input:
 
 * numeric: inner bin edges at the deciles of the training values (repeated quantiles merged, so

@@ -184,8 +184,9 @@ def check_champion(args: argparse.Namespace) -> Checked:
         data["since"] = since
         data["since_from"] = "--since" if args.since else "after the profile's period"
         if observed.features.empty:
-            raise ValueError(f"no lead of {args.data} has an MQL on or after {since}; pass "
-                             f"--since to judge older ones")
+            newer = ("" if args.since else ", newer than every lead the champion was fitted "
+                     "on (monitor --since judges older ones)")
+            raise ValueError(f"no lead of {args.data} has an MQL on or after {since}{newer}")
     summary = check(observed, profile, scorer.card, Thresholds(), data)
     return Checked(summary, str(scorer.version), profile, str(data["source"]))
 

@@ -10,8 +10,9 @@ Ends with one summary line on stdout and OUT/retrain.json, and exits:
   0  nothing needed, or a challenger was promoted (a running service loads it by its poll)
   1  retrained, but the champion was kept (challenger not better, or no fair comparison
      possible): someone should look
-  2  error: unreadable or missing data, too little history (training refused), an unreadable
-     champion
+  2  error: unreadable or missing data, too little history (training refused), with
+     --if-needed an export with no lead newer than the champion's training data (stale), an
+     unreadable champion
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def retrain(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {"started_at": started.isoformat(), "data": str(args.data),
                              "models_dir": str(args.models_dir), "if_needed": args.if_needed,
                              "max_age_days": args.max_age_days}
-    reasons = ["retraining asked (without --if-needed)"]
+    reasons = [] if args.if_needed else ["retraining asked (without --if-needed)"]
     try:
         if args.if_needed:
             decided, extra["monitor"] = needed(args, started)

@@ -24,6 +24,9 @@ VERBS = {
                                  "prediction store"),
     "monitor": ("cli.monitor", "drift and realised calibration of the champion on an export; "
                                "exit 0 healthy, 1 attention, 2 error"),
+    "retrain": ("cli.retrain", "train a challenger, promote it only if better (--if-needed: only "
+                               "when the monitor or the champion's age says so); exit 0 nothing "
+                               "needed or promoted, 1 champion kept, 2 error"),
     "report": ("cli.report", "write the champion's HTML report for marketers (offline, mailable)"),
     "serve": ("cli.serve", "run the HTTP scoring service (FastAPI + uvicorn) on the champion"),
 }

@@ -27,12 +27,9 @@ SUMMARY_ROWS = (
 )
 
 
-def train_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="leadconv train",
-                                description="Train, calibrate, evaluate out of time, log to "
-                                            "MLflow and register the model as challenger "
-                                            "(--promote-if-better: champion if at least as "
-                                            "good as the current one).")
+def add_data_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The training data and what shapes a run, shared by ``train`` and ``retrain``; returns the
+    flat-export group (for more options of that kind)."""
     p.add_argument("--data", type=Path, required=True,
                    help="event-shape export folder, or a flat export file (.csv, .parquet)")
     p.add_argument("--horizon-days", type=int, default=90, help="conversion horizon (days)")
@@ -51,22 +48,9 @@ def train_parser() -> argparse.ArgumentParser:
     flat.add_argument("--placeholders", default=None,
                       help="comma-separated values meaning 'not answered' (default: Select, "
                            "N/A, NA, -, --, null, None, ?, Unknown, not provided, blank)")
-    flat.add_argument("--dry-run", action="store_true",
-                      help="print the column roles and the leakage report (and write "
-                           "--mapping-out), then stop: nothing is trained or logged")
     p.add_argument("--keep-column", action="append", default=[], metavar="NAME",
                    help="keep a column the leakage check flags (repeatable; logged to MLflow)")
     p.add_argument("--as-of", default=None, help="export date (default: latest timestamp)")
-    p.add_argument("--metrics-out", type=Path, default=None, help="write flat metrics JSON here")
-    promote = p.add_mutually_exclusive_group()
-    promote.add_argument("--promote-if-better", dest="promote", action="store_const",
-                         const="if_better",
-                         help="make this model champion when there is none yet, or when its "
-                              "test log loss is at most the champion's on the same test leads; "
-                              "never when the two cannot be compared")
-    promote.add_argument("--promote", dest="promote", action="store_const", const="always",
-                         help="make this model champion even if worse than the current one, or "
-                              "not comparable (logged)")
     p.add_argument("--workdir", type=Path, default=Path("."),
                    help="where the embedded MLflow store lives (mlflow.db, mlartifacts/) when "
                         "MLFLOW_TRACKING_URI is not set")
@@ -82,7 +66,71 @@ def train_parser() -> argparse.ArgumentParser:
                         "prediction store (POST /v1/outcomes, `leadconv outcomes import`); the "
                         "export's outcomes file may then be missing")
     add_database_option(p)
+    return flat
+
+
+def train_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="leadconv train",
+                                description="Train, calibrate, evaluate out of time, log to "
+                                            "MLflow and register the model as challenger "
+                                            "(--promote-if-better: champion if at least as "
+                                            "good as the current one).")
+    flat = add_data_options(p)
+    flat.add_argument("--dry-run", action="store_true",
+                      help="print the column roles and the leakage report (and write "
+                           "--mapping-out), then stop: nothing is trained or logged")
+    p.add_argument("--metrics-out", type=Path, default=None, help="write flat metrics JSON here")
+    promote = p.add_mutually_exclusive_group()
+    promote.add_argument("--promote-if-better", dest="promote", action="store_const",
+                         const="if_better",
+                         help="make this model champion when there is none yet, or when its "
+                              "test log loss is at most the champion's on the same test leads; "
+                              "never when the two cannot be compared")
+    promote.add_argument("--promote", dest="promote", action="store_const", const="always",
+                         help="make this model champion even if worse than the current one, or "
+                              "not comparable (logged)")
     return p
+
+
+def train_config(args: argparse.Namespace) -> Any:
+    """The ``TrainConfig`` the data options ask for."""
+    from training.config import TrainConfig
+
+    return TrainConfig(horizon_days=args.horizon_days, min_positives=args.min_positives,
+                       min_negatives=args.min_negatives, seed=args.seed,
+                       keep_columns=tuple(args.keep_column))
+
+
+def data_adapter(args: argparse.Namespace) -> Any:
+    """The training data the options name: ``FlatData`` for a file, ``EventData`` for a folder.
+
+    Raises ValueError when flat-export options are given with a folder."""
+    from features.prescan import FileLimits
+    from training.train import EventData, FlatData
+
+    if args.data.is_file():
+        placeholders = (None if args.placeholders is None
+                        else tuple(v.strip() for v in args.placeholders.split(",")))
+        return FlatData(
+            args.data, args.target, mapping=args.mapping, mapping_out=args.mapping_out,
+            id_column=args.id_column, time_column=args.time_column, positive=args.positive,
+            placeholders=placeholders, date_order=args.date_order,
+            limits=FileLimits.from_mb(args.max_file_mb))
+    if args.target or args.mapping:
+        raise ValueError(f"--target and --mapping are for a flat export file; {args.data} is "
+                         f"a folder (event shape)")
+    if args.outcomes_from_store and args.data.is_file():
+        raise ValueError("--outcomes-from-store is for an event-shape folder (its outcomes "
+                         "table); a flat export has its label column")
+    extra = None
+    if args.outcomes_from_store:
+        from cli.database import open_store
+        from store.outcomes import read_outcomes
+
+        extra = read_outcomes(open_store(args))
+    return EventData(args.data, as_of=args.as_of, rules_path=args.rules,
+                     date_order=args.date_order, max_file_mb=args.max_file_mb,
+                     extra_outcomes=extra)
 
 
 def _fmt(metrics: dict[str, Any], key: str | None) -> str:
@@ -114,36 +162,10 @@ def summary_table(metrics: dict[str, Any]) -> str:
 
 
 def train(args: argparse.Namespace) -> int:
-    from features.prescan import FileLimits
-    from training.config import TrainConfig
-
-    cfg = TrainConfig(horizon_days=args.horizon_days, min_positives=args.min_positives,
-                      min_negatives=args.min_negatives, seed=args.seed,
-                      keep_columns=tuple(args.keep_column))
-    from training.train import EventData, FlatData
     from training.train import train as run_training
 
-    if args.data.is_file():
-        placeholders = (None if args.placeholders is None
-                        else tuple(v.strip() for v in args.placeholders.split(",")))
-        data: EventData | FlatData = FlatData(
-            args.data, args.target, mapping=args.mapping, mapping_out=args.mapping_out,
-            id_column=args.id_column, time_column=args.time_column, positive=args.positive,
-            placeholders=placeholders, date_order=args.date_order,
-            limits=FileLimits.from_mb(args.max_file_mb))
-    else:
-        if args.target or args.mapping:
-            return fail(f"--target and --mapping are for a flat export file; {args.data} is "
-                        f"a folder (event shape)")
-        extra = None
-        if args.outcomes_from_store:
-            from cli.database import open_store
-            from store.outcomes import read_outcomes
-
-            extra = read_outcomes(open_store(args))
-        data = EventData(args.data, as_of=args.as_of, rules_path=args.rules,
-                         date_order=args.date_order, max_file_mb=args.max_file_mb,
-                         extra_outcomes=extra)
+    cfg = train_config(args)
+    data = data_adapter(args)
     result = run_training(data, cfg, workdir=args.workdir, models_dir=args.models_dir,
                           promote=args.promote, dry_run=args.dry_run, progress=say)
     if args.dry_run:

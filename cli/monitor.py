@@ -2,10 +2,11 @@
 
 Reads the champion's scores in the prediction log and the outcomes fed back
 (``monitoring.from_log``), or scores an export (``--data``) with the champion at each lead's MQL
-moment, as ``leadconv score`` does; compares its inputs and scores with the champion's training
-profile, and measures realised conversion on the leads whose horizon has passed (a flat export:
-on the rows whose label column is filled; months from its time column). Writes ``monitor.json``
-and ``monitor.html`` into ``--out``, prints a short table, and exits 0 (healthy), 1 (drift or
+moment, as ``leadconv score`` does; keeps the leads newer than those the champion was fitted on
+(``--since`` to choose), compares their inputs and scores with the champion's training profile,
+and measures realised conversion on the leads whose horizon has passed (a flat export: on the
+rows whose label column is filled; months from its time column). Writes ``monitor.json`` and
+``monitor.html`` into ``--out``, prints a short table, and exits 0 (healthy), 1 (drift or
 calibration beyond the thresholds of ``monitoring.config``) or 2 (error: no champion, no
 profile, unreadable data).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +39,10 @@ def parser() -> argparse.ArgumentParser:
                    help="event shape: export date (default: latest timestamp); the log: the "
                         "moment the outcomes are known up to (default: now)")
     p.add_argument("--since", default=None, metavar="YYYY-MM-DD",
-                   help="only the leads with an MQL on or after this date (default: all of the "
-                        "export), e.g. the months since the champion was trained")
+                   help="only the leads with an MQL on or after this date (default: the leads "
+                        "after the champion's reference period, i.e. newer than every lead it "
+                        "was fitted on); an earlier date judges older leads too, e.g. an "
+                        "export of other leads from the months the champion was trained on")
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store holding champion/ (with its profile.json)")
     p.add_argument("--out", type=Path, default=Path("monitor"),
@@ -170,48 +174,86 @@ def run(verb: str, argv: list[str]) -> int:
         return fail(f"monitor failed: {type(exc).__name__}: {exc} (-vv for the traceback)")
 
 
-def monitor(args: argparse.Namespace) -> int:
-    """The checks of ``leadconv monitor`` (see the module docstring); returns the exit code."""
+@dataclass
+class Checked:
+    """One check of the champion on an export: the summary (``monitoring.summary``), the
+    champion's version and the reference profile it was judged against."""
+
+    summary: dict[str, Any]
+    version: str
+    profile: Any
+    source: str
+
+
+def judged_from(profile: Any) -> str | None:
+    """The first day the monitor judges by default: the day after the profile's period, which
+    ends with the newest lead the champion was fitted on. Older leads are its own training
+    history: in sample, and (after a change) partly of the regime it was calibrated away from.
+    None when the profile has no period (a flat export without times): every lead."""
+    if not profile.period_end:
+        return None
     import pandas as pd
 
-    from features.contract import ContractError
-    from features.rules import RulesError, load_rules
+    return str((pd.Timestamp(profile.period_end) + pd.Timedelta(days=1)).date())
+
+
+def check_champion(args: argparse.Namespace) -> Checked:
+    """Score ``args.data`` with the champion of ``args.models_dir`` and check it (drift, realised
+    calibration); nothing written or printed but the export's read summary.
+
+    Judges the leads with an MQL from ``args.since`` on; without it, the leads after the
+    profile's period (``judged_from``).
+
+    Raises ProfileError (no usable profile), StoreError (no champion), ContractError,
+    RulesError, ValueError or OSError (unreadable data).
+    """
+    import pandas as pd
+
+    from features.rules import load_rules
     from monitoring.check import check
     from monitoring.config import Thresholds
-    from monitoring.page import build_page
-    from scoring.bundle import StoreError, read_card
+    from scoring.bundle import read_card
     from scoring.event import Scorer
     from scoring.flat import FlatScorer
-    from scoring.profile import ProfileError, read_profile
+    from scoring.profile import read_profile
 
-    try:
-        folder = model_folder(args)
-        rules = load_rules(args.rules)
-        flat = read_card(folder).is_flat
-        scorer: Any = (FlatScorer if flat else Scorer).from_bundle(folder, rules)
-        profile = read_profile(folder, scorer.card.data_fingerprint.get("sha256"))
-        if args.data is None:
-            observed, data = observe_log(args, scorer, profile)
-        else:
-            observed, data = (observe_flat if flat else observe)(args, scorer)
-        if args.since and args.data is not None:
-            observed = observed.since(pd.Timestamp(args.since, tz="UTC"))
-            data["since"] = args.since
-            if observed.features.empty:
-                return fail(f"no lead of {args.data} has an MQL on or after {args.since}")
-    except ProfileError as exc:
-        return fail(str(exc))
-    except StoreError as exc:
-        return fail(f"{exc}. Run `leadconv train --data DIR` first.")
-    except (ContractError, RulesError, ValueError, OSError) as exc:
-        return fail(str(exc))
+    folder = model_folder(args)
+    rules = load_rules(args.rules)
+    flat = read_card(folder).is_flat
+    scorer: Any = (FlatScorer if flat else Scorer).from_bundle(folder, rules)
+    profile = read_profile(folder, scorer.card.data_fingerprint.get("sha256"))
+    if args.data is None:
+        observed, data = observe_log(args, scorer, profile)
+    else:
+        observed, data = (observe_flat if flat else observe)(args, scorer)
+    since = args.since or judged_from(profile)
+    if since:
+        observed = observed.since(pd.Timestamp(since, tz="UTC"))
+        data["since"] = since
+        data["since_from"] = "--since" if args.since else "after the profile's period"
+        if observed.features.empty:
+            newer = ("" if args.since else ", newer than every lead the champion was fitted "
+                     "on (monitor --since judges older ones)")
+            where = args.data if args.data is not None else "the prediction log"
+            raise ValueError(f"no lead of {where} has an MQL on or after {since}{newer}")
     summary = check(observed, profile, scorer.card, Thresholds(), data)
+    return Checked(summary, str(scorer.version), profile, str(data["source"]))
+
+
+def write_and_print(args: argparse.Namespace, checked: Checked) -> None:
+    """``monitor.json`` and ``monitor.html`` into ``args.out``; the console table and verdict."""
+    from monitoring.page import build_page
+
+    summary, profile = checked.summary, checked.profile
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "monitor.json").write_text(json.dumps(summary, indent=1, default=str))
     (args.out / "monitor.html").write_text(build_page(summary), encoding="utf-8")
-    say(f"model v{scorer.version}, trained on MQLs {profile.period_start} to "
-        f"{profile.period_end}; {data['source']}: {summary['data']['n_leads']:,} leads, "
-        f"{summary['data']['n_matured']:,} matured")
+    data = summary["data"]
+    judged = (f"; judged from {data['since']} ({data['since_from']})" if data.get("since")
+              else "")
+    say(f"model v{checked.version}, profile of MQLs {profile.period_start} to "
+        f"{profile.period_end}; {checked.source}: {data['n_leads']:,} leads, "
+        f"{data['n_matured']:,} matured{judged}")
     say(table(summary))
     for reason in summary["reasons"]:
         say(f"attention: {reason['message']}")
@@ -219,4 +261,22 @@ def monitor(args: argparse.Namespace) -> int:
         say(f"watch: {', '.join(summary['watch'])}")
     say(f"{summary['status']} (exit {summary['exit_code']}): {args.out / 'monitor.json'}, "
         f"{args.out / 'monitor.html'}")
-    return int(summary["exit_code"])
+
+
+def monitor(args: argparse.Namespace) -> int:
+    """The checks of ``leadconv monitor`` (see the module docstring); returns the exit code."""
+    from features.contract import ContractError
+    from features.rules import RulesError
+    from scoring.bundle import StoreError
+    from scoring.profile import ProfileError
+
+    try:
+        checked = check_champion(args)
+    except ProfileError as exc:
+        return fail(str(exc))
+    except StoreError as exc:
+        return fail(f"{exc}. Run `leadconv train --data DIR` first.")
+    except (ContractError, RulesError, ValueError, OSError) as exc:
+        return fail(str(exc))
+    write_and_print(args, checked)
+    return int(checked.summary["exit_code"])

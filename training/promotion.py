@@ -62,6 +62,13 @@ class Decision:
     forced: bool
     champion_test_log_loss: float | None = None
     policy: str = "if_better"
+    n_compared: int | None = None  # the test leads both losses are measured on
+
+    @property
+    def compared(self) -> bool:
+        """Whether the new model and the champion were compared (both losses are numbers)."""
+        return (self.champion_version is not None and self.champion_test_log_loss is not None
+                and comparable(self.new_test_log_loss, self.champion_test_log_loss))
 
     @property
     def promoted(self) -> bool:
@@ -69,8 +76,9 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        if self.champion_test_log_loss is None:
-            out.pop("champion_test_log_loss")
+        for key in ("champion_test_log_loss", "n_compared"):
+            if out[key] is None:
+                out.pop(key)
         return out
 
 
@@ -150,7 +158,7 @@ def decide(new_version: str, new_loss: float, champion_version: str | None,
         better = blocked is None and is_better(new_loss, champion_loss, tolerance)
         alias, reason = (CHAMPION if better else CHALLENGER), comparison
     return Decision(alias, reason, new_version, new_loss, champion_version, forced,
-                    champion_loss, policy)
+                    champion_loss, policy, None if blocked is not None else n_test)
 
 
 def loss_on(model: Any, x: pd.DataFrame, y: np.ndarray, version: str | None = None) -> float:

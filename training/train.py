@@ -261,9 +261,10 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
     record.card_markdown = adapter.card_markdown(metrics, record.fingerprint,
                                                  record.importances, cfg)
     tags, record.json_artifacts = adapter.mlflow_extras(leakage)
+    window = record.calibrated.rows.calibration  # what the probabilities are calibrated on
     record.json_artifacts[PROFILE_ARTIFACT] = profile = reference_profile(  # for monitoring
-        record.prepared.x, record.model, record.prepared.y, record.prepared.scored_at,
-        str(record.fingerprint["sha256"])).to_dict()
+        record.prepared.x.loc[window], record.model, record.prepared.y.loc[window],
+        record.prepared.scored_at, str(record.fingerprint["sha256"])).to_dict()
     spans = {k: str(v) for k, v in metrics.items() if k.endswith("_span")}  # rows used
     record.tags = {"split": record.prepared.split.kind, **spans, **tags}
     logged = log_run(tracking, cfg, record)

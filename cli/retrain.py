@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
 
 def monitor_args(args: argparse.Namespace) -> argparse.Namespace:
     """The options of ``leadconv monitor`` for the same data and model store."""
-    values = vars(args) | {"since": None, "out": args.out / "monitor"}
+    values = vars(args) | {"since": None, "out": args.out / "monitor", "model_version": None}
     return argparse.Namespace(**values)
 
 

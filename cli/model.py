@@ -27,9 +27,9 @@ SUMMARY_ROWS = (
 )
 
 
-def add_data_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
-    """The training data and what shapes a run, shared by ``train`` and ``retrain``; returns the
-    flat-export group (for more options of that kind)."""
+def add_data_options(p: argparse.ArgumentParser, *, dry_run: bool = False) -> None:
+    """The training data and what shapes a run, shared by ``train`` and ``retrain``
+    (``dry_run``: with ``--dry-run``, which only ``train`` has)."""
     p.add_argument("--data", type=Path, required=True,
                    help="event-shape export folder, or a flat export file (.csv, .parquet)")
     p.add_argument("--horizon-days", type=int, default=90, help="conversion horizon (days)")
@@ -48,6 +48,10 @@ def add_data_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     flat.add_argument("--placeholders", default=None,
                       help="comma-separated values meaning 'not answered' (default: Select, "
                            "N/A, NA, -, --, null, None, ?, Unknown, not provided, blank)")
+    if dry_run:
+        flat.add_argument("--dry-run", action="store_true",
+                          help="print the column roles and the leakage report (and write "
+                               "--mapping-out), then stop: nothing is trained or logged")
     p.add_argument("--keep-column", action="append", default=[], metavar="NAME",
                    help="keep a column the leakage check flags (repeatable; logged to MLflow)")
     p.add_argument("--as-of", default=None, help="export date (default: latest timestamp)")
@@ -66,7 +70,6 @@ def add_data_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
                         "prediction store (POST /v1/outcomes, `leadconv outcomes import`); the "
                         "export's outcomes file may then be missing")
     add_database_option(p)
-    return flat
 
 
 def train_parser() -> argparse.ArgumentParser:
@@ -75,10 +78,7 @@ def train_parser() -> argparse.ArgumentParser:
                                             "MLflow and register the model as challenger "
                                             "(--promote-if-better: champion if at least as "
                                             "good as the current one).")
-    flat = add_data_options(p)
-    flat.add_argument("--dry-run", action="store_true",
-                      help="print the column roles and the leakage report (and write "
-                           "--mapping-out), then stop: nothing is trained or logged")
+    add_data_options(p, dry_run=True)
     p.add_argument("--metrics-out", type=Path, default=None, help="write flat metrics JSON here")
     promote = p.add_mutually_exclusive_group()
     promote.add_argument("--promote-if-better", dest="promote", action="store_const",

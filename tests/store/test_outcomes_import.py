@@ -62,3 +62,33 @@ def test_outcomes_fed_back_complete_an_export_s_per_lead_and_column():
     assert merged.loc["B", "sql_at"] == t("2026-02-01", tz="UTC")  # fed back
     assert merged.loc["B", "disqualified_at"] == t("2026-01-09", tz="UTC")  # kept
     assert merged.loc["C", "disqualified_at"] == t("2026-02-03", tz="UTC")
+
+
+def test_an_export_without_outcomes_trains_on_those_fed_back_with_the_same_labels(
+        demo_dir, tmp_path):
+    """Leads and activities from the export, outcomes from the store: the labels are those of
+    the full export; outcomes of other leads or after its as_of are left out."""
+    import shutil
+
+    from store.outcomes import Outcome, write_outcomes
+    from training.config import TrainConfig
+    from training.event_data import EventData
+
+    export = tmp_path / "export"
+    export.mkdir()
+    for name in ("leads.csv", "activities.csv"):
+        shutil.copy(demo_dir / name, export / name)
+    full = pd.read_csv(demo_dir / "outcomes.csv")
+    engine = open_database(f"sqlite:///{tmp_path / 'store.db'}")
+    stamp = lambda v: None if pd.isna(v) else pd.Timestamp(v, tz="UTC").to_pydatetime()  # noqa: E731
+    items = [Outcome(str(i), stamp(s), stamp(d)) for i, s, d in zip(
+        full["lead_id"], full["sql_at"], full.get("disqualified_at", [None] * len(full)),
+        strict=True) if not (pd.isna(s) and pd.isna(d))]
+    items.append(Outcome("not-a-lead-of-this-export", sql_at=stamp("2026-01-01")))
+    write_outcomes(engine, items, "test")
+
+    said: list[str] = []
+    fed = EventData(export, extra_outcomes=read_outcomes(engine)).load(TrainConfig(), said.append)
+    reference = EventData(demo_dir).load(TrainConfig(), lambda _: None)
+    pd.testing.assert_series_equal(fed.y.sort_index(), reference.y.sort_index())
+    assert any("1 of leads not in this export" in line for line in said)

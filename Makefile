@@ -33,33 +33,28 @@ lint: $(STAMP)
 graph: $(STAMP)
 	$(BIN)/python -m tests.import_graph
 
-# The report's browser test needs Chromium: install it (Debian package) when it is missing, and
-# stop loudly when that is not possible (the test would fail anyway, with less to go on).
-chromium:
-	@if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then \
-	  echo "chromium missing: installing it for the report's browser test (apt-get)"; \
+# Tests that need a system package install it (Debian's apt-get) when it is missing, and stop
+# loudly when that is not possible (the tests would fail anyway, with less to go on).
+# $(call apt_install,PACKAGE,SHELL TEST THAT IT IS MISSING,WHAT NEEDS IT)
+define apt_install
+	@if $(2); then \
+	  echo "$(1) missing: installing it for $(3) (apt-get)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get install -y --no-install-recommends chromium \
-	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; } \
-	  || { echo "ERROR: could not install chromium (apt-get install -y --no-install-recommends" \
-	            "chromium failed); the report's browser test needs it. Install it and rerun" \
-	            "make test." >&2; exit 1; }; \
+	  $$SUDO apt-get install -y --no-install-recommends $(1) \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $(1); } \
+	  || { echo "ERROR: could not install $(1) (apt-get install -y --no-install-recommends" \
+	            "$(1) failed); it is needed by $(3). Install it and rerun make test." >&2; exit 1; }; \
 	fi
+endef
 
-# The prediction-log tests start a throwaway PostgreSQL server (tests/postgres.py) and need its
-# initdb and pg_ctl: install Debian's package when they are missing, and stop loudly when that is
-# not possible (the tests would fail anyway, with less to go on).
+# The report's browser test renders the page in Chromium.
+chromium:
+	$(call apt_install,chromium,[ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1,the report's browser test)
+
+# The prediction-log tests start a throwaway PostgreSQL server (tests/postgres.py) with its
+# initdb and pg_ctl.
 postgresql:
-	@if ! command -v initdb >/dev/null 2>&1 \
-	  && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "postgresql missing: installing it for the prediction-log tests (apt-get)"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get install -y --no-install-recommends postgresql \
-	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends postgresql; } \
-	  || { echo "ERROR: could not install postgresql (apt-get install -y --no-install-recommends" \
-	            "postgresql failed); the prediction-log tests need a real server. Install it and" \
-	            "rerun make test." >&2; exit 1; }; \
-	fi
+	$(call apt_install,postgresql,! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,the prediction-log tests)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py

@@ -93,7 +93,7 @@ def history(engine: Engine, lead_id: str, limit: int = 100) -> list[PredictionRo
     query = (select(predictions).where(predictions.c.lead_id == lead_id)
              .order_by(predictions.c.scored_at.desc(), predictions.c.id.desc()).limit(limit))
     with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows = [dict(r) for r in conn.execute(query).mappings()]
     for row in rows:
         row["scored_at"], row["logged_at"] = as_utc(row["scored_at"]), as_utc(row["logged_at"])
     return rows
@@ -143,7 +143,7 @@ def read_log(engine: Engine, since: datetime | None = None,
     if conditions:
         query = query.where(and_(*conditions))
     with engine.connect() as conn:
-        frame = pd.DataFrame([dict(r._mapping) for r in conn.execute(query)],
+        frame = pd.DataFrame([dict(r) for r in conn.execute(query).mappings()],
                              columns=[c.name for c in predictions.columns])
     for name in ("scored_at", "logged_at"):
         frame[name] = pd.to_datetime(frame[name], utc=True)

@@ -61,7 +61,7 @@ def test_unexpected_errors_answer_500_without_details_or_lead_data(settings, cap
 
     caplog.set_level(logging.INFO)
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
-        c.app.state.holder.current.scorer.score_columns = broken
+        c.app.state.holder.current.scorer.score_table = broken  # the route's scoring step
         r = predict(c, lead("L-500", **SECRETS))
     assert r.status_code == 500
     assert "internal error" in r.json()["detail"]

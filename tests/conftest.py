@@ -109,17 +109,32 @@ def flat_trained(flat_demo_dir, tmp_path_factory):
 def trained(tmp_path_factory, demo_dir, demo_crm) -> Path:
     """Workdir of one training run on the small demo (logistic regression only, promoted):
     ``models/champion`` and ``mlflow.db``; shared by the serving and publishing tests."""
+    import json
+
     from training.config import TrainConfig
     from training.train import EventData, train
 
     workdir = tmp_path_factory.mktemp("trained")
+    lines: list[str] = []
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         mp.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
         mp.setenv("DO_NOT_TRACK", "true")
-        train(EventData(demo_dir, crm=demo_crm), TrainConfig(hgb_params=(), logreg_c=(0.05,)),
-              promote="if_better", workdir=workdir, models_dir=workdir / "models")
+        result = train(EventData(demo_dir, crm=demo_crm),
+                       TrainConfig(hgb_params=(), logreg_c=(0.05,)), promote="if_better",
+                       workdir=workdir, models_dir=workdir / "models", progress=lines.append)
+    # What the run said and measured, for tests about the run itself (``trained_run``)
+    (workdir / "run.json").write_text(json.dumps({"metrics": result.metrics, "progress": lines},
+                                                 default=str))
     return workdir
+
+
+@pytest.fixture(scope="session")
+def trained_run(trained) -> dict:
+    """The ``trained`` run's metrics and progress lines."""
+    import json
+
+    return json.loads((trained / "run.json").read_text())
 
 
 @pytest.fixture(scope="session")

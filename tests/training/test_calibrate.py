@@ -48,14 +48,9 @@ def test_isotonic_needs_enough_validation_leads_and_conversions(n, converted, is
         assert f"{n:,} leads" in note and f"{converted:,} converted" in note
 
 
-def test_a_small_validation_set_is_calibrated_with_sigmoid_only(demo_dir, tmp_path, monkeypatch):
-    from training.config import TrainConfig
-    from training.train import train
-
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    lines: list[str] = []
-    result = train(demo_dir, TrainConfig(hgb_params=(), logreg_c=(0.05,)), workdir=tmp_path,
-                   models_dir=tmp_path / "models", progress=lines.append)
-    assert result.metrics["n_valid"] < 1000
-    assert result.metrics["calibration"] == "sigmoid"
-    assert any("isotonic calibration left out" in line for line in lines)
+def test_a_small_validation_set_is_calibrated_with_sigmoid_only(trained_run):
+    """The session's run on the small demo (``trained``): too few validation leads for
+    isotonic calibration."""
+    assert trained_run["metrics"]["n_valid"] < 1000
+    assert trained_run["metrics"]["calibration"] == "sigmoid"
+    assert any("isotonic calibration left out" in line for line in trained_run["progress"])

@@ -147,15 +147,18 @@ def test_worse_model_stays_challenger_and_better_becomes_champion(demo_dir, tmp_
 
 
 @pytest.mark.slow
-def test_two_runs_in_one_process_use_their_own_embedded_stores(demo_dir, tmp_path, monkeypatch):
+def test_two_runs_in_one_process_use_their_own_embedded_stores(demo_dir, tmp_path, monkeypatch,
+                                                               trained, trained_run):
+    """The session's run (``trained``, in this process) and one more in another workdir."""
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
     fast = TrainConfig(hgb_params=(), logreg_c=(0.05,))
-    for name in ("a", "b"):
-        result = train(demo_dir, fast, workdir=tmp_path / name, models_dir=tmp_path / name / "m")
-        assert result.metrics["model_version"] == "1"  # a fresh registry each time
-        assert result.metrics["tracking_uri"].endswith(f"{name}/mlflow.db")
-        assert "MLFLOW_TRACKING_URI" not in os.environ  # the user's environment is untouched
+    assert trained_run["metrics"]["tracking_uri"].endswith(f"{trained.name}/mlflow.db")
+    assert trained_run["metrics"]["model_version"] == "1"
+    result = train(demo_dir, fast, workdir=tmp_path / "b", models_dir=tmp_path / "b" / "m")
+    assert result.metrics["model_version"] == "1"  # a fresh registry, not the session's
+    assert result.metrics["tracking_uri"].endswith("b/mlflow.db")
+    assert "MLFLOW_TRACKING_URI" not in os.environ  # the user's environment is untouched
 
 
 def test_refuses_to_train_on_too_little_data(demo_dir, tmp_path):

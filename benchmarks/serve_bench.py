@@ -631,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
             pid = s.proc.pid if s.proc else "?"
             print(f"{s.name} server ready on {s.base} in {took:.1f} s (pid {pid}; "
                   f"logs {logdir / s.name}.err)", flush=True)
-        if len(servers) == 2:
+        if len(servers) == 2 and not args.with_log:
             check_agreement(servers[0], servers[1], pool)
         for batch in args.leads:
             for s in servers:

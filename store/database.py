@@ -57,8 +57,10 @@ def engine_for(url: str) -> Engine:
         args["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
     elif parsed.get_backend_name() == "sqlite" and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    # A server connection may have died since its last use: ping it on checkout (not SQLite's).
+    args["pool_pre_ping"] = parsed.get_backend_name() != "sqlite"
     try:
-        engine = create_engine(parsed, pool_pre_ping=True, **args)
+        engine = create_engine(parsed, **args)
     except ModuleNotFoundError as exc:
         hint = (" (pip install 'leadconv[postgres]')"
                 if parsed.get_backend_name() == "postgresql" else "")

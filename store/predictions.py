@@ -22,6 +22,7 @@ from store.tables import as_utc, predictions, to_db
 PredictionRow = dict[str, Any]
 BANT = ("bant_budget", "bant_authority", "bant_need", "bant_timeline")
 ORIGINS = ("api", "batch")
+FEW = 10  # up to this many leads, previous scores are read one index lookup each
 
 
 @dataclass(frozen=True)
@@ -105,23 +106,32 @@ def previous_scores(engine: Engine, moments: Mapping[str, datetime]) -> dict[str
     if not moments:
         return {}
     found: dict[str, Previous] = {}
-    ids = list(moments)
     t = predictions.c
-    for start in range(0, len(ids), 500):  # bound the IN list
-        chunk = ids[start:start + 500]
-        latest = (select(t.lead_id, t.score, t.probability, t.scored_at, t.model_version,
-                         func.row_number().over(partition_by=t.lead_id,
-                                                order_by=(t.scored_at.desc(), t.id.desc())
-                                                ).label("rank"))
-                  .where(t.lead_id.in_(chunk), t.scored_at < _moment_case(moments, chunk))
-                  .subquery())
-        query = select(latest).where(latest.c["rank"] == 1)
-        with engine.connect() as conn:
-            for row in conn.execute(query):
-                found[row.lead_id] = Previous(int(row.score), float(row.probability),
-                                              as_utc(row.scored_at) or row.scored_at,
-                                              str(row.model_version))
+    columns = (t.lead_id, t.score, t.probability, t.scored_at, t.model_version)
+    with engine.connect() as conn:
+        if len(moments) <= FEW:  # the CRM's usual call: one lead, an index lookup each
+            for lead_id, moment in moments.items():
+                query = (select(*columns).where(t.lead_id == lead_id,
+                                                t.scored_at < to_db(moment))
+                         .order_by(t.scored_at.desc(), t.id.desc()).limit(1))
+                for row in conn.execute(query):
+                    found[row.lead_id] = _previous(row)
+            return found
+        ids = list(moments)
+        for start in range(0, len(ids), 500):  # bound the IN list
+            chunk = ids[start:start + 500]
+            latest = (select(*columns, func.row_number().over(
+                partition_by=t.lead_id, order_by=(t.scored_at.desc(), t.id.desc())
+            ).label("rank")).where(t.lead_id.in_(chunk),
+                                   t.scored_at < _moment_case(moments, chunk)).subquery())
+            for row in conn.execute(select(latest).where(latest.c["rank"] == 1)):
+                found[row.lead_id] = _previous(row)
     return found
+
+
+def _previous(row: Any) -> Previous:
+    return Previous(int(row.score), float(row.probability), as_utc(row.scored_at) or
+                    row.scored_at, str(row.model_version))
 
 
 def _moment_case(moments: Mapping[str, datetime], ids: list[str]) -> Any:

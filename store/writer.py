@@ -2,7 +2,7 @@
 
 ``PredictionLog.record`` only appends to an in-memory backlog (microseconds); a writer thread
 turns the backlog into log rows (fingerprints included) and inserts them every
-``flush_seconds`` or ``batch_size`` rows, whichever comes first. A database that is down never
+``flush_seconds`` (0.5) or ``batch_size`` rows, whichever comes first. A database that is down never
 fails a predict call: the batch stays at the front of the backlog and is retried with a growing
 pause (up to ``MAX_RETRY_S``); the backlog holds at most ``max_backlog`` leads, and scores beyond
 it are dropped and counted. Every failure is counted and logged (at most one warning per
@@ -167,7 +167,10 @@ class PredictionLog:
                 count += item.n
         if not items:
             return False
-        rows = [row for item in items for row in item.make()]
+        rows: list[PredictionRow] = []
+        for item in items:
+            rows.extend(item.make())
+            time.sleep(0)  # let a request thread run between items: no long hold of the GIL
         insert_rows(self._connect(), rows)
         with self._lock:
             for _ in items:

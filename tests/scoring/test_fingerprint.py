@@ -46,3 +46,15 @@ def test_a_fingerprint_of_another_profile_is_left_out():
     counts = bin_counts(profile, ["0", None, "00000"])
     assert all(c.sum() == 0 for c in counts.values())
     assert representatives(profile, ["0"]).isna().all(axis=None)
+
+
+def test_one_lead_at_a_time_gives_the_batch_s_fingerprints():
+    """The service fingerprints a request's lead or two value by value: the same bins."""
+    train, new = frames()
+    profile = profile_of(train)
+    columns = {c: new[c].to_numpy(dtype=object if c == "source" else "float64")
+               for c in new.columns}
+    batch = fingerprints(profile, columns)
+    one_by_one = [fingerprints(profile, {c: v[i:i + 1] for c, v in columns.items()})[0]
+                  for i in range(len(new))]
+    assert one_by_one == batch

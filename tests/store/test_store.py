@@ -55,6 +55,10 @@ def test_the_previous_score_is_the_latest_before_each_leads_own_moment(database_
     assert found["L2"].score == 60 and found["L2"].model_version == "2"
     assert "L3" not in found
     assert previous_scores(engine, {"L1": T0}) == {}  # nothing before the first score
+    # A batch (one query for all its leads) answers as lead-by-lead lookups do
+    batch = {**{f"X{i}": T0 for i in range(12)}, "L1": T0 + timedelta(days=3),
+             "L2": T0 + timedelta(days=9)}
+    assert previous_scores(engine, batch) == {"L1": found["L1"], "L2": found["L2"]}
 
 
 def test_outcomes_are_idempotent_and_a_field_left_out_is_kept(database_url):

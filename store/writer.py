@@ -168,15 +168,22 @@ class PredictionLog:
         if not items:
             return False
         rows: list[PredictionRow] = []
+        broken = 0
         for item in items:
-            rows.extend(item.make())
+            try:
+                rows.extend(item.make())
+            except Exception:  # a bug, not an outage: retrying would block the log for good
+                logger.exception("prediction log: %d scores cannot be turned into rows; "
+                                 "dropped", item.n)
+                broken += item.n
             time.sleep(0)  # let a request thread run between items: no long hold of the GIL
         insert_rows(self._connect(), rows)
         with self._lock:
             for _ in items:
                 self._items.popleft()
             self._backlog -= count
-            self._written += count
+            self._written += count - broken
+            self._dropped += broken
             self._connected = True
             for item in items:
                 for lead_id, prev in item.recent.items():

@@ -81,3 +81,21 @@ def test_an_outage_of_the_real_server_loses_no_score():
             assert log.stats().connected and log.stats().dropped == 0
         finally:
             log.stop()
+
+
+def test_scores_that_cannot_become_rows_are_dropped_and_counted_not_retried(tmp_path):
+    log = PredictionLog(f"sqlite:///{tmp_path / 'log.db'}", flush_seconds=0.05)
+    log.start()
+    try:
+        def broken() -> list:
+            raise ValueError("a bug in building rows")
+
+        assert queue(log, "before", 10, T0)
+        assert log.record(broken, 2, {})
+        assert queue(log, "after", 30, T0)
+        assert log.flush(timeout=30)
+        assert sorted(read_log(log.engine)["lead_id"]) == ["after", "before"]
+        stats = log.stats()
+        assert (stats.written, stats.dropped, stats.backlog) == (2, 2, 0)
+    finally:
+        log.stop()

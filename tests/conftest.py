@@ -35,6 +35,16 @@ def model_key_home(tmp_path_factory):
         yield home
 
 
+@pytest.fixture(scope="session", autouse=True)
+def prediction_store(tmp_path_factory):
+    """The session's prediction store: commands that log by default (``leadconv score``) write
+    here, never into the checkout's ``./leadconv.db``. Tests of the store pass their own."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'leadconv.db'}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LEADCONV_DATABASE_URL", url)
+        yield url
+
+
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory):
     """A small demo export written to disk (event shape + truth.csv)."""

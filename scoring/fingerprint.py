@@ -9,26 +9,23 @@ lead: the log keeps the version beside it.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scoring.profile import OTHER, ColumnProfile, ReferenceProfile
+from scoring.profile import OTHER, ReferenceProfile
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _CODES = np.frombuffer(DIGITS.encode("ascii"), dtype=np.uint8)
-FEW = 4  # up to this many leads, bins are found value by value (faster than numpy's set-up)
 
 
 def fingerprints(profile: ReferenceProfile, columns: Mapping[str, Any]) -> list[str]:
     """One fingerprint per lead of ``columns`` (feature name -> values, one per lead).
 
-    An input of the profile missing from ``columns`` counts as missing for every lead. Bins as
-    ``ColumnProfile.bin_index`` does (a test holds them equal), with plain numpy for the few
-    leads of a request: the service's writer thread calls it for every answer.
+    An input of the profile missing from ``columns`` counts as missing for every lead; the bins
+    are ``ColumnProfile.bin_index``'s, the monitor's own.
     """
     if not profile.features:
         return []
@@ -38,45 +35,9 @@ def fingerprints(profile: ReferenceProfile, columns: Mapping[str, Any]) -> list[
         if column.n_bins > len(DIGITS):
             raise ValueError(f"{column.name}: {column.n_bins} bins do not fit one digit")
         values = columns.get(column.name)
-        codes[:, j] = (_bins(column, values) if values is not None
+        codes[:, j] = (column.bin_index(values) if values is not None
                        else np.full(n, column.n_bins - 1))
     return [row.tobytes().decode("ascii") for row in _CODES[codes]]
-
-
-def _bins(column: ColumnProfile, values: Any) -> np.ndarray:
-    """``column.bin_index(values)`` without a pandas Series where the values allow it."""
-    x = np.asarray(values)
-    if len(x) <= FEW and (column.kind != "numeric" or x.dtype.kind in "biuf"):
-        return np.array([_bin(column, v) for v in x.tolist()], dtype=np.int64)
-    if column.kind == "numeric":
-        if x.dtype.kind in "biuf":
-            v = x.astype("float64")
-        else:  # text or objects: pandas' reading of numbers, as bin_index
-            v = pd.to_numeric(pd.Series(x, dtype=object), errors="coerce").to_numpy(
-                dtype="float64", na_value=np.nan)
-        index = np.searchsorted(np.asarray(column.edges, dtype="float64"), v, side="left")
-        return np.where(np.isnan(v), len(column.edges) + 1, index)
-    lookup = {c: i for i, c in enumerate(column.categories)}
-    other, missing = len(column.categories), len(column.categories) + 1
-    return np.fromiter((missing if _missing(v) else lookup.get(str(v), other)
-                        for v in x.tolist()), dtype=np.int64, count=len(x))
-
-
-def _bin(column: ColumnProfile, value: Any) -> int:
-    """The bin of one value (plain Python: a request's lead or two)."""
-    if _missing(value):
-        return column.n_bins - 1
-    if column.kind == "numeric":
-        return bisect.bisect_left(column.edges, float(value))
-    try:
-        return column.categories.index(str(value))
-    except ValueError:
-        return len(column.categories)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and value != value)
 
 
 def bin_counts(profile: ReferenceProfile, prints: Sequence[str | None]) -> dict[str, np.ndarray]:

@@ -17,10 +17,13 @@ activities and builds the features, BANT flags, points score and per-lead reason
 
     python benchmarks/serve_bench.py [--workdir W] [--duration 20] [--concurrency 4]
                                      [--leads 1 100] [--skip-mlflow] [--in-process-only]
-                                     [--with-log [--log-url URL]]
+                                     [--with-log [--log-url URL]] [--rounds N]
 
 ``--with-log`` runs our service twice, without and with the prediction log (issue 14: the
-one-lead p99 with the log within 10% of without), instead of mlflow's server.
+one-lead p99 with the log within 10% of without), instead of mlflow's server. ``--rounds N``
+runs each scenario N times, alternating which server goes first (A B, B A, ...), so that a
+machine that gets slower or faster during the run does not favour one of them; the table pools
+the rounds' requests, and ``--with-log`` prints each round's ratios and their median.
 
 Without ``--workdir`` a temporary folder is used; a folder without a trained model gets the demo
 export (20,000 leads, seed 42) and a model trained on it first (a few minutes). The folder is kept,
@@ -39,6 +42,7 @@ import json  # noqa: E402
 import math  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -315,6 +319,33 @@ class Run:
         return percentile(self.latencies_ms, q)
 
 
+def merge(server: str, runs: list[Run]) -> Run:
+    """One server's runs of one batch size (the rounds) as one run."""
+    errors: dict[str, int] = {}
+    for r in runs:
+        for key, n in r.errors.items():
+            errors[key] = errors.get(key, 0) + n
+    return Run(server, runs[0].batch, sum(r.seconds for r in runs),
+               [x for r in runs for x in r.latencies_ms], errors)
+
+
+def print_rounds(rounds: list[list[Run]]) -> None:
+    """Per round, the log's p50 and p99 ratios (with over without), and their medians."""
+    p50s, p99s = [], []
+    for k, pair in enumerate(rounds, start=1):
+        by = {r.server: r for r in pair}
+        off, on = by.get("ours"), by.get("ours+log")
+        if off is None or on is None or not off.ok or not on.ok:
+            continue
+        p50s.append(on.pct(50) / off.pct(50))
+        p99s.append(on.pct(99) / off.pct(99))
+        print(f"  round {k}: p50 x{p50s[-1]:.2f}  p99 x{p99s[-1]:.2f}  "
+              f"({off.ok:,} / {on.ok:,} requests)")
+    if p99s:
+        print(f"  median over {len(p99s)} rounds: p50 x{statistics.median(p50s):.2f}  "
+              f"p99 x{statistics.median(p99s):.2f}")
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100); NaN when empty."""
     if not values:
@@ -554,6 +585,8 @@ def print_log_ratios(runs: list[Run], batches: list[int]) -> None:
         on = next((r for r in runs if r.server == "ours+log" and r.batch == batch), None)
         if off is None or on is None or not off.ok or not on.ok:
             continue
+        tail = "  ".join(f"p{q:g} x{on.pct(q) / off.pct(q):.2f}" for q in (90, 95, 99, 99.9))
+        print(f"prediction log, batch {batch}, with over without: {tail}")
         print(f"prediction log, batch {batch}: p50 {on.pct(50):.2f} vs {off.pct(50):.2f} ms "
               f"(x{on.pct(50) / off.pct(50):.2f}), p99 {on.pct(99):.2f} vs {off.pct(99):.2f} ms "
               f"(x{on.pct(99) / off.pct(99):.2f}; goal <= x1.10), throughput "
@@ -574,13 +607,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="our service without and with the prediction log (instead of mlflow's)")
     p.add_argument("--log-url", default=None,
                    help="the log's database for --with-log (default: SQLite in the workdir)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="run each server's scenario this many times, alternating which goes "
+                        "first; the table pools the rounds (--with-log also prints each)")
     p.add_argument("--in-process-only", action="store_true",
                    help="only the in-process timings (no servers)")
     p.add_argument("--ready-timeout", type=float, default=60.0,
                    help="seconds to wait for each server to be ready")
     args = p.parse_args(argv)
-    if args.duration <= 0 or args.concurrency < 1 or min(args.leads) < 1:
-        p.error("--duration must be > 0, --concurrency and --leads >= 1")
+    if args.duration <= 0 or args.concurrency < 1 or min(args.leads) < 1 or args.rounds < 1:
+        p.error("--duration must be > 0, --concurrency, --leads and --rounds >= 1")
     if max(args.leads) > POOL_SIZE:
         p.error(f"--leads at most {POOL_SIZE}")
     return args
@@ -634,11 +670,24 @@ def main(argv: list[str] | None = None) -> int:
         if len(servers) == 2 and not args.with_log:
             check_agreement(servers[0], servers[1], pool)
         for batch in args.leads:
+            payloads = {s.name: bodies(pool, batch, "mlflow" if s.name == "mlflow" else "ours")
+                        for s in servers}
             for s in servers:
-                payloads = bodies(pool, batch, "mlflow" if s.name == "mlflow" else "ours")
-                warm_up(s, payloads)
-                print(f"running {s.name}, batch {batch}, {args.duration:g} s ...", flush=True)
-                runs.append(drive(s, payloads, batch, args.duration, args.concurrency))
+                warm_up(s, payloads[s.name])
+            rounds: list[list[Run]] = []
+            for k in range(args.rounds):  # A B, B A, A B, ...: drift of the machine cancels
+                order = servers if k % 2 == 0 else servers[::-1]
+                rounds.append([])
+                for s in order:
+                    print(f"running {s.name}, batch {batch}, {args.duration:g} s"
+                          f"{f' (round {k + 1} of {args.rounds})' if args.rounds > 1 else ''}"
+                          " ...", flush=True)
+                    rounds[-1].append(drive(s, payloads[s.name], batch, args.duration,
+                                            args.concurrency))
+            runs.extend(merge(s.name, [r for rs in rounds for r in rs if r.server == s.name])
+                        for s in servers)
+            if args.with_log and args.rounds > 1:
+                print_rounds(rounds)
     finally:
         for s in servers:
             s.stop()

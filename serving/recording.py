@@ -2,9 +2,11 @@
 and read each lead's score trend.
 
 Recording costs a request microseconds: the scores and the feature table are handed to the
-writer thread, which builds the log rows (with the input fingerprints of ``scoring.fingerprint``)
-and writes them in batches. The trend compares the score just given with the lead's latest
-logged score before its scoring moment: ``improving`` or ``declining`` when it moved by at least
+writer thread, which builds the log rows of all the answers queued since its last batch at once
+(with the input fingerprints of ``scoring.fingerprint``, binned in bulk) and writes them.
+
+The trend compares the score just given with the lead's latest logged score before its scoring
+moment: ``improving`` or ``declining`` when it moved by at least
 ``LEADCONV_TREND_POINTS``, else ``steady``; ``new`` when the lead was never scored before;
 ``unknown`` when there is no log or it cannot be read now.
 """
@@ -12,20 +14,20 @@ logged score before its scoring moment: ``improving`` or ``declining`` when it m
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
 from scoring.load import Loaded
+from scoring.profile import ReferenceProfile
 from serving.config import Settings
 from store.predictions import PredictionRow, Previous, rows_of
 from store.writer import PredictionLog
 
 logger = logging.getLogger(__name__)
-
-TRENDS = ("new", "improving", "steady", "declining", "unknown")
 
 
 def start_log(settings: Settings) -> PredictionLog | None:
@@ -48,6 +50,16 @@ def moments_of(scores: Mapping[str, Any]) -> dict[str, datetime]:
 Inputs = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """One answer waiting in the log's backlog."""
+
+    profile: ReferenceProfile | None
+    scores: Mapping[str, Any]
+    inputs: Inputs
+    logged_at: datetime
+
+
 def record(log: PredictionLog | None, loaded: Loaded, scores: Mapping[str, Any],
            inputs: Inputs, moments: Mapping[str, datetime]) -> None:
     """Hand the scores of one request to the log (never raises, never waits).
@@ -57,24 +69,57 @@ def record(log: PredictionLog | None, loaded: Loaded, scores: Mapping[str, Any],
     """
     if log is None:
         return
-    profile = loaded.profile
-    logged_at = datetime.now(UTC)
-
-    def make() -> list[PredictionRow]:
-        from scoring.fingerprint import fingerprints
-
-        prints = None
-        if profile is not None:
-            prints = fingerprints(profile, inputs() if callable(inputs) else inputs)
-        return rows_of(scores, "api", prints, logged_at)
-
+    answer = _Answer(loaded.profile, scores, inputs, datetime.now(UTC))
     recent = {lead_id: Previous(int(s), float(p), moments[lead_id], loaded.version)
               for lead_id, s, p in zip(moments, scores["score"], scores["probability"],
                                        strict=True)}
     try:
-        log.record(make, len(recent), recent)
+        log.record(_rows, answer, len(recent), recent)
     except Exception:  # the log must never fail an answer
         logger.exception("prediction log: could not queue %d scores", len(recent))
+
+
+def _rows(answers: Sequence[_Answer]) -> list[list[PredictionRow]]:
+    """The log rows of each of ``answers``; the fingerprints of the answers of one model are
+    found in one call."""
+    prints: list[list[str] | None] = [None] * len(answers)
+    by_profile: dict[int, list[int]] = {}
+    for k, answer in enumerate(answers):
+        if answer.profile is not None:
+            by_profile.setdefault(id(answer.profile), []).append(k)
+    for ks in by_profile.values():
+        profile = answers[ks[0]].profile
+        assert profile is not None
+        tables = [_inputs(answers[k].inputs) for k in ks]
+        found = _fingerprints(profile, tables)
+        start = 0
+        for k, table_n in zip(ks, (_length(t) for t in tables), strict=True):
+            prints[k] = found[start:start + table_n]
+            start += table_n
+    return [rows_of(a.scores, "api", p, a.logged_at) for a, p in zip(answers, prints,
+                                                                      strict=True)]
+
+
+def _inputs(inputs: Inputs) -> Mapping[str, Any]:
+    return inputs() if callable(inputs) else inputs
+
+
+def _length(table: Mapping[str, Any]) -> int:
+    return len(next(iter(table.values()))) if table else 0
+
+
+def _fingerprints(profile: ReferenceProfile, tables: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``scoring.fingerprint.fingerprints`` of several answers' inputs, joined into one table."""
+    from scoring.fingerprint import fingerprints
+
+    if len(tables) == 1:
+        return fingerprints(profile, tables[0])
+    joined: dict[str, Any] = {}
+    for column in profile.features:
+        parts = [np.asarray(t[column.name]) if column.name in t
+                 else np.full(_length(t), None, dtype=object) for t in tables]
+        joined[column.name] = np.concatenate(parts)
+    return fingerprints(profile, joined)
 
 
 def trend_of(score: int, previous: Previous | None, points: int) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, insert, literal, select
+from sqlalchemy import Engine, and_, bindparam, case, func, insert, literal, select
 
 from store.tables import as_utc, predictions, to_db
 
@@ -23,6 +24,14 @@ PredictionRow = dict[str, Any]
 BANT = ("bant_budget", "bant_authority", "bant_need", "bant_timeline")
 ORIGINS = ("api", "batch")
 FEW = 10  # up to this many leads, previous scores are read one index lookup each
+_LATEST = (predictions.c.lead_id, predictions.c.score, predictions.c.probability,
+           predictions.c.scored_at, predictions.c.model_version)
+# One lead's latest score before a moment: the service asks it on every predict call.
+_LATEST_BEFORE = (select(*_LATEST)
+                  .where(predictions.c.lead_id == bindparam("lead_id"),
+                         predictions.c.scored_at < bindparam("moment",
+                                                             type_=predictions.c.scored_at.type))
+                  .order_by(predictions.c.scored_at.desc(), predictions.c.id.desc()).limit(1))
 
 
 @dataclass(frozen=True)
@@ -107,26 +116,68 @@ def previous_scores(engine: Engine, moments: Mapping[str, datetime]) -> dict[str
         return {}
     found: dict[str, Previous] = {}
     t = predictions.c
-    columns = (t.lead_id, t.score, t.probability, t.scored_at, t.model_version)
+    if len(moments) <= FEW:  # the CRM's usual call: one lead, an index lookup each
+        lookup = _latest_before(engine)
+        for lead_id, moment in moments.items():
+            if (prev := lookup(lead_id, moment)) is not None:
+                found[lead_id] = prev
+        return found
     with engine.connect() as conn:
-        if len(moments) <= FEW:  # the CRM's usual call: one lead, an index lookup each
-            for lead_id, moment in moments.items():
-                query = (select(*columns).where(t.lead_id == lead_id,
-                                                t.scored_at < to_db(moment))
-                         .order_by(t.scored_at.desc(), t.id.desc()).limit(1))
-                for row in conn.execute(query):
-                    found[row.lead_id] = _previous(row)
-            return found
         ids = list(moments)
         for start in range(0, len(ids), 500):  # bound the IN list
             chunk = ids[start:start + 500]
-            latest = (select(*columns, func.row_number().over(
+            latest = (select(*_LATEST, func.row_number().over(
                 partition_by=t.lead_id, order_by=(t.scored_at.desc(), t.id.desc())
             ).label("rank")).where(t.lead_id.in_(chunk),
                                    t.scored_at < _moment_case(moments, chunk)).subquery())
             for row in conn.execute(select(latest).where(latest.c["rank"] == 1)):
                 found[row.lead_id] = _previous(row)
     return found
+
+
+class _LatestBefore:
+    """``_LATEST_BEFORE``, compiled once for one database and run on its driver's cursor.
+
+    SQLAlchemy's execution of even a cached statement costs a request ~0.17 ms of the GIL on
+    SQLite; the driver's own cursor ~0.04 ms. Parameters and times go through the column
+    type's own processors for the dialect, so the values are the ones SQLAlchemy would send
+    and read back.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        dialect = engine.dialect
+        compiled = _LATEST_BEFORE.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.names = compiled.positiontup  # None for named parameters (psycopg)
+        self.fixed = compiled.construct_params({"lead_id": "", "moment": None})  # the limit
+        stamp = predictions.c.scored_at.type.dialect_impl(dialect)
+        self.bind = stamp.bind_processor(dialect)
+        self.read = stamp.result_processor(dialect, None)
+
+    def __call__(self, lead_id: str, moment: datetime) -> Previous | None:
+        value: Any = to_db(moment)
+        params = {**self.fixed, "lead_id": lead_id,
+                  "moment": self.bind(value) if self.bind is not None else value}
+        args = params if self.names is None else tuple(params[n] for n in self.names)
+        conn = self.engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(self.sql, args)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            conn.close()  # back to the pool, its transaction ended
+        if row is None:
+            return None
+        when = as_utc(self.read(row[3]) if self.read is not None else row[3])
+        assert when is not None  # the column is not nullable
+        return Previous(int(row[1]), float(row[2]), when, str(row[4]))
+
+
+@lru_cache(maxsize=16)
+def _latest_before(engine: Engine) -> _LatestBefore:
+    return _LatestBefore(engine)
 
 
 def _previous(row: Any) -> Previous:

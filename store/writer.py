@@ -1,7 +1,8 @@
 """The service's prediction log: scores are recorded in the background, in batches.
 
 ``PredictionLog.record`` only appends to an in-memory backlog (microseconds); a writer thread
-turns the backlog into log rows (fingerprints included) and inserts them every
+turns the backlog into log rows (fingerprints included), many requests' scores in one call of
+their row maker, and inserts them every
 ``flush_seconds`` (0.5) or ``batch_size`` rows, whichever comes first. A database that is down never
 fails a predict call: the batch stays at the front of the backlog and is retried with a growing
 pause (up to ``MAX_RETRY_S``); the backlog holds at most ``max_backlog`` leads, and scores beyond
@@ -19,7 +20,7 @@ import collections
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,9 +35,12 @@ logger = logging.getLogger(__name__)
 MAX_RETRY_S = 30.0
 WARN_EVERY_S = 30.0
 READ_PAUSE_S = 5.0
+GROUP_ITEMS = 16  # answers whose rows are made in one call
 
-# Turns one recorded item into log rows (in the writer thread: fingerprints cost time).
-RowMaker = Callable[[], list[PredictionRow]]
+# Turns recorded payloads into their log rows, one list per payload. It runs in the writer
+# thread, on all the queued payloads it was recorded with at once: fingerprints cost far less
+# per lead in bulk than one request at a time.
+RowMaker = Callable[[Sequence[Any]], list[list[PredictionRow]]]
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,47 @@ class LogStats:
 @dataclass
 class _Item:
     make: RowMaker
+    payload: Any
     n: int
     recent: dict[str, Previous]
+
+
+def _by_maker(items: Sequence[_Item]) -> list[list[_Item]]:
+    """``items`` in runs of consecutive items with the same row maker (kept in order), at most
+    ``GROUP_ITEMS`` each: the writer lets request threads run between runs."""
+    groups: list[list[_Item]] = []
+    for item in items:
+        if groups and groups[-1][0].make is item.make and len(groups[-1]) < GROUP_ITEMS:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def _make_rows(group: Sequence[_Item]) -> tuple[list[PredictionRow], int]:
+    """The rows of items sharing one maker, and how many leads could not be made into rows.
+
+    A maker that fails on the group is retried item by item, so one bad item costs only its
+    own scores (a bug, not an outage: retrying it later would block the log for good).
+    """
+    make = group[0].make
+    try:
+        made = make([item.payload for item in group])
+        if len(made) != len(group):
+            raise ValueError(f"{len(made)} row lists for {len(group)} payloads")
+        return [row for rows in made for row in rows], 0
+    except Exception:
+        if len(group) == 1:
+            logger.exception("prediction log: %d scores cannot be turned into rows; dropped",
+                             group[0].n)
+            return [], group[0].n
+    rows: list[PredictionRow] = []
+    lost = 0
+    for item in group:
+        made_one, lost_one = _make_rows([item])
+        rows.extend(made_one)
+        lost += lost_one
+    return rows, lost
 
 
 class PredictionLog:
@@ -117,15 +160,18 @@ class PredictionLog:
         return self._engine
 
     # -- writing ---------------------------------------------------------------------------
-    def record(self, make: RowMaker, n: int, recent: Mapping[str, Previous]) -> bool:
-        """Queue ``n`` leads' scores (``make`` builds their rows later, in the writer); False
-        when the backlog is full and they are dropped (counted)."""
+    def record(self, make: RowMaker, payload: Any, n: int,
+               recent: Mapping[str, Previous]) -> bool:
+        """Queue ``n`` leads' scores: ``payload``, which ``make`` turns into their rows later, in
+        the writer (with the other payloads queued with the same ``make``). ``recent``: their
+        scores, for trend reads until they are written. False when the backlog is full and
+        they are dropped (counted)."""
         with self._lock:
             if self._backlog + n > self.max_backlog:
                 self._dropped += n
                 dropped = True
             else:
-                self._items.append(_Item(make, n, dict(recent)))
+                self._items.append(_Item(make, payload, n, dict(recent)))
                 self._recent.update(recent)
                 self._backlog += n
                 dropped = False
@@ -169,14 +215,11 @@ class PredictionLog:
             return False
         rows: list[PredictionRow] = []
         broken = 0
-        for item in items:
-            try:
-                rows.extend(item.make())
-            except Exception:  # a bug, not an outage: retrying would block the log for good
-                logger.exception("prediction log: %d scores cannot be turned into rows; "
-                                 "dropped", item.n)
-                broken += item.n
-            time.sleep(0)  # let a request thread run between items: no long hold of the GIL
+        for group in _by_maker(items):
+            made, lost = _make_rows(group)
+            rows.extend(made)
+            broken += lost
+            time.sleep(0)  # let a request thread run between groups: no long hold of the GIL
         insert_rows(self._connect(), rows)
         with self._lock:
             for _ in items:

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 
 from scoring.fingerprint import bin_counts, fingerprints, representatives
-from scoring.profile import ReferenceProfile, categorical_profile, numeric_profile
+from scoring.profile import (
+    FEW_CATEGORIES,
+    ReferenceProfile,
+    categorical_profile,
+    numeric_profile,
+)
 
 
 def profile_of(frame: pd.DataFrame) -> ReferenceProfile:
@@ -58,3 +63,18 @@ def test_one_lead_at_a_time_gives_the_batch_s_fingerprints():
     one_by_one = [fingerprints(profile, {c: v[i:i + 1] for c, v in columns.items()})[0]
                   for i in range(len(new))]
     assert one_by_one == batch
+
+
+def test_categories_bin_alike_by_lookup_and_by_pandas():
+    """Up to FEW_CATEGORIES values are binned by a dict lookup, more through pandas: the same
+    bins, missing values of every kind included."""
+    train, _ = frames()
+    column = categorical_profile("source", train["source"])
+    values = np.array(["email", "partner", None, np.nan, pd.NA, "event", 3.0, "referral", ""] * 300,
+                      dtype=object)
+    assert len(values) > FEW_CATEGORIES
+    by_pandas = column.bin_index(values)
+    by_lookup = np.concatenate([column.bin_index(values[i:i + 9])
+                                for i in range(0, len(values), 9)])
+    assert by_lookup.tolist() == by_pandas.tolist()
+    assert set(by_pandas[:9].tolist()) == {0, 1, 2, 3, 4}  # three categories, other, missing

@@ -3,10 +3,17 @@ and trend, serves a lead's history and takes outcomes: on SQLite and a real Post
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from scoring.fingerprint import fingerprints
+from serving.frames import to_columns
+from serving.recording import moments_of, record
+from serving.schemas import PredictRequest
 from store.outcomes import read_outcomes
 from store.predictions import read_log
+from store.writer import PredictionLog
 from tests.serving.helpers import HEADERS, client_for, lead, predict
 
 QUIET = [{"activity_type": "page_view", "occurred_at": "2026-09-02T10:00:00Z"}]
@@ -64,6 +71,31 @@ def test_each_score_is_logged_with_its_inputs_fingerprint_and_no_contact_data(lo
     metrics = logged.get("/metrics").text
     assert "leadconv_prediction_log_written_total 1.0" in metrics
     assert "leadconv_prediction_log_up 1.0" in metrics
+
+
+def test_answers_written_in_one_batch_get_the_fingerprints_each_would_get_alone(client,
+                                                                                 tmp_path):
+    loaded = client.app.state.holder.current
+    log = PredictionLog(f"sqlite:///{tmp_path / 'batch.db'}")  # started once all are queued
+    requests = [[lead("A1")],
+                [lead("B1", budget=None, industry="shipbuilding"), lead("B2", company_size=3)],
+                [lead("C1", source="partner", activities=[])]]
+    alone: dict[str, str] = {}
+    for leads in requests:
+        columns, activities, at = to_columns(PredictRequest.model_validate(
+            {"leads": leads}).leads, datetime.now(UTC))
+        table = loaded.scorer.feature_table(columns, activities, at)
+        scores = loaded.scorer.score_table(table, at)
+        record(log, loaded, scores, table, moments_of(scores))
+        alone.update(zip(table["lead_id"], fingerprints(loaded.profile, table), strict=True))
+    assert len(set(alone.values())) == 4  # the leads differ in their bins
+    log.start()
+    try:
+        assert log.flush(timeout=30)
+        rows = read_log(log.engine)
+    finally:
+        log.stop()
+    assert dict(zip(rows["lead_id"], rows["fingerprint"], strict=True)) == alone
 
 
 def test_outcomes_are_stored_once_whatever_how_often_they_are_sent(logged):

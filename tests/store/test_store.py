@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import inspect
@@ -55,6 +55,12 @@ def test_the_previous_score_is_the_latest_before_each_leads_own_moment(database_
     assert found["L2"].score == 60 and found["L2"].model_version == "2"
     assert "L3" not in found
     assert previous_scores(engine, {"L1": T0}) == {}  # nothing before the first score
+    # Strictly before, to the microsecond, whatever the moment's time zone
+    new_york = timezone(timedelta(hours=-5))
+    assert previous_scores(engine, {"L1": (T0 + timedelta(days=5)).astimezone(new_york)}
+                           )["L1"].score == 20
+    assert previous_scores(engine, {"L1": (T0 + timedelta(days=5, microseconds=1)
+                                           ).astimezone(new_york)})["L1"].score == 35
     # A batch (one query for all its leads) answers as lead-by-lead lookups do
     batch = {**{f"X{i}": T0 for i in range(12)}, "L1": T0 + timedelta(days=3),
              "L2": T0 + timedelta(days=9)}

@@ -14,8 +14,12 @@ from tests.serving.live import free_port
 from tests.store.test_store import T0, row
 
 
+def rows_of_payloads(payloads: list) -> list[list]:
+    return [[row(*payload)] for payload in payloads]
+
+
 def queue(log: PredictionLog, lead_id: str, score: int, at: datetime) -> bool:
-    return log.record(lambda: [row(lead_id, at, score)], 1,
+    return log.record(rows_of_payloads, (lead_id, at, score), 1,
                       {lead_id: Previous(score, score / 100, at, "1")})
 
 
@@ -84,16 +88,24 @@ def test_an_outage_of_the_real_server_loses_no_score():
 
 
 def test_scores_that_cannot_become_rows_are_dropped_and_counted_not_retried(tmp_path):
+    calls: list[int] = []
+
+    def maybe_broken(payloads: list) -> list[list]:
+        calls.append(len(payloads))
+        if any(p is None for p in payloads):
+            raise ValueError("a bug in building rows")
+        return rows_of_payloads(payloads)
+
     log = PredictionLog(f"sqlite:///{tmp_path / 'log.db'}", flush_seconds=0.05)
+    # Queued before the writer starts, so its first batch holds all three: one bad answer
+    # among good ones that share its row maker costs only its own scores
+    assert log.record(maybe_broken, ("before", T0, 10), 1, {})
+    assert log.record(maybe_broken, None, 2, {})
+    assert log.record(maybe_broken, ("after", T0, 30), 1, {})
     log.start()
     try:
-        def broken() -> list:
-            raise ValueError("a bug in building rows")
-
-        assert queue(log, "before", 10, T0)
-        assert log.record(broken, 2, {})
-        assert queue(log, "after", 30, T0)
         assert log.flush(timeout=30)
+        assert calls == [3, 1, 1, 1]  # together first, then one by one to find the bad one
         assert sorted(read_log(log.engine)["lead_id"]) == ["after", "before"]
         stats = log.stats()
         assert (stats.written, stats.dropped, stats.backlog) == (2, 2, 0)

@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/leadconv demo --out $(DEMO)
 
 test: $(STAMP) chromium postgresql lint
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=15
 
 # Lint and types: part of `make test` (and so of CI); fails on any finding.
 lint: $(STAMP)

@@ -20,6 +20,7 @@ from scoring.registry import champion_card
 from serving.admission import Admission, Gate
 from serving.body_limits import LimitBody
 from serving.config import Settings, get_settings
+from serving.docs import add_docs
 from serving.errors import unexpected_error, validation_error
 from serving.holder import ModelHolder, ModelLoadError
 from serving.metrics import Metrics, ObserveRequests
@@ -90,7 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The service for ``settings`` (default: from the environment, see ``serving.config``)."""
     settings = settings or get_settings()
     app = FastAPI(title="Lead conversion predictor", version="1", description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
+    add_docs(app)  # /docs and /redoc with their assets served here: they work offline
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.prediction_log = None  # started by the lifespan (serving.recording)

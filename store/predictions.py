@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, bindparam, case, func, insert, literal, select
 
+from store.driver import DriverStatement
 from store.tables import as_utc, predictions, to_db
 
 PredictionRow = dict[str, Any]
@@ -26,6 +27,7 @@ ORIGINS = ("api", "batch")
 FEW = 10  # up to this many leads, previous scores are read one index lookup each
 _LATEST = (predictions.c.lead_id, predictions.c.score, predictions.c.probability,
            predictions.c.scored_at, predictions.c.model_version)
+_ROW_COLUMNS = tuple(c.name for c in predictions.columns if c.name != "id")
 # One lead's latest score before a moment: the service asks it on every predict call.
 _LATEST_BEFORE = (select(*_LATEST)
                   .where(predictions.c.lead_id == bindparam("lead_id"),
@@ -93,8 +95,7 @@ def insert_rows(engine: Engine, rows: Iterable[PredictionRow]) -> int:
     """Append ``rows`` in one transaction; returns how many."""
     batch = list(rows)
     if batch:
-        with engine.begin() as conn:
-            conn.execute(insert(predictions), batch)
+        _insert(engine).executemany(batch)
     return len(batch)
 
 
@@ -119,8 +120,9 @@ def previous_scores(engine: Engine, moments: Mapping[str, datetime]) -> dict[str
     if len(moments) <= FEW:  # the CRM's usual call: one lead, an index lookup each
         lookup = _latest_before(engine)
         for lead_id, moment in moments.items():
-            if (prev := lookup(lead_id, moment)) is not None:
-                found[lead_id] = prev
+            row = lookup.fetchone({"lead_id": lead_id, "moment": to_db(moment)})
+            if row is not None:
+                found[lead_id] = _previous_of(row, lookup)
         return found
     with engine.connect() as conn:
         ids = list(moments)
@@ -135,49 +137,24 @@ def previous_scores(engine: Engine, moments: Mapping[str, datetime]) -> dict[str
     return found
 
 
-class _LatestBefore:
-    """``_LATEST_BEFORE``, compiled once for one database and run on its driver's cursor.
-
-    SQLAlchemy's execution of even a cached statement costs a request ~0.17 ms of the GIL on
-    SQLite; the driver's own cursor ~0.04 ms. Parameters and times go through the column
-    type's own processors for the dialect, so the values are the ones SQLAlchemy would send
-    and read back.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        dialect = engine.dialect
-        compiled = _LATEST_BEFORE.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.names = compiled.positiontup  # None for named parameters (psycopg)
-        self.fixed = compiled.construct_params({"lead_id": "", "moment": None})  # the limit
-        stamp = predictions.c.scored_at.type.dialect_impl(dialect)
-        self.bind = stamp.bind_processor(dialect)
-        self.read = stamp.result_processor(dialect, None)
-
-    def __call__(self, lead_id: str, moment: datetime) -> Previous | None:
-        value: Any = to_db(moment)
-        params = {**self.fixed, "lead_id": lead_id,
-                  "moment": self.bind(value) if self.bind is not None else value}
-        args = params if self.names is None else tuple(params[n] for n in self.names)
-        conn = self.engine.raw_connection()
-        try:
-            cursor = conn.cursor()
-            cursor.execute(self.sql, args)
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
-            conn.close()  # back to the pool, its transaction ended
-        if row is None:
-            return None
-        when = as_utc(self.read(row[3]) if self.read is not None else row[3])
-        assert when is not None  # the column is not nullable
-        return Previous(int(row[1]), float(row[2]), when, str(row[4]))
+@lru_cache(maxsize=16)
+def _latest_before(engine: Engine) -> DriverStatement:
+    return DriverStatement(engine, _LATEST_BEFORE)
 
 
 @lru_cache(maxsize=16)
-def _latest_before(engine: Engine) -> _LatestBefore:
-    return _LatestBefore(engine)
+def _insert(engine: Engine) -> DriverStatement:
+    return DriverStatement(engine, insert(predictions).values(
+        {name: bindparam(name, type_=predictions.c[name].type) for name in _ROW_COLUMNS}))
+
+
+def _previous_of(row: Sequence[Any], lookup: DriverStatement) -> Previous:
+    """A row of ``_LATEST`` as the driver returns it (SQLite: the time as text)."""
+    stamp = predictions.c.scored_at.type.dialect_impl(lookup.engine.dialect)
+    read = stamp.result_processor(lookup.engine.dialect, None)
+    when = as_utc(read(row[3]) if read is not None else row[3])
+    assert when is not None  # the column is not nullable
+    return Previous(int(row[1]), float(row[2]), when, str(row[4]))
 
 
 def _previous(row: Any) -> Previous:

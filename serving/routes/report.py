@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from serving.auth import require_report_key
 from serving.deps import LogDep, ModelDep, MonitorDep, SettingsDep
-from serving.errors import ErrorOut
+from serving.errors import json_error
 from serving.monitor_view import MonitorUnavailable
 from serving.report import ReportMissing, champion_report
 
@@ -16,10 +16,8 @@ router = APIRouter(tags=["report"])
 
 
 @router.get("/report", response_class=HTMLResponse, dependencies=[Depends(require_report_key)],
-            responses={401: {"model": ErrorOut,
-                             "description": "no valid report key (?key=) or X-API-Key"},
-                       404: {"model": ErrorOut,
-                             "description": "no report describes the served model"}})
+            responses={401: json_error("no valid report key (?key=) or X-API-Key"),
+                       404: json_error("no report describes the served model")})
 def get_report(model: ModelDep, settings: SettingsDep) -> HTMLResponse:
     """The self-contained HTML report of the model being served."""
     try:
@@ -32,11 +30,9 @@ def get_report(model: ModelDep, settings: SettingsDep) -> HTMLResponse:
 
 @router.get("/monitor", response_class=HTMLResponse,
             dependencies=[Depends(require_report_key)],
-            responses={401: {"model": ErrorOut,
-                             "description": "no valid report key (?key=) or X-API-Key"},
-                       404: {"model": ErrorOut,
-                             "description": "nothing to monitor yet (no log, no score of the "
-                                            "served model, no reference profile)"}})
+            responses={401: json_error("no valid report key (?key=) or X-API-Key"),
+                       404: json_error("nothing to monitor yet (no log, no score of the served "
+                                       "model, no reference profile)")})
 def get_monitor(model: ModelDep, log: LogDep, view: MonitorDep) -> HTMLResponse:
     """The served model's monitor page (``leadconv monitor`` on the prediction log): input and
     score drift per month, realised conversion by score band. Checked again when older than

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scoring.fingerprint import fingerprints
+from serving import recording
 from serving.frames import to_columns
 from serving.recording import moments_of, record
 from serving.schemas import PredictRequest
@@ -73,8 +74,11 @@ def test_each_score_is_logged_with_its_inputs_fingerprint_and_no_contact_data(lo
     assert "leadconv_prediction_log_up 1.0" in metrics
 
 
-def test_answers_written_in_one_batch_get_the_fingerprints_each_would_get_alone(client,
-                                                                                 tmp_path):
+@pytest.mark.parametrize("made_in_request", [10, 0], ids=["in-request", "in-writer"])
+def test_answers_written_in_one_batch_get_the_fingerprints_each_would_get_alone(
+        client, tmp_path, monkeypatch, made_in_request):
+    """Rows made by the request (a few leads) or by the writer, many answers in one call."""
+    monkeypatch.setattr(recording, "MADE_IN_REQUEST", made_in_request)
     loaded = client.app.state.holder.current
     log = PredictionLog(f"sqlite:///{tmp_path / 'batch.db'}")  # started once all are queued
     requests = [[lead("A1")],

@@ -1,74 +1,26 @@
-"""The served report in a real headless browser: every chart renders, no console message.
-
-Runs Debian's Chromium against a real uvicorn server on a free localhost port. The browser is a
-requirement, not an option: without it this test FAILS (``make test`` installs it first).
-"""
+"""The served report in a real headless browser (``tests.serving.browser``): every chart
+renders, no console message."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
 from matplotlib import image
 
 from serving.app import create_app
-from tests.serving.live import free_port
+from tests.serving.browser import WINDOW, console_messages, run_chromium, serving
 
 REPORT_KEY = "browser-report-key-0123456789"
-WINDOW = (1280, 2400)
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--hide-scrollbars")
-
-
-def chromium() -> str:
-    """Path of the Chromium binary; fails the test (never skips) when it is absent."""
-    found = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.access(found, os.X_OK):
-        pytest.fail("chromium is not installed: the report's browser test needs it. Run "
-                    "`make test` (it installs it) or `apt-get install -y --no-install-recommends "
-                    "chromium`.")
-    return found
 
 
 @pytest.fixture
 def served_report(settings) -> Iterator[str]:
     """URL of /report with a report key, on a real uvicorn server in a thread."""
-    app = create_app(settings.model_copy(update={"report_keys": (REPORT_KEY,)}))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the uvicorn server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/report?key={REPORT_KEY}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def run_chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [chromium(), *FLAGS, f"--user-data-dir={profile}",
-               f"--window-size={WINDOW[0]},{WINDOW[1]}", "--enable-logging=stderr", "--v=0",
-               *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
-
-
-def console_messages(stderr: str) -> list[str]:
-    """Lines of the page's console (errors, warnings, uncaught exceptions) in Chromium's log."""
-    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+    with serving(create_app(settings.model_copy(update={"report_keys": (REPORT_KEY,)}))) as base:
+        yield f"{base}/report?key={REPORT_KEY}"
 
 
 def test_served_report_renders_every_chart_in_a_real_browser(served_report, tmp_path):

@@ -1,0 +1,48 @@
+"""The API's documentation pages render in a real headless browser with no internet: every host
+but the test server's resolves to nothing (``tests.serving.browser.OFFLINE``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from serving.app import create_app
+from tests.serving.browser import OFFLINE, console_messages, run_chromium, serving
+
+RENDER = "--virtual-time-budget=20000"  # let the page's scripts fetch and draw the schema
+
+
+@pytest.fixture
+def served(settings) -> Iterator[str]:
+    with serving(create_app(settings)) as base:
+        yield base
+
+
+def test_docs_and_redoc_load_nothing_from_other_hosts(client):
+    for path in ("/docs", "/redoc"):
+        page = client.get(path)
+        assert page.status_code == 200
+        urls = re.findall(r"""(?:src|href)=["']([^"']+)""", page.text)
+        assert urls and all(u.startswith("/") for u in urls), urls
+        for url in urls:
+            asset = client.get(url)
+            assert asset.status_code == 200 and len(asset.content) > 1000, url
+
+
+def test_swagger_ui_draws_every_endpoint_offline(served, tmp_path):
+    dom = run_chromium(tmp_path / "profile", OFFLINE, RENDER, "--dump-dom", f"{served}/docs")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    paths = set(re.findall(r'data-path="([^"]+)"', dom.stdout))
+    assert {"/v1/predict", "/v1/outcomes", "/readyz"} <= paths, sorted(paths)
+    assert "Lead conversion predictor" in dom.stdout
+    assert console_messages(dom.stderr) == []
+
+
+def test_redoc_draws_the_reference_offline(served, tmp_path):
+    dom = run_chromium(tmp_path / "profile", OFFLINE, RENDER, "--dump-dom", f"{served}/redoc")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert re.search(r"<h1[^>]*>\s*Lead conversion predictor", dom.stdout), dom.stdout[-3000:]
+    assert "/v1/predict" in dom.stdout
+    assert "Something went wrong" not in dom.stdout  # ReDoc's own error page

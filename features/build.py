@@ -72,7 +72,8 @@ def build_features(
         leads: leads table of the contract (``lead_id`` unique, ``mql_at``, ``source``, optional
             firmographic, title and declared fields). Not modified.
         activities: activities table (``lead_id``, ``occurred_at``, ``activity_type``, optional
-            ``content_stage``). Activities after a lead's scoring moment are ignored.
+            ``content_stage``) of these leads only. Activities after a lead's scoring moment are
+            ignored.
         at: scoring moment: None = each lead's ``mql_at``; a timestamp for all; or a Series of
             timestamps indexed by lead_id.
         rules: the rules file (ideal customer profile); default the shipped ``rules.toml``.
@@ -80,16 +81,42 @@ def build_features(
     Returns:
         DataFrame indexed by ``lead_id`` with columns ``FEATURE_NAMES`` (categoricals as text,
         missing as NaN) plus ``scored_at``.
+
+    Raises:
+        ValueError: ``lead_id`` is not unique in ``leads``, or an activity's ``lead_id`` is not
+            in ``leads`` (it would count for no lead; ``features.contract`` rejects such rows).
     """
     if leads["lead_id"].duplicated().any():
         raise ValueError("leads.lead_id must be unique (load through features.contract)")
     moments = scoring_moments(leads, at)
+    check_activity_leads(activities, moments.index)
     cols = feature_columns(columns.from_frame(leads), moments.to_numpy(dtype="datetime64[ns]"),
                            behaviour.activity_columns(activities), rules=rules,
                            lead_ids=moments.index)
     features = columns.to_frame(cols, moments.index, FEATURE_NAMES, CATEGORICAL)
     features["scored_at"] = moments
     return features
+
+
+def check_activity_leads(activities: pd.DataFrame, lead_ids: pd.Index, shown: int = 3) -> None:
+    """Raise ValueError if an activity's ``lead_id`` is not in ``lead_ids``, naming how many
+    activities and the first ``shown`` such lead ids.
+
+    Cost: one hash of each activity's ``lead_id`` (its distinct ids are looked up in
+    ``lead_ids``): a few ms per 100,000 activities.
+    """
+    ids = activities["lead_id"]
+    distinct = ids.unique()
+    known = lead_ids if lead_ids.is_unique else lead_ids.unique()
+    missing = distinct[known.get_indexer(distinct) < 0]
+    if not len(missing):
+        return
+    n = int(ids.isin(missing).sum())
+    examples = ", ".join(repr(i) for i in missing[:shown]) + (", ..." if len(missing) > shown
+                                                             else "")
+    raise ValueError(f"{n:,} activities belong to {len(missing):,} lead_id(s) not in leads: "
+                     f"{examples}; pass only the activities of these leads (or load through "
+                     f"features.contract, which rejects them)")
 
 
 def feature_columns(
@@ -133,5 +160,6 @@ def feature_matrix(features: pd.DataFrame, names: Sequence[str] | None = None) -
     return out.astype(convert) if convert else out.copy()
 
 
-__all__ = ["FEATURE_NAMES", "CATEGORICAL", "NUMERIC", "SPECS", "build_features", "feature_columns",
-           "feature_catalog", "feature_matrix", "scoring_moments"]
+__all__ = ["FEATURE_NAMES", "CATEGORICAL", "NUMERIC", "SPECS", "build_features",
+           "check_activity_leads", "feature_columns", "feature_catalog", "feature_matrix",
+           "scoring_moments"]

@@ -1,7 +1,9 @@
 """The data contract: load the CRM export's three tables, validate them, and account for every row.
 
 Event shape (see README "Data contract"): ``leads``, ``activities`` and ``outcomes``, each as
-``<name>.csv`` or ``<name>.parquet`` in one folder.
+``<name>.csv`` or ``<name>.parquet`` in one folder (``load_crm``), or as three pandas DataFrames
+already in memory (``validate_frames``). ``load_crm`` reads the files and hands them to
+``validate_frames``: one set of rules for both.
 
 Timestamps: ISO 8601 text (``2026-03-04``, ``2026-03-04T10:15:00Z``, ``...+02:00``). Values with an
 offset are converted to UTC; values without one are taken as UTC. In memory every timestamp is a
@@ -13,16 +15,18 @@ Problems are of two kinds:
   :class:`ContractError` naming the file, the column and, where there is one, the first bad row;
 * row-level (an unparsable date, a duplicate ``lead_id``, an activity of an unknown lead, a negative
   company size, ...): the row is *rejected*, never silently dropped (``features.rejects``). Each
-  rejected row is one line of :attr:`LoadReport.rejects` with the file, the row (1-based data
-  row; ``line`` is the CSV line, header = line 1), the column, the value and the reason, and the
-  counts always add up: ``loaded == used + rejected`` per file.
+  rejected row is one line of :attr:`LoadReport.rejects` with the file (or table name), the row
+  (1-based data row; ``line`` is the CSV line, header = line 1), the column, the value and the
+  reason, and the counts always add up: ``loaded == used + rejected`` per file.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -43,11 +47,14 @@ from features.prescan import (
 from features.rejects import ContractError, LoadReport, RowTable, account
 from features.vocab import STAGE_ALIASES
 
-__all__ = ["ContractError", "CrmData", "LoadReport", "load_crm"]
+__all__ = ["ContractError", "CrmData", "LoadReport", "load_crm", "validate_frames"]
 
 logger = logging.getLogger(__name__)
 
 SUFFIXES = (".csv", ".parquet")
+TABLES = ("leads", "activities", "outcomes")
+# The name each table goes by in errors and rejects (``load_crm`` passes the file names).
+DEFAULT_NAMES: Mapping[str, str] = MappingProxyType({t: t for t in TABLES})
 # Tables that may hold no rows at all (no activity or no outcome yet); leads may not.
 MAY_BE_EMPTY = ("activities", "outcomes")
 
@@ -84,9 +91,7 @@ def read_table(path: Path, limits: FileLimits = DEFAULT_LIMITS) -> pd.DataFrame:
         check_header(read_header(path), path.name)
     try:
         if not is_csv:
-            frame = pd.read_parquet(path)
-            return frame.astype({c: "str" for c in frame.columns if frame[c].dtype != "str"}).where(
-                frame.notna())
+            return as_text(pd.read_parquet(path), path.name)
         frame = pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""],
                             skipinitialspace=True)
     except pd.errors.ParserError as exc:
@@ -100,6 +105,40 @@ def read_table(path: Path, limits: FileLimits = DEFAULT_LIMITS) -> pd.DataFrame:
     if is_csv and (hint := delimiter_hint(list(frame.columns), ",")):
         raise ContractError(f"{path.name}: read as one column {frame.columns[0][:80]!r}{hint}")
     return frame
+
+
+def as_text(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A text copy of ``frame`` as validation reads it; ``frame`` itself is not modified.
+
+    Every column that is not text becomes text (timestamps as ISO 8601 UTC
+    ``2026-03-04T10:15:00Z``, numbers as ``40000.0``), missing values stay missing; column names
+    are trimmed and must be unique; the index becomes 0..n-1 (rejects name rows by position,
+    1-based).
+    """
+    check_header(list(frame.columns), name)
+    out = frame.reset_index(drop=True)  # a new frame: the caller's is never written to
+    out.columns = [str(c).strip() for c in out.columns]
+    for i, dtype in enumerate(out.dtypes):
+        if dtype != "str":
+            column = out.iloc[:, i]
+            text = (_datetime_text(column) if pd.api.types.is_datetime64_any_dtype(dtype)
+                    else column.astype("str"))
+            out.isetitem(i, text.where(column.notna()))
+    return out
+
+
+def _datetime_text(column: pd.Series) -> pd.Series:
+    """Timestamps as ISO 8601 UTC text (``2026-03-04T10:15:00Z``; fractions of a second only
+    when some value has them, never rounded); timestamps without a zone are taken as UTC, as in
+    files."""
+    if column.dt.tz is not None:
+        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = column.to_numpy()
+    seconds = values.astype("datetime64[s]")
+    if ((seconds == values) | np.isnat(values)).all():
+        values = seconds
+    text = np.datetime_as_string(values, timezone="UTC")  # at the values' own unit
+    return pd.Series(text, index=column.index, dtype="str")
 
 
 def require_columns(table: RowTable, required: tuple[str, ...]) -> None:
@@ -310,21 +349,30 @@ def _reject_after(table: RowTable, parsed: pd.Series, column: str, as_of: pd.Tim
                  f"{column} is after the data's as_of {as_of.isoformat()}", "after as_of")
 
 
-def _open(data_dir: Path, name: str, limits: FileLimits, notes: list[str]) -> RowTable:
-    path = find_table(data_dir, name)
-    if path is None:
-        raise ContractError(f"{data_dir}: no {name}.csv or {name}.parquet found")
-    return _table(path, name, limits, notes)
-
-
 def _table(path: Path, name: str, limits: FileLimits, notes: list[str]) -> RowTable:
     frame = read_table(path, limits)
-    if frame.empty:
-        if name not in MAY_BE_EMPTY:
-            raise ContractError(f"{path.name}: no data rows (only a header"
-                                f"{': ' + ', '.join(frame.columns) if len(frame.columns) else ''})")
-        notes.append(f"{path.name} has no data rows")
+    _require_rows(frame, name, path.name, notes)
     return RowTable(path.name, frame, is_csv=path.suffix == ".csv")
+
+
+def _require_rows(frame: pd.DataFrame, table: str, name: str, notes: list[str]) -> None:
+    """Leads must have rows; an empty activities or outcomes table is said in ``notes``."""
+    if frame.empty:
+        if table not in MAY_BE_EMPTY:
+            raise ContractError(f"{name}: no data rows (only a header"
+                                f"{': ' + ', '.join(frame.columns) if len(frame.columns) else ''})")
+        notes.append(f"{name} has no data rows")
+
+
+def _frame_table(frame: pd.DataFrame, table: str, names: Mapping[str, str],
+                 notes: list[str]) -> RowTable:
+    """One input frame as a ``RowTable`` named ``names[table]``, its rows checked for number."""
+    name = names[table]
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{name}: expected a pandas DataFrame, got {type(frame).__name__}")
+    text = as_text(frame, name)
+    _require_rows(text, table, name, notes)
+    return RowTable(name, text, is_csv=name.endswith(".csv"))
 
 
 def _as_of(given: str | pd.Timestamp | None, leads: tuple[RowTable, pd.DataFrame, str],
@@ -366,7 +414,8 @@ def _unknown_type_notes(types: pd.Series) -> list[str]:
 def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
              require_outcomes: bool = True, max_reject_fraction: float = 0.5,
              date_order: Order | None = None, limits: FileLimits = DEFAULT_LIMITS) -> CrmData:
-    """Load and validate the event-shape tables in ``data_dir``.
+    """Load and validate the event-shape tables in ``data_dir``: read the files as text, then
+    ``validate_frames`` with the file names as table names.
 
     Args:
         data_dir: folder holding ``leads``, ``activities`` and ``outcomes`` (.csv or .parquet).
@@ -379,53 +428,119 @@ def load_crm(data_dir: str | Path, *, as_of: str | pd.Timestamp | None = None,
         limits: the largest file and line accepted (``features.prescan``).
 
     Returns:
-        CrmData with only the usable rows, and a LoadReport accounting for every row read.
+        CrmData with only the usable rows, and a LoadReport accounting for every row read
+        (rejects name the file, e.g. ``leads.csv``, and the CSV line).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise ContractError(f"{data_dir}: not a folder")
+    paths = _find_tables(data_dir, require_outcomes)
+    frames = {table: read_table(path, limits) for table, path in paths.items()}
+    crm = validate_frames(
+        frames["leads"], frames["activities"], frames.get("outcomes"), as_of=as_of,
+        require_outcomes=require_outcomes, max_reject_fraction=max_reject_fraction,
+        date_order=date_order, names={table: path.name for table, path in paths.items()})
+    return replace(crm, source_dir=data_dir)
+
+
+def _find_tables(data_dir: Path, require_outcomes: bool) -> dict[str, Path]:
+    """The file of each table in ``data_dir``; outcomes may be missing unless required."""
+    paths: dict[str, Path] = {}
+    for table in TABLES:
+        path = find_table(data_dir, table)
+        if path is not None:
+            paths[table] = path
+        elif table != "outcomes" or require_outcomes:
+            raise ContractError(f"{data_dir}: no {table}.csv or {table}.parquet found")
+    return paths
+
+
+def validate_frames(leads: pd.DataFrame, activities: pd.DataFrame,
+                    outcomes: pd.DataFrame | None = None, *,
+                    as_of: str | pd.Timestamp | None = None, require_outcomes: bool = True,
+                    max_reject_fraction: float = 0.5, date_order: Order | None = None,
+                    names: Mapping[str, str] = DEFAULT_NAMES) -> CrmData:
+    """Validate the three event-shape tables held as DataFrames, as ``load_crm`` validates files.
+
+    The frames may hold text (as read from a file) or typed values (timestamps, numbers): each
+    column is read as text first, so every rule is the one files go through. The frames passed
+    in are not modified.
+
+    Args:
+        leads: the leads table (``lead_id``, ``mql_at``, ``source``, optional columns; README).
+        activities: the activities table (``lead_id``, ``occurred_at``, ``activity_type``,
+            optional ``content_stage``).
+        outcomes: the outcomes table (``lead_id``, ``sql_at``, optional ``disqualified_at``), or
+            None when there is none yet (then ``require_outcomes`` must be False).
+        as_of: the moment the data was taken. Anything later is rejected. Default: the latest
+            timestamp in the data.
+        require_outcomes: when False (scoring new leads), ``outcomes`` may be None.
+        max_reject_fraction: a table with a larger share of rejected rows raises ContractError.
+        date_order: force day-first or month-first for ``14/03/2026``-style dates.
+        names: the name each table goes by in errors and rejects, by table (default ``leads``,
+            ``activities``, ``outcomes``). A name ending in ``.csv`` (a file's, as ``load_crm``
+            passes) also gives each reject its CSV ``line`` (header = line 1).
+
+    Returns:
+        CrmData with only the usable rows and a LoadReport accounting for every row: timestamps
+        become tz-aware UTC, amounts float, category text ``lower_snake_case``, ``country``
+        upper case; activities are sorted by ``lead_id`` then ``occurred_at``; ``source_dir``
+        is None.
+
+    Raises:
+        ContractError: a missing required column or table, leads with no rows, duplicate column
+            names, or a table with more than ``max_reject_fraction`` of its rows rejected.
+    """
+    if set(names) - set(TABLES):
+        raise ValueError(f"names: unknown table(s) {sorted(set(names) - set(TABLES))}; "
+                         f"expected some of {', '.join(TABLES)}")
+    names = {**DEFAULT_NAMES, **names}
+    if outcomes is None and require_outcomes:
+        raise ContractError(f"{names['outcomes']}: no outcomes table given (require_outcomes=False "
+                            f"scores leads without one)")
     notes: list[str] = []
     reading = DateReading(date_order, notes)
-    leads_t = _open(data_dir, "leads", limits, notes)
-    leads = validate_leads(leads_t, reading)
+    leads_t = _frame_table(leads, "leads", names, notes)
+    leads_v = validate_leads(leads_t, reading)
     leads_t.check_ratio(max_reject_fraction)  # nothing below makes sense without the leads
-    acts_t = _open(data_dir, "activities", limits, notes)
-    outcome_path = find_table(data_dir, "outcomes")
-    if outcome_path is None and require_outcomes:
-        raise ContractError(f"{data_dir}: no outcomes.csv or outcomes.parquet found")
-
-    ok_leads = leads.loc[leads_t.alive]
-    rejected_ids = set(leads.loc[~leads_t.alive, "lead_id"].dropna())
-    mql_at = ok_leads.set_index("lead_id")["mql_at"]
+    rejected_ids = set(leads_v.loc[~leads_t.alive, "lead_id"].dropna())
+    mql_at = leads_v.loc[leads_t.alive].set_index("lead_id")["mql_at"]
+    acts_t = _frame_table(activities, "activities", names, notes)
     acts = validate_activities(acts_t, pd.Index(mql_at.index), rejected_ids, reading)
-    tables = [leads_t, acts_t]
-    if outcome_path is not None:
-        out_t = _table(outcome_path, "outcomes", limits, notes)
-        outcomes = validate_outcomes(out_t, mql_at, rejected_ids, reading)
-        tables.append(out_t)
-    else:
-        out_t = None
-        outcomes = pd.DataFrame({"lead_id": pd.Series(dtype="str"),
-                                 "sql_at": pd.Series(dtype="datetime64[ns, UTC]"),
-                                 "disqualified_at": pd.Series(dtype="datetime64[ns, UTC]")})
+    out_t = (None if outcomes is None
+             else _frame_table(outcomes, "outcomes", names, notes))
+    outcomes_v = (_no_outcomes() if out_t is None
+                  else validate_outcomes(out_t, mql_at, rejected_ids, reading))
 
-    as_of_ts = _as_of(as_of, (leads_t, leads, "mql_at"), (acts_t, acts, "occurred_at"),
-                      (out_t, outcomes, ("sql_at", "disqualified_at")), notes)
-    # Activities and outcomes of leads rejected late (after as_of) follow their lead.
-    late_ids = set(leads.loc[~leads_t.alive, "lead_id"].dropna()) - rejected_ids
-    if late_ids:
-        for table, frame in ((acts_t, acts), (out_t, outcomes)):
-            if table is not None:
-                table.reject(frame["lead_id"].isin(late_ids).to_numpy(), "lead_id",
-                             "its lead was rejected in the leads table", "lead rejected")
-
+    as_of_ts = _as_of(as_of, (leads_t, leads_v, "mql_at"), (acts_t, acts, "occurred_at"),
+                      (out_t, outcomes_v, ("sql_at", "disqualified_at")), notes)
+    late_ids = set(leads_v.loc[~leads_t.alive, "lead_id"].dropna()) - rejected_ids
+    _follow_their_lead(late_ids, [(acts_t, acts), (out_t, outcomes_v)])
     notes += _unknown_type_notes(acts.loc[acts_t.alive, "activity_type"])
 
+    tables = [leads_t, acts_t] + ([out_t] if out_t is not None else [])
     report = account(tables, notes, max_reject_fraction)
-
-    leads_ok = leads.loc[leads_t.alive].reset_index(drop=True)
     acts_ok = (acts.loc[acts_t.alive].sort_values(["lead_id", "occurred_at"], kind="stable")
                .reset_index(drop=True))
-    outcomes_ok = (outcomes.loc[out_t.alive].reset_index(drop=True) if out_t is not None
-                   else outcomes)
-    return CrmData(leads_ok, acts_ok, outcomes_ok, as_of_ts, report, data_dir)
+    outcomes_ok = (outcomes_v.loc[out_t.alive].reset_index(drop=True) if out_t is not None
+                   else outcomes_v)
+    return CrmData(leads_v.loc[leads_t.alive].reset_index(drop=True), acts_ok, outcomes_ok,
+                   as_of_ts, report)
+
+
+def _no_outcomes() -> pd.DataFrame:
+    """An outcomes table with no rows, typed as a validated one."""
+    return pd.DataFrame({"lead_id": pd.Series(dtype="str"),
+                         "sql_at": pd.Series(dtype="datetime64[ns, UTC]"),
+                         "disqualified_at": pd.Series(dtype="datetime64[ns, UTC]")})
+
+
+def _follow_their_lead(late_ids: set[str],
+                       children: list[tuple[RowTable | None, pd.DataFrame]]) -> None:
+    """Activities and outcomes of leads rejected late (after as_of) are rejected with them."""
+    if not late_ids:
+        return
+    for table, frame in children:
+        if table is not None:
+            table.reject(frame["lead_id"].isin(late_ids).to_numpy(), "lead_id",
+                         "its lead was rejected in the leads table", "lead rejected")

@@ -72,9 +72,10 @@ def test_post_conversion_activity_is_invisible_at_mql_time(demo_crm):
     acts = demo_crm.activities.merge(outcomes[["lead_id", "sql_at"]], on="lead_id")
     assert (acts["occurred_at"] > acts["sql_at"]).any(), "demo must contain post-SQL activity"
     leads = demo_crm.leads[demo_crm.leads["lead_id"].isin(outcomes["lead_id"])]
-    features_at_mql = build_features(leads, demo_crm.activities)
+    their_acts = demo_crm.activities[demo_crm.activities["lead_id"].isin(leads["lead_id"])]
+    features_at_mql = build_features(leads, their_acts)
     features_at_sql = build_features(
-        leads, demo_crm.activities,
+        leads, their_acts,
         at=outcomes.set_index("lead_id")["sql_at"] + pd.Timedelta(days=30))
     # A leaky pipeline (scoring after the outcome) would see many more meetings
     assert features_at_sql["n_meeting_scheduled_90d"].sum() > features_at_mql[

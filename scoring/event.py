@@ -18,7 +18,7 @@ import pandas as pd
 from features import columns
 from features.bant import COLUMNS as BANT_COLUMNS
 from features.behaviour import activity_columns
-from features.build import FEATURE_NAMES, feature_matrix, scoring_moments
+from features.build import FEATURE_NAMES, check_activity_leads, feature_matrix, scoring_moments
 from features.rules import Rules, load_rules
 from features.table import lead_columns
 from scoring.bundle import load_bundle
@@ -169,6 +169,7 @@ class Scorer:
         fingerprints, ``scoring.fingerprint``)."""
         if leads["lead_id"].duplicated().any():
             raise ValueError("leads.lead_id must be unique (load through features.contract)")
+        check_activity_leads(activities, pd.Index(leads["lead_id"]))  # never silently ignored
         moments = scoring_moments(leads, at)
         stamps = moments.to_numpy(dtype="datetime64[ns]")
         table = self.feature_table(columns.from_frame(leads), activity_columns(activities),

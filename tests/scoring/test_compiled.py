@@ -128,6 +128,9 @@ def test_scorer_with_a_tree_model_equals_the_pipeline_on_build_features(data, de
     assert scores["reasons_up"].map(len).sum() > 0 and scores["reasons_down"].map(len).sum() > 0
     first = scores["reasons_up"].iloc[int(np.argmax(scores["reasons_up"].map(len)))][0]
     assert first["contribution"] > 0 and first["label"] != first["feature"]
+    # Activities of leads not being scored are refused, never silently ignored
+    with pytest.raises(ValueError, match=r"lead_id\(s\) not in leads"):
+        scorer.score(leads, demo_crm.activities, at)
 
 
 @pytest.mark.parametrize(("kind", "method"), [("logreg", "sigmoid"), ("hgb", "sigmoid")])

@@ -162,3 +162,9 @@ def test_the_monitor_page_and_gauges_check_the_served_model_on_its_log(settings,
 def test_without_a_log_the_monitor_page_says_why(client):
     page = client.get("/monitor", headers=HEADERS)
     assert page.status_code == 404 and "LEADCONV_DATABASE_URL=off" in page.text
+    # The HTML pages' errors are JSON, and documented so in the OpenAPI contract
+    assert page.headers["content-type"] == "application/json"
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/monitor", "/report"):
+        for code in ("401", "404"):
+            assert list(paths[path]["get"]["responses"][code]["content"]) == ["application/json"]

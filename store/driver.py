@@ -14,15 +14,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Engine
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class DriverStatement:
     """``statement`` compiled for ``engine``'s dialect; ``fetchone`` and ``executemany`` run it
-    on a pooled connection of ``engine`` (its pragmas and time-outs included)."""
+    on a pooled connection of ``engine`` (its pragmas and time-outs included). ``reads``: the
+    columns a row of a query holds, in order, read back through their types' result processors
+    (SQLite hands a time back as text)."""
 
-    def __init__(self, engine: Engine, statement: ClauseElement) -> None:
+    def __init__(self, engine: Engine, statement: ClauseElement,
+                 reads: Sequence[ColumnElement[Any]] = ()) -> None:
         dialect = engine.dialect
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.engine = engine
@@ -33,6 +36,8 @@ class DriverStatement:
             name: processor for name, bind in compiled.binds.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))
             is not None}
+        self.reads = list(reads)
+        self.readers: list[Any] | None = None  # from the first result's column type codes
 
     def arguments(self, params: Mapping[str, Any]) -> Any:
         """The driver's arguments for ``params`` (bind name -> value; others keep the
@@ -43,16 +48,25 @@ class DriverStatement:
         return values if self.names is None else tuple(values[n] for n in self.names)
 
     def fetchone(self, params: Mapping[str, Any]) -> Sequence[Any] | None:
-        """The first row of the statement run with ``params``, as the driver returns it."""
+        """The first row of the statement run with ``params`` (its ``reads`` columns read back as
+        SQLAlchemy would), or None."""
         conn = self.engine.raw_connection()
         try:
             cursor = conn.cursor()
             cursor.execute(self.sql, self.arguments(params))
             row = cursor.fetchone()
+            if self.readers is None and self.reads:
+                dialect = self.engine.dialect
+                self.readers = [
+                    column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                    for column, described in zip(self.reads, cursor.description, strict=True)]
             cursor.close()
         finally:
             conn.close()  # back to the pool, its transaction ended
-        return cast(Sequence[Any] | None, row)
+        if row is None or self.readers is None:
+            return cast(Sequence[Any] | None, row)
+        return [value if read is None or value is None else read(value)
+                for read, value in zip(self.readers, row, strict=True)]
 
     def executemany(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run the statement once per row of ``rows``, in one transaction."""

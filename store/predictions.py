@@ -122,7 +122,7 @@ def previous_scores(engine: Engine, moments: Mapping[str, datetime]) -> dict[str
         for lead_id, moment in moments.items():
             row = lookup.fetchone({"lead_id": lead_id, "moment": to_db(moment)})
             if row is not None:
-                found[lead_id] = _previous_of(row, lookup)
+                found[lead_id] = _previous(row)
         return found
     with engine.connect() as conn:
         ids = list(moments)
@@ -139,7 +139,7 @@ def previous_scores(engine: Engine, moments: Mapping[str, datetime]) -> dict[str
 
 @lru_cache(maxsize=16)
 def _latest_before(engine: Engine) -> DriverStatement:
-    return DriverStatement(engine, _LATEST_BEFORE)
+    return DriverStatement(engine, _LATEST_BEFORE, reads=_LATEST)
 
 
 @lru_cache(maxsize=16)
@@ -148,18 +148,11 @@ def _insert(engine: Engine) -> DriverStatement:
         {name: bindparam(name, type_=predictions.c[name].type) for name in _ROW_COLUMNS}))
 
 
-def _previous_of(row: Sequence[Any], lookup: DriverStatement) -> Previous:
-    """A row of ``_LATEST`` as the driver returns it (SQLite: the time as text)."""
-    stamp = predictions.c.scored_at.type.dialect_impl(lookup.engine.dialect)
-    read = stamp.result_processor(lookup.engine.dialect, None)
-    when = as_utc(read(row[3]) if read is not None else row[3])
+def _previous(row: Sequence[Any]) -> Previous:
+    """A row of ``_LATEST`` (lead id, score, probability, scoring moment, model version)."""
+    when = as_utc(row[3])
     assert when is not None  # the column is not nullable
     return Previous(int(row[1]), float(row[2]), when, str(row[4]))
-
-
-def _previous(row: Any) -> Previous:
-    return Previous(int(row.score), float(row.probability), as_utc(row.scored_at) or
-                    row.scored_at, str(row.model_version))
 
 
 def _moment_case(moments: Mapping[str, datetime], ids: list[str]) -> Any:

@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 from pydantic_core import PydanticCustomError
 
 from features.dates import MAX_YEAR, MIN_YEAR, DateError, parse_instant
@@ -106,10 +107,42 @@ class LeadIn(BaseModel):
         return value
 
 
+REQUEST_EXAMPLE: JsonDict = {"leads": [{
+    "lead_id": "L000123", "mql_at": "2026-09-01T10:00:00Z", "source": "referral",
+    "industry": "software", "company_size": 250, "annual_revenue": 40_000_000, "country": "US",
+    "job_title": "VP Marketing", "department": "Marketing", "budget": 60_000,
+    "purchase_timeframe": "0-3 months", "pain_point": "manual reporting",
+    "scored_at": "2026-09-10T10:00:00Z",
+    "activities": [
+        {"activity_type": "pricing_page_view", "occurred_at": "2026-09-02T10:00:00Z"},
+        {"activity_type": "webinar_attended", "occurred_at": "2026-09-04T16:00:00Z",
+         "content_stage": "middle"},
+        {"activity_type": "demo_request", "occurred_at": "2026-09-05T10:00:00Z",
+         "content_stage": "bottom"}]}]}
+RESPONSE_EXAMPLE: JsonDict = {"model_version": "3", "predictions": [{
+    "lead_id": "L000123", "probability": 0.412, "score": 41, "tier": "warm",
+    "bant": {"budget": {"value": "true", "reason": "budget: declared 60,000 ≥ 25,000 threshold"},
+             "authority": {"value": "true", "reason": "authority: title 'VP Marketing' is vp "
+                                                       "level"},
+             "need": {"value": "true", "reason": "need: pain point 'manual reporting' stated"},
+             "timeline": {"value": "true", "reason": "timeline: '0-3 months' is within 3 "
+                                                     "months"}},
+    "points_score": 45.0, "points_tier": "warm",
+    "reasons_up": [{"feature": "n_demo_request_30d", "label": "Demo requests (30 days)",
+                    "value": 1, "contribution": 0.93},
+                   {"feature": "source", "label": "Lead source", "value": "referral",
+                    "contribution": 0.41}],
+    "reasons_down": [{"feature": "days_since_last_activity",
+                      "label": "Days since last activity", "value": 5.0,
+                      "contribution": -0.12}],
+    "scored_at": "2026-09-10T10:00:00Z", "previous_score": 27,
+    "previous_scored_at": "2026-09-03T10:00:00Z", "trend": "improving"}]}
+
+
 class PredictRequest(BaseModel):
     """One or more leads to score (at most ``LEADCONV_MAX_BATCH``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REQUEST_EXAMPLE]})
 
     leads: Annotated[list[LeadIn], Field(
         min_length=1, description="the leads to score; each lead_id at most once per request "
@@ -179,6 +212,10 @@ class PredictionOut(BaseModel):
 
 
 class PredictResponse(BaseModel):
+    """The answer of ``POST /v1/predict`` (the example's figures are illustrative)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [RESPONSE_EXAMPLE]})
+
     model_version: str
     predictions: list[PredictionOut]
 

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from serving.app import create_app
+from serving.schemas import PredictResponse
 from tests.serving.browser import OFFLINE, console_messages, run_chromium, serving
+from tests.serving.helpers import HEADERS
 
 RENDER = "--virtual-time-budget=20000"  # let the page's scripts fetch and draw the schema
 
@@ -29,6 +31,21 @@ def test_docs_and_redoc_load_nothing_from_other_hosts(client):
         for url in urls:
             asset = client.get(url)
             assert asset.status_code == 200 and len(asset.content) > 1000, url
+
+
+def test_the_documented_examples_are_what_the_service_takes_and_answers(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    request = schemas["PredictRequest"]["examples"][0]
+    answer = client.post("/v1/predict", json=request, headers=HEADERS)
+    assert answer.status_code == 200, answer.text
+    documented = schemas["PredictResponse"]["examples"][0]
+    PredictResponse.model_validate(documented)
+    real, shown = answer.json(), documented
+    assert set(real) == set(shown)
+    got, example = real["predictions"][0], shown["predictions"][0]
+    assert set(got) == set(example) and got["lead_id"] == example["lead_id"]
+    assert set(got["bant"]) == set(example["bant"])
+    assert set(got["reasons_up"][0]) == set(example["reasons_up"][0])
 
 
 def test_swagger_ui_draws_every_endpoint_offline(served, tmp_path):

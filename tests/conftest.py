@@ -2,11 +2,6 @@
 isolated embedded MLflow store per test module, never the user's, and a model key of the session
 (never the user's ``~/.config/leadconv/model.key``).
 
-Each new embedded MLflow store of the session starts as a copy of one empty store migrated once
-(``mlflow_template``): MLflow's schema migrations cost 4-8 s per new store, and the suite
-makes dozens of them. Only in-process runs are seeded; commands run as subprocesses migrate
-their own stores, as users' do.
-
 Databases: ``postgres_server`` is the SQLAlchemy URL of a throwaway PostgreSQL server of the
 session (``tests/postgres.py``: a fresh cluster in a temp folder, started the first time a test
 asks for it, stopped and deleted at the end of the run). ``database_url`` is the URL of a fresh,
@@ -15,7 +10,6 @@ PostgreSQL server (test ids ``sqlite`` and ``postgresql``): a test that takes it
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,30 +33,6 @@ def model_key_home(tmp_path_factory):
         mp.delenv("LEADCONV_MODEL_KEY", raising=False)
         mp.delenv("LEADCONV_MODEL_KEY_FILE", raising=False)
         yield home
-
-
-@pytest.fixture(scope="session", autouse=True)
-def mlflow_template(tmp_path_factory):
-    """An empty embedded MLflow store, migrated once; a new embedded store opened by
-    ``training.track`` in this process starts as a copy of it."""
-    from mlflow import MlflowClient
-
-    from training import track
-
-    template = tmp_path_factory.mktemp("mlflow_template") / "mlflow.db"
-    MlflowClient(tracking_uri=f"sqlite:///{template}").search_experiments()
-    opened = track._client
-
-    def seeded(tracking: track.Tracking):
-        if tracking.embedded:
-            db = Path(tracking.tracking_uri.removeprefix("sqlite:///"))
-            if not db.exists():
-                shutil.copyfile(template, db)
-        return opened(tracking)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(track, "_client", seeded)
-        yield template
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,11 +28,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", type=Path, default=Path("."),
                    help="where the embedded MLflow store lives (mlflow.db, mlartifacts/)")
     p.add_argument("--models-dir", type=Path, default=Path("models"), help="local model store")
+    p.add_argument("--all-leads", action="store_true",
+                   help="scores.csv scores every lead; default: only the open ones (not "
+                        "converted, not disqualified, within the horizon of their MQL time)")
     return p
 
 
 def run(verb: str, argv: list[str]) -> int:
-    from cli.model import summary_table
+    from cli.model import open_only, summary_table
     from demodata.files import write_demo
     from features.contract import load_crm
     from features.table import lead_table
@@ -63,9 +66,13 @@ def run(verb: str, argv: list[str]) -> int:
     metrics_path = args.out / "metrics.json"
     metrics_path.write_text(json.dumps(result.metrics, indent=2, default=str))
     say(summary_table(result.metrics))
-    say("== score every lead now (as of the export) with the champion")
+    say("== score the open leads now (as of the export) with the champion")
     scorer = Scorer.from_bundle(args.models_dir / "champion")
-    scores = scorer.score(crm.leads, crm.activities, crm.as_of)
+    leads, activities = crm.leads, crm.activities
+    if not args.all_leads:
+        leads, activities, note = open_only(crm, crm.as_of, scorer.card.horizon_days)
+        say(note)
+    scores = scorer.score(leads, activities, crm.as_of)
     scores_path = args.out / "scores.csv"
     flat_scores(scores).to_csv(scores_path, index=False)
     tiers = scores["tier"].value_counts().to_dict()

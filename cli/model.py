@@ -212,9 +212,30 @@ def score_parser() -> argparse.ArgumentParser:
     p.add_argument("--models-dir", type=Path, default=Path("models"),
                    help="local model store holding champion/")
     p.add_argument("--rules", type=Path, default=None, help="rules file (default: shipped)")
+    p.add_argument("--all-leads", action="store_true",
+                   help="score every lead; default: only leads still open at their scoring "
+                        "moment (not converted, not disqualified, within the model's horizon "
+                        "of their MQL time)")
     add_database_option(p)
     add_file_options(p)
     return p
+
+
+def open_only(crm: Any, at: Any, horizon_days: int | None) -> tuple[Any, Any, str]:
+    """The leads (and their activities) still open at their scoring moment, and a line saying
+    how many were left out and why (``features.labels.open_leads``)."""
+    from features.build import scoring_moments
+    from features.labels import open_leads
+
+    horizon = horizon_days or 90
+    is_open = open_leads(crm.leads, crm.outcomes, scoring_moments(crm.leads, at), horizon)
+    keep = is_open.to_numpy()
+    leads = crm.leads[keep]
+    activities = crm.activities[crm.activities["lead_id"].isin(leads["lead_id"])]
+    note = (f"{int(keep.sum()):,} open leads scored; {int((~keep).sum()):,} left out (converted, "
+            f"disqualified or over {horizon} days past MQL at their scoring moment; "
+            f"--all-leads scores them too)")
+    return leads, activities, note
 
 
 def _log_scores(args: argparse.Namespace, scores: Any, prints: list[str] | None) -> str:
@@ -315,7 +336,11 @@ def score(args: argparse.Namespace) -> int:
     say(crm.report.summary())
     rejects = crm.report.write_rejects(args.out.with_name(args.out.stem + ".rejects.csv"))
     at = {"as_of": crm.as_of, "mql": None}.get(args.at, args.at)
-    scores, table = scorer.score_and_table(crm.leads, crm.activities, at)
+    leads, activities = crm.leads, crm.activities
+    if not args.all_leads:
+        leads, activities, note = open_only(crm, at, scorer.card.horizon_days)
+        say(note)
+    scores, table = scorer.score_and_table(leads, activities, at)
     _write(flat_scores(scores), args.out)
     tiers = scores["tier"].value_counts().reindex(["hot", "warm", "cold"], fill_value=0)
     say(f"scored {len(scores):,} leads with model v{scorer.version} -> {args.out} "

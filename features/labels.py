@@ -73,3 +73,29 @@ def make_labels(scored_at: pd.Series, outcomes: pd.DataFrame, as_of: pd.Timestam
     frame = pd.DataFrame({"scored_at": scored_at, "sql_at": sql_at, "status": status,
                           "label": label}, index=scored_at.index)
     return Labels(frame, horizon_days, as_of)
+
+
+def open_leads(leads: pd.DataFrame, outcomes: pd.DataFrame, moments: pd.Series,
+               horizon_days: int) -> pd.Series:
+    """Which leads are still open at their scoring moment: not converted yet, not disqualified
+    and still within ``horizon_days`` of their MQL time (past it, the question the model answers
+    is over). A boolean Series indexed by lead_id, in the order of ``leads``.
+
+    Args:
+        leads: ``lead_id`` and ``mql_at`` (tz-aware UTC).
+        outcomes: ``lead_id``, ``sql_at`` and optional ``disqualified_at``; absent leads are open.
+        moments: the scoring moment per lead_id (``features.build.scoring_moments``).
+    """
+    ids = pd.Index(leads["lead_id"], name="lead_id")
+    by_lead = outcomes.drop_duplicates("lead_id", keep="last").set_index("lead_id")
+
+    def stamp(column: str) -> pd.Series:
+        if column not in by_lead.columns:
+            return pd.Series(pd.NaT, index=ids, dtype="datetime64[ns, UTC]")
+        return pd.to_datetime(by_lead[column], utc=True).reindex(ids)
+
+    at = pd.to_datetime(moments, utc=True).reindex(ids)
+    mql = pd.Series(pd.to_datetime(leads["mql_at"], utc=True).to_numpy(), index=ids)
+    closed = ((stamp("sql_at") <= at) | (stamp("disqualified_at") <= at)
+              | (mql + pd.Timedelta(days=horizon_days) <= at))
+    return ~closed.fillna(False).astype(bool)

@@ -131,6 +131,29 @@ class ScoreTiers:
         return np.where(p >= self.hot, "hot", np.where(p >= self.warm, "warm", "cold"))
 
 
+GRADE_LETTERS = ("A", "B", "C", "D")
+
+
+@dataclass(frozen=True)
+class Grades:
+    """Cut-offs on a calibrated probability for the letter grades CRMs show next to a score:
+    at or above ``a`` is "A", at or above ``b`` is "B", at or above ``c`` is "C", below is "D".
+    The same cut-offs grade the score and its fit and engagement parts (``scoring.families``)."""
+
+    a: float = 0.40
+    b: float = 0.20
+    c: float = 0.10
+
+    def grade(self, probability: np.ndarray) -> np.ndarray:
+        """Letters "A".."D" for an array of probabilities."""
+        p = np.asarray(probability, dtype=float)
+        return np.select([p >= self.a, p >= self.b, p >= self.c], ["A", "B", "C"], "D")
+
+    def cut_offs(self) -> dict[str, float]:
+        """Each letter's lowest probability ("D": 0)."""
+        return {"A": self.a, "B": self.b, "C": self.c, "D": 0.0}
+
+
 @dataclass(frozen=True)
 class Rules:
     """A validated rules file; ``source`` is the file it came from."""
@@ -140,6 +163,7 @@ class Rules:
     points: PointsRules
     source: str
     tiers: ScoreTiers = ScoreTiers()
+    grades: Grades = Grades()
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
@@ -171,6 +195,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         points=_points(root.table("points")),
         source=source,
         tiers=_score_tiers(root.table("tiers")),
+        grades=_grades(root.table("grades")) if "grades" in root.data else Grades(),
     )
     bant.finish()
     root.finish()
@@ -347,6 +372,15 @@ def _score_tiers(table: _Table) -> ScoreTiers:
         raise table.error(f"warm must be below hot, got warm = {warm:g}, hot = {hot:g}")
     table.finish()
     return ScoreTiers(hot, warm)
+
+
+def _grades(table: _Table) -> Grades:
+    a, b, c = (table.number(letter, low=0, high=1) for letter in ("A", "B", "C"))
+    if not a > b > c:
+        raise table.error(f"the cut-offs must fall from A to C, got A = {a:g}, B = {b:g}, "
+                          f"C = {c:g}")
+    table.finish()
+    return Grades(a, b, c)
 
 
 def _points(table: _Table) -> PointsRules:

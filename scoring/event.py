@@ -1,4 +1,5 @@
-"""Scoring with a loaded model: probability, 0-100 score, tier, BANT flags, points, model version.
+"""Scoring with a loaded model: probability, the CRM's 1-100 score and A-D grade, its fit and
+engagement parts (``scoring.families``), tier, BANT flags, points, reasons in words, model version.
 
 Used by ``leadconv score`` (batch over an export) and, later, by the HTTP service. Features come
 from ``features.build.build_features`` — the same function training used — so there is no
@@ -24,9 +25,12 @@ from features.table import lead_columns
 from scoring.bundle import load_bundle
 from scoring.card import ModelCard
 from scoring.compiled import CompiledModel
+from scoring.families import crm_score, family_columns, part_probabilities
 from scoring.parity import card_rows, check_parity, compile_model, warn_on_version
+from scoring.sentences import Sentences
 
-OUTPUT_COLUMNS = ("lead_id", "scored_at", "probability", "score", "tier", *BANT_COLUMNS,
+OUTPUT_COLUMNS = ("lead_id", "scored_at", "probability", "score", "grade", "fit", "fit_grade",
+                  "engagement", "engagement_grade", "tier", *BANT_COLUMNS,
                   "points_score", "points_tier", "reasons_up", "reasons_down", "model_version")
 TOP_REASONS = 3
 MIN_CONTRIBUTION = 0.01  # log-odds; smaller effects are not worth a reason line
@@ -42,17 +46,20 @@ def _display(value: Any) -> Any:
 
 
 def top_reasons(contributions: np.ndarray, values: Mapping[str, np.ndarray], names: list[str],
-                labels: list[str], k: int = TOP_REASONS
+                labels: list[str], sentences: Sentences, k: int = TOP_REASONS
                 ) -> tuple[list[list[dict]], list[list[dict]]]:
     """Per lead, the ``k`` features pushing the probability up most, and down most.
 
     ``values`` holds each feature's column (by name); ``names`` and ``labels`` follow the columns
-    of ``contributions``.
+    of ``contributions``. Each reason: feature, label, value, ``text`` (a sentence in business
+    units, ``scoring.sentences``) and ``contribution`` (change in log-odds).
     """
     ups, downs = [], []
 
     def reason(i: int, j: int) -> dict[str, Any]:
-        return {"feature": names[j], "label": labels[j], "value": _display(values[names[j]][i]),
+        value = values[names[j]][i]
+        return {"feature": names[j], "label": labels[j], "value": _display(value),
+                "text": sentences.text(names[j], value),
                 "contribution": round(float(contributions[i, j]), 3)}
 
     for i, row in enumerate(contributions):
@@ -63,6 +70,18 @@ def top_reasons(contributions: np.ndarray, values: Mapping[str, np.ndarray], nam
         ups.append([reason(i, int(j)) for j in up])
         downs.append([reason(i, int(j)) for j in down])
     return ups, downs
+
+
+@dataclass
+class Explained:
+    """What ``Scorer.explain`` finds per lead: the probability, the top reasons up and down,
+    and the fit and engagement probabilities (None when the model has no such parts)."""
+
+    probability: np.ndarray
+    ups: list[list[dict]]
+    downs: list[list[dict]]
+    fit: np.ndarray | None = None
+    engagement: np.ndarray | None = None
 
 
 @dataclass
@@ -89,6 +108,10 @@ class Scorer:
                          fitted_with=self.card.sklearn_version)
         names = self.compiled.feature_names if self.compiled else self.names
         self.labels = [by_name.get(n, n) for n in names]
+        self.sentences = Sentences(self.rules, by_name)
+        families = {f["name"]: f.get("family", "") for f in self.card.features}
+        self.part_columns = (family_columns(self.compiled, families)
+                             if self.compiled is not None else None)
 
     @classmethod
     def from_bundle(cls, folder: str | Path, rules: Rules | None = None) -> Scorer:
@@ -106,8 +129,9 @@ class Scorer:
             return self.compiled.predict(x)
         return self.model.predict_proba(x)[:, 1]
 
-    def explain(self, features: Mapping[str, np.ndarray]) -> tuple[np.ndarray, list, list]:
-        """Probabilities and, per lead, the top reasons up and down (see scoring.compiled).
+    def explain(self, features: Mapping[str, np.ndarray]) -> Explained:
+        """Probabilities, their fit and engagement parts and, per lead, the top reasons up and
+        down (see scoring.compiled and scoring.families).
 
         ``features``: the feature columns (``features.build.feature_columns``), or a frame.
         """
@@ -115,12 +139,15 @@ class Scorer:
             x = feature_matrix(pd.DataFrame({n: features[n] for n in self.names}), self.names)
         if self.compiled is None:
             p = self.model.predict_proba(x)[:, 1]
-            return p, [[] for _ in range(len(x))], [[] for _ in range(len(x))]
+            return Explained(p, [[] for _ in range(len(x))], [[] for _ in range(len(x))])
         z = self.compiled.encode_frame(x if self.compiled.tables is None else features)
         p, contributions = self.compiled.explain(z)
-        ups, downs = top_reasons(contributions, features,
-                                 self.compiled.feature_names, self.labels or [])
-        return p, ups, downs
+        ups, downs = top_reasons(contributions, features, self.compiled.feature_names,
+                                 self.labels or [], self.sentences)
+        if self.part_columns is None:
+            return Explained(p, ups, downs)
+        fit, engagement = part_probabilities(self.compiled, z, self.part_columns)
+        return Explained(p, ups, downs, fit, engagement)
 
     def score_columns(self, leads: Mapping[str, np.ndarray], activities: Mapping[str, np.ndarray],
                       at: np.ndarray) -> dict[str, Any]:
@@ -146,14 +173,23 @@ class Scorer:
 
     def score_table(self, table: Mapping[str, Any], at: np.ndarray) -> dict[str, Any]:
         """``score_columns``'s answer for a ``feature_table`` (the leads' moments ``at``)."""
-        p, ups, downs = self.explain(table)
+        e = self.explain(table)
+        p, grades = e.probability, self.rules.grades
         out: dict[str, Any] = {"lead_id": np.asarray(table["lead_id"]),
                                "scored_at": np.asarray(at, dtype="datetime64[ns]"),
-                               "probability": p, "score": np.rint(p * 100).astype(int),
-                               "tier": self.rules.tiers.tier(p)}
+                               "probability": p, "score": crm_score(p),
+                               "grade": grades.grade(p)}
+        for name, part in (("fit", e.fit), ("engagement", e.engagement)):
+            if part is None:  # a model without families, or without a fast path
+                out[name] = np.full(len(p), None, dtype=object)
+                out[f"{name}_grade"] = np.full(len(p), None, dtype=object)
+            else:
+                out[name] = crm_score(part)
+                out[f"{name}_grade"] = grades.grade(part)
+        out["tier"] = self.rules.tiers.tier(p)
         out.update({name: table[name] for name in (*BANT_COLUMNS, "points_score",
                                                   "points_tier")})
-        out.update({"reasons_up": ups, "reasons_down": downs,
+        out.update({"reasons_up": e.ups, "reasons_down": e.downs,
                     "model_version": np.full(len(p), self.version, dtype=object)})
         return out
 
@@ -177,17 +213,33 @@ class Scorer:
         cols = self.score_table(table, stamps)
         out = pd.DataFrame({name: cols[name] for name in OUTPUT_COLUMNS if name != "scored_at"})
         out.insert(1, "scored_at", moments.reset_index(drop=True))
-        for name in ("tier", *BANT_COLUMNS, "points_tier", "model_version"):
+        for name in ("grade", "tier", *BANT_COLUMNS, "points_tier", "model_version"):
             out[name] = out[name].astype("str")
         return out, table
 
 
+def reason_lines(ups: list[dict], downs: list[dict], k: int = TOP_REASONS) -> list[str]:
+    """The ``k`` strongest reasons of one lead, up or down, as text: "+ Requested a demo in the
+    last 30 days", "- No activity for 41 days"."""
+    both = sorted([*ups, *downs], key=lambda r: -abs(r["contribution"]))[:k]
+    return [f"{'+' if r['contribution'] > 0 else '-'} {r.get('text') or r['label']}"
+            for r in both]
+
+
 def flat_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """Scores for a CSV/Parquet file: reason lists become JSON text."""
+    """Scores for a CSV/Parquet file: ``reason_1..3`` as text (strongest first, "+" up, "-"
+    down) after the scores, and the reason lists as JSON text at the end for programs."""
     import json
 
     out = scores.copy()
+    if "reasons_up" in out.columns:
+        lines = [reason_lines(u, d) for u, d in zip(out["reasons_up"], out["reasons_down"],
+                                                    strict=True)]
+        at = out.columns.get_loc("reasons_up")
+        for k in range(TOP_REASONS):
+            out.insert(int(at) + k, f"reason_{k + 1}",
+                       [row[k] if k < len(row) else None for row in lines])
     for column in ("reasons_up", "reasons_down"):
         if column in out.columns:
-            out[column] = [json.dumps(r) for r in out[column]]
+            out[column] = [json.dumps(r) for r in out.pop(column)]
     return out

@@ -21,9 +21,12 @@ from scoring.bundle import StoreError, load_bundle
 from scoring.card import ModelCard
 from scoring.compiled import CompiledModel
 from scoring.event import top_reasons
+from scoring.families import crm_score
 from scoring.parity import card_rows, check_parity, compile_model, warn_on_version
+from scoring.sentences import Sentences
 
-OUTPUT_COLUMNS = ("probability", "score", "tier", "reasons_up", "reasons_down", "model_version")
+OUTPUT_COLUMNS = ("probability", "score", "grade", "tier", "reasons_up", "reasons_down",
+                  "model_version")
 
 
 @dataclass
@@ -50,6 +53,7 @@ class FlatScorer:
                          fitted_with=self.card.sklearn_version)
         by_name = self.card.labels
         self.labels = [by_name.get(n, n) for n in self.feature_names]
+        self.sentences = Sentences(self.rules, by_name)  # a flat column reads "label: value"
 
     def typed(self, x: pd.DataFrame) -> pd.DataFrame:
         """Model inputs in the model's column order: categories as text, numbers as float."""
@@ -81,14 +85,15 @@ class FlatScorer:
             return p, [[] for _ in range(len(x))], [[] for _ in range(len(x))]
         p, contributions = self.compiled.explain(self.compiled.encode_frame(x))
         values = {name: x[name].to_numpy() for name in self.feature_names}
-        ups, downs = top_reasons(contributions, values, self.feature_names, self.labels)
+        ups, downs = top_reasons(contributions, values, self.feature_names, self.labels,
+                                 self.sentences)
         return p, ups, downs
 
     def score_rows(self, rows: list[dict[str, str | None]]) -> dict[str, Any]:
         """Score rows of the export given as text by column name (what the service receives).
 
         Returns columns: ``lead_id`` (the id column's value, or None), ``probability``, ``score``,
-        ``tier``, ``reasons_up``, ``reasons_down``.
+        ``grade``, ``tier``, ``reasons_up``, ``reasons_down``.
         """
         columns = list(dict.fromkeys([*self.mapping.features, *(k for r in rows for k in r)]))
         frame = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype="str")
@@ -97,12 +102,13 @@ class FlatScorer:
         id_column = self.mapping.id_column
         ids = ([r.get(id_column) for r in rows] if id_column is not None
                else [None] * len(rows))
-        return {"lead_id": ids, "probability": p, "score": np.rint(p * 100).astype(int),
-                "tier": self.rules.tiers.tier(p), "reasons_up": ups, "reasons_down": downs}
+        return {"lead_id": ids, "probability": p, "score": crm_score(p),
+                "grade": self.rules.grades.grade(p), "tier": self.rules.tiers.tier(p),
+                "reasons_up": ups, "reasons_down": downs}
 
     def score(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """One row per input row: the id column (or ``row``, 1-based), probability, 0-100 score,
-        tier, the top reasons up and down, model version and, when the export has the label
+        """One row per input row: the id column (or ``row``, 1-based), probability, 1-100 score,
+        grade, tier, the top reasons up and down, model version and, when the export has the label
         column, the label as 1/0."""
         p, ups, downs = self.explain(frame)
         id_column = self.mapping.id_column
@@ -111,7 +117,8 @@ class FlatScorer:
         else:
             out = pd.DataFrame({"row": np.arange(1, len(frame) + 1)})
         out["probability"] = p
-        out["score"] = np.rint(p * 100).astype(int)
+        out["score"] = crm_score(p)
+        out["grade"] = self.rules.grades.grade(p).astype(str)
         out["tier"] = self.rules.tiers.tier(p)
         out["reasons_up"] = ups
         out["reasons_down"] = downs

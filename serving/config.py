@@ -41,6 +41,9 @@ variable                       meaning                                          
                                prediction log, no trend), ``store.database``
 ``LEADCONV_TREND_POINTS``      a score this many points above (below) the lead's      5
                                previous one is "improving" ("declining")
+``LEADCONV_STRICT_FIELDS``     ``true``: a lead with a field the API does not know is   false
+                               an error; ``false``: it is scored, and the answer
+                               lists the fields it ignored
 ``LEADCONV_LOG_MAX_BACKLOG``   most scores waiting to be written to the log (more     100000
                                are dropped and counted while the database is down)
 ``LEADCONV_MONITOR_SECONDS``   how often the service checks the served model on the   3600
@@ -137,6 +140,7 @@ class Settings(BaseSettings):
     # settings_from_env() fill in ./leadconv.db unless LEADCONV_DATABASE_URL says off).
     database_url: str | None = Field(default=None, repr=False)
     trend_points: int = 5
+    strict_fields: bool = False
     log_max_backlog: int = 100_000
     monitor_seconds: float = 3600.0
 

@@ -9,6 +9,7 @@ so ``/openapi.json`` shows what a client can really get back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request, status
@@ -76,17 +77,22 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return text or "body"
 
 
+def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """pydantic's errors as ``FieldErrorOut`` dicts (the submitted values are not echoed)."""
+    return [{"loc": list(e["loc"]),
+             "field": "body" if e["type"] == "json_invalid" else _field(e["loc"]),
+             "msg": e["msg"] if e["type"] != "json_invalid" else
+             f"JSON decode error at character {e['loc'][-1]}: {e.get('ctx', {}).get('error')}",
+             "type": e["type"]} for e in errors]
+
+
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     """422 with every problem as ``{loc, field, msg, type}`` and one readable ``message``.
 
     The submitted values are not echoed (the caller has them; they may be contact data).
     """
     assert isinstance(exc, RequestValidationError)
-    errors = [{"loc": list(e["loc"]),
-               "field": "body" if e["type"] == "json_invalid" else _field(e["loc"]),
-               "msg": e["msg"] if e["type"] != "json_invalid" else
-               f"JSON decode error at character {e['loc'][-1]}: {e.get('ctx', {}).get('error')}",
-               "type": e["type"]} for e in exc.errors()]
+    errors = field_errors(exc.errors())
     shown = "; ".join(f"{e['field']}: {e['msg']}" for e in errors[:10])
     more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
     return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,

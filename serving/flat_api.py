@@ -148,6 +148,7 @@ def scores_to_rows(scores: dict[str, Any]) -> list[dict[str, Any]]:
     """Column-wise scores (``FlatScorer.score_rows``) as one dict per lead."""
     n = len(scores["probability"])
     return [{"lead_id": scores["lead_id"][i], "probability": float(scores["probability"][i]),
-             "score": int(scores["score"][i]), "tier": str(scores["tier"][i]),
-             "reasons_up": scores["reasons_up"][i], "reasons_down": scores["reasons_down"][i]}
+             "score": int(scores["score"][i]), "grade": str(scores["grade"][i]),
+             "tier": str(scores["tier"][i]), "reasons_up": scores["reasons_up"][i],
+             "reasons_down": scores["reasons_down"][i]}
             for i in range(n)]

@@ -20,14 +20,17 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import JsonDict
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonDict, JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from features.dates import MAX_YEAR, MIN_YEAR, DateError, parse_instant
+from serving.errors import FieldErrorOut
 
 Text = Annotated[str, Field(max_length=500)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -61,7 +64,7 @@ Stage = Annotated[StageWord, BeforeValidator(_stage), Field(
 class ActivityIn(BaseModel):
     """One activity of the lead: what happened and when."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     activity_type: Annotated[str, Field(min_length=1, max_length=100,
                                         examples=["pricing_page_view"])]
@@ -70,9 +73,12 @@ class ActivityIn(BaseModel):
 
 
 class LeadIn(BaseModel):
-    """One lead: the leads-table fields of the data contract plus its recent activities."""
+    """One lead: the leads-table fields of the data contract plus its recent activities.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    A field the API does not know is ignored and listed in the answer's ``ignored_fields``
+    (with ``LEADCONV_STRICT_FIELDS=true`` it is an error of that lead)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     lead_id: Annotated[str, Field(min_length=1, max_length=200, examples=["L000123"])]
     mql_at: UtcDatetime
@@ -119,24 +125,44 @@ REQUEST_EXAMPLE: JsonDict = {"leads": [{
          "content_stage": "middle"},
         {"activity_type": "demo_request", "occurred_at": "2026-09-05T10:00:00Z",
          "content_stage": "bottom"}]}]}
-RESPONSE_EXAMPLE: JsonDict = {"model_version": "3", "predictions": [{
-    "lead_id": "L000123", "probability": 0.412, "score": 41, "tier": "warm",
+RESPONSE_EXAMPLE: JsonDict = {"schema_version": "2", "model_version": "3", "predictions": [{
+    "lead_id": "L000123", "probability": 0.412, "score": 41, "grade": "A",
+    "fit": 18, "fit_grade": "C", "engagement": 35, "engagement_grade": "B", "tier": "warm",
     "bant": {"budget": {"value": "true", "reason": "budget: declared 60,000 ≥ 25,000 threshold"},
              "authority": {"value": "true", "reason": "authority: title 'VP Marketing' is vp "
                                                        "level"},
              "need": {"value": "true", "reason": "need: pain point 'manual reporting' stated"},
-             "timeline": {"value": "true", "reason": "timeline: '0-3 months' is within 3 "
+             "timeline": {"value": "true", "reason": "timeline: '0-3 months' is within 6 "
                                                      "months"}},
     "points_score": 45.0, "points_tier": "warm",
-    "reasons_up": [{"feature": "n_demo_request_30d", "label": "Demo requests (30 days)",
-                    "value": 1, "contribution": 0.93},
-                   {"feature": "source", "label": "Lead source", "value": "referral",
+    "reasons_up": [{"feature": "n_demo_request_30d", "label": "Demo requests, last 30 days",
+                    "value": 1, "text": "Requested a demo in the last 30 days",
+                    "contribution": 0.93},
+                   {"feature": "log_budget", "label": "Declared budget (log USD)",
+                    "value": 11.002, "text": "Budget $60,000 meets the $25,000 threshold",
                     "contribution": 0.41}],
     "reasons_down": [{"feature": "days_since_last_activity",
-                      "label": "Days since last activity", "value": 5.0,
-                      "contribution": -0.12}],
+                      "label": "Days since the last activity (silence)", "value": 5,
+                      "text": "Last active 5 days ago", "contribution": -0.12}],
+    "ignored_fields": [],
     "scored_at": "2026-09-10T10:00:00Z", "previous_score": 27,
-    "previous_scored_at": "2026-09-03T10:00:00Z", "trend": "improving"}]}
+    "previous_scored_at": "2026-09-03T10:00:00Z", "trend": "improving"}],
+    "errors": []}
+
+
+class RawLead:
+    """A lead as sent, validated as ``LeadIn`` one by one by the route (``serving.batch``), so
+    one bad lead gets its own error instead of failing the batch; documented as ``LeadIn``."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.any_schema()
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return handler(LeadIn.__pydantic_core_schema__)
 
 
 class PredictRequest(BaseModel):
@@ -144,22 +170,12 @@ class PredictRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REQUEST_EXAMPLE]})
 
-    leads: Annotated[list[LeadIn], Field(
-        min_length=1, description="the leads to score; each lead_id at most once per request "
-                                  "(a repeated lead_id is a 422 naming both positions)")]
-
-    @field_validator("leads")
-    @classmethod
-    def _unique_ids(cls, leads: list[LeadIn]) -> list[LeadIn]:
-        where: dict[str, list[int]] = {}
-        for i, lead in enumerate(leads):
-            where.setdefault(lead.lead_id, []).append(i)
-        dups = {k: v for k, v in where.items() if len(v) > 1}
-        if dups:
-            shown = "; ".join(f"{k!r} at " + ", ".join(f"leads[{i}]" for i in v)
-                              for k, v in list(dups.items())[:5])
-            raise ValueError(f"duplicate lead_id: {shown}")
-        return leads
+    leads: Annotated[list[RawLead], Field(
+        min_length=1, description="the leads to score, each a ``LeadIn``. Each lead is checked "
+                                  "on its own: an invalid one (or a lead_id already in the "
+                                  "request) is answered in ``errors`` and the others are "
+                                  "scored; with ``?all_or_nothing=true`` any invalid lead is a "
+                                  "422 for the whole request")]
 
 
 class BantFlagOut(BaseModel):
@@ -182,7 +198,15 @@ class ReasonOut(BaseModel):
     feature: str
     label: str
     value: float | int | str | bool | None
-    contribution: float
+    text: str = Field(description="the reason as sales reads it, in business units "
+                                  "(\"Budget $40,000 meets the $25,000 threshold\")")
+    contribution: float = Field(description="how far the feature moves the log-odds from a "
+                                            "typical lead's (positive: up)")
+
+
+Score = Annotated[int, Field(ge=1, le=100, description="the probability in percent, 1-100")]
+Grade = Literal["A", "B", "C", "D"]
+PartScore = Annotated[int | None, Field(ge=1, le=100)]
 
 
 PreviousScore = Annotated[int | None, Field(
@@ -196,19 +220,45 @@ TrendField = Annotated[Trend, Field(
 
 
 class PredictionOut(BaseModel):
+    """One scored lead: the CRM's score and grade, their fit and engagement parts, the rules'
+    BANT flags and points, and the reasons."""
+
     lead_id: str
     probability: Annotated[float, Field(ge=0, le=1, description="calibrated P(MQL becomes SQL)")]
-    score: Annotated[int, Field(ge=0, le=100)]
+    score: Score
+    grade: Annotated[Grade, Field(description="A-D by the rules file's [grades] cut-offs")]
+    fit: Annotated[PartScore, Field(
+        description="who the lead is: the model's score for this lead with a typical lead's "
+                    "behaviour (1-100)")]
+    fit_grade: Grade | None
+    engagement: Annotated[PartScore, Field(
+        description="what the lead does: the model's score for this lead's behaviour with a "
+                    "typical lead's profile (1-100)")]
+    engagement_grade: Grade | None
     tier: Literal["hot", "warm", "cold"]
     bant: BantOut
     points_score: float
     points_tier: str
     reasons_up: list[ReasonOut]
     reasons_down: list[ReasonOut]
+    ignored_fields: list[str] = Field(
+        default_factory=list, description="fields of this lead the API does not know: not used")
     scored_at: datetime
     previous_score: PreviousScore = None
     previous_scored_at: PreviousAt = None
     trend: TrendField = "unknown"
+
+
+class LeadErrorOut(BaseModel):
+    """A lead of the batch that could not be scored, and why (each problem named)."""
+
+    lead_id: str | None = Field(description="the lead's lead_id, when it has a readable one")
+    index: int = Field(description="its position in the request's leads (from 0)")
+    status: Literal["error"] = "error"
+    errors: list[FieldErrorOut]
+
+
+SCHEMA_VERSION: Literal["2"] = "2"
 
 
 class PredictResponse(BaseModel):
@@ -216,8 +266,13 @@ class PredictResponse(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [RESPONSE_EXAMPLE]})
 
+    schema_version: Annotated[Literal["2"], Field(
+        description="version of this answer's layout; it changes only when a field is removed "
+                    "or changes meaning")] = SCHEMA_VERSION
     model_version: str
-    predictions: list[PredictionOut]
+    predictions: list[PredictionOut] = Field(description="the valid leads, scored, in order")
+    errors: list[LeadErrorOut] = Field(
+        default_factory=list, description="the invalid leads, each with its own problems")
 
 
 class OutcomeIn(BaseModel):
@@ -279,7 +334,8 @@ class FlatPredictionOut(BaseModel):
 
     lead_id: str | None = Field(description="the value of the export's id column")
     probability: Annotated[float, Field(ge=0, le=1, description="calibrated P(MQL becomes SQL)")]
-    score: Annotated[int, Field(ge=0, le=100)]
+    score: Score
+    grade: Grade
     tier: Literal["hot", "warm", "cold"]
     reasons_up: list[ReasonOut]
     reasons_down: list[ReasonOut]

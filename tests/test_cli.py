@@ -75,11 +75,33 @@ def test_train_then_score_end_to_end(demo_dir, tmp_path, capsys, monkeypatch):
     assert code == 0, out
     scores = pd.read_csv(scores_path)
     assert scores["probability"].between(0, 1).all()
-    assert (scores["score"] == np.rint(scores["probability"] * 100)).all()
+    assert (scores["score"] == np.clip(np.rint(scores["probability"] * 100), 1, 100)).all()
     assert set(scores["tier"]) <= {"hot", "warm", "cold"}
+    assert set(scores["grade"]) <= set("ABCD") and scores["fit"].between(1, 100).all()
     reasons = json.loads(scores["reasons_up"].iloc[0])
-    assert all({"feature", "label", "value", "contribution"} <= set(r) for r in reasons)
+    assert all({"feature", "label", "value", "text", "contribution"} <= set(r) for r in reasons)
     assert (scores["model_version"] == 1).all()
+    # reason_1..3: the strongest reasons in words, "+" pushing up, "-" down
+    strongest = scores["reason_1"].dropna()
+    assert len(strongest) > 0.9 * len(scores)
+    assert strongest.str.match(r"^[+-] [A-Z0-9]").all() and not strongest.str.contains("_").any()
+    # At the export date, by default only the leads still open are scored
+    from features.contract import load_crm
+    from features.labels import open_leads
+
+    crm = load_crm(demo_dir)
+    expected = open_leads(crm.leads, crm.outcomes, pd.Series(crm.as_of, index=crm.leads[
+        "lead_id"]), 90)
+    code, out, _ = run(capsys, "score", "--data", str(demo_dir), "--out", str(scores_path),
+                       "--models-dir", str(tmp_path / "models"))
+    assert code == 0 and f"{int(expected.sum()):,} open leads scored" in out
+    open_ids = pd.read_csv(scores_path, dtype={"lead_id": "str"})["lead_id"]
+    assert set(open_ids) == set(expected.index[expected.to_numpy()])
+    converted = crm.outcomes.loc[crm.outcomes["sql_at"].notna(), "lead_id"]
+    assert not set(open_ids) & set(converted)
+    code, out, _ = run(capsys, "score", "--data", str(demo_dir), "--out", str(scores_path),
+                       "--models-dir", str(tmp_path / "models"), "--all-leads")
+    assert code == 0 and len(pd.read_csv(scores_path)) == len(crm.leads)
 
 
 def test_train_refuses_with_a_clear_message(demo_dir, tmp_path, capsys):

@@ -56,3 +56,21 @@ def test_disqualified_lead_is_zero_once_its_horizon_passed():
     assert list(frame["label"]) == [0.0, 0.0]
     early = make_labels(scored, outcomes, pd.Timestamp("2026-02-01T00:00:00Z"), 90).frame
     assert early["status"].eq("censored").all()  # disqualified but horizon not over: unknown yet
+
+
+def test_open_leads_are_those_not_converted_disqualified_or_past_the_horizon(demo_crm):
+    from features.labels import open_leads
+
+    leads, outcomes = demo_crm.leads, demo_crm.outcomes
+    ids = leads["lead_id"]
+    mql = pd.Series(leads["mql_at"].to_numpy(), index=ids)
+    assert open_leads(leads, outcomes, mql, 90).all()  # at MQL time nothing has happened yet
+    assert not open_leads(leads, outcomes, mql + pd.Timedelta(days=90), 90).any()
+    later = mql + pd.Timedelta(days=30)
+    got = open_leads(leads, outcomes, later, 90)
+    by_lead = outcomes.set_index("lead_id").reindex(ids)
+    assert "disqualified_at" in by_lead.columns  # the demo has both ways of closing a lead
+    decided = ((by_lead["sql_at"] <= later.to_numpy())
+               | (by_lead["disqualified_at"] <= later.to_numpy()))
+    assert (got.to_numpy() == ~decided.to_numpy()).all()
+    assert 0 < got.sum() < len(got)

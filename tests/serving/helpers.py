@@ -32,5 +32,8 @@ def lead(lead_id: str = "L1", **fields: object) -> dict[str, object]:
     return {**base, **fields}
 
 
-def predict(client: TestClient, *leads: dict[str, object], headers: dict[str, str] = HEADERS):
-    return client.post("/v1/predict", json={"leads": list(leads)}, headers=headers)
+def predict(client: TestClient, *leads: dict[str, object], headers: dict[str, str] = HEADERS,
+            all_or_nothing: bool = False):
+    """POST the leads to /v1/predict (``all_or_nothing``: any invalid lead fails the request)."""
+    url = "/v1/predict?all_or_nothing=true" if all_or_nothing else "/v1/predict"
+    return client.post(url, json={"leads": list(leads)}, headers=headers)

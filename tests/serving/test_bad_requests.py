@@ -35,17 +35,17 @@ BAD_REQUESTS = [
 
 @pytest.mark.parametrize(("bad", "field", "kind"), BAD_REQUESTS)
 def test_bad_date_gets_422_naming_the_field(client, bad, field, kind):
-    r = predict(client, lead("L0"), bad)
+    r = predict(client, lead("L0"), bad, all_or_nothing=True)
     assert r.status_code == 422, r.text
     assert [(e["field"], e["type"]) for e in r.json()["detail"]] == [(field, kind)]
 
 
 def test_duplicate_lead_ids_get_422_and_the_rule_is_in_the_openapi_schema(client):
-    r = predict(client, lead("A"), lead("B"), lead("A"))
+    r = predict(client, lead("A"), lead("B"), lead("A"), all_or_nothing=True)
     assert r.status_code == 422
-    assert r.json()["detail"][0]["field"] == "leads"
+    assert r.json()["detail"][0]["field"] == "leads[2].lead_id"
     spec = client.get("/openapi.json").json()["components"]["schemas"]["PredictRequest"]
-    assert "lead_id at most once" in spec["properties"]["leads"]["description"]
+    assert "a lead_id already in the request" in spec["properties"]["leads"]["description"]
 
 
 def test_content_stage_aliases_of_the_files_are_accepted_and_read_as_the_stage(client):

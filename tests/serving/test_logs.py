@@ -20,8 +20,9 @@ SECRETS = {"email": "zelda.quartermaine@example.org", "full_name": "Zelda Quarte
 def test_no_contact_data_or_lead_fields_in_the_logs(client, caplog):
     caplog.set_level(logging.DEBUG)
     ok = predict(client, lead("L-log", **SECRETS))
-    bad = predict(client, lead("L-bad", company_size=-3, **SECRETS))
-    dup = predict(client, lead("L-dup", **SECRETS), lead("L-dup", **SECRETS))
+    bad = predict(client, lead("L-bad", company_size=-3, **SECRETS), all_or_nothing=True)
+    dup = predict(client, lead("L-dup", **SECRETS), lead("L-dup", **SECRETS),
+                  all_or_nothing=True)
     assert (ok.status_code, bad.status_code, dup.status_code) == (200, 422, 422)
     formatted = "\n".join(JsonFormatter().format(r) for r in caplog.records)
     assert caplog.records, "expected request log lines"

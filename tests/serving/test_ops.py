@@ -44,7 +44,7 @@ def test_app_without_a_model_starts_but_is_not_ready(settings, tmp_path):
 
 def test_metrics_count_requests_by_route_and_status_and_predictions_by_tier(client):
     predict(client, lead("a"), lead("b"), lead("c"))
-    predict(client, lead("a", company_size=-1))
+    predict(client, lead("a", company_size=-1), all_or_nothing=True)
     predict(client, lead("a"), headers={})
     text = client.get("/metrics").text
     assert _sample(text, "leadconv_http_requests_total", route="/v1/predict",

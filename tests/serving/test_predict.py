@@ -20,7 +20,7 @@ def test_predict_one_lead_returns_probability_tier_bant_points_and_version(clien
     [p] = body["predictions"]
     assert p["lead_id"] == "L1"
     assert 0 < p["probability"] < 1
-    assert p["score"] == round(p["probability"] * 100)
+    assert p["score"] == max(1, round(p["probability"] * 100))
     assert p["tier"] in ("hot", "warm", "cold")
     assert set(p["bant"]) == set(BANT)
     assert p["bant"]["authority"] == {"value": "true",
@@ -30,7 +30,8 @@ def test_predict_one_lead_returns_probability_tier_bant_points_and_version(clien
     for key, sign in (("reasons_up", 1), ("reasons_down", -1)):
         reasons = p[key]
         assert len(reasons) <= 3
-        assert all(set(x) == {"feature", "label", "value", "contribution"} for x in reasons)
+        assert all(set(x) == {"feature", "label", "value", "text", "contribution"}
+                   for x in reasons)
         assert all(x["contribution"] * sign > 0 for x in reasons)
         assert [abs(x["contribution"]) for x in reasons] == sorted(
             (abs(x["contribution"]) for x in reasons), reverse=True)
@@ -165,3 +166,27 @@ def test_text_is_normalised_like_the_contract(client):
          "content_stage": "bottom"}])).json()["predictions"][0]
     assert messy["probability"] == tidy["probability"]
     assert messy["bant"] == tidy["bant"]
+
+
+def test_fit_follows_who_the_lead_is_and_engagement_what_it_does(client):
+    from features.rules import load_rules
+
+    active = lead("active")
+    idle = lead("idle", activities=[])
+    student = lead("student", industry="education", company_size=3, job_title="Student",
+                   budget=None, purchase_timeframe="12+ months")
+    r = predict(client, active, idle, student)
+    assert r.status_code == 200, r.text
+    assert r.json()["schema_version"] == "2"
+    a, i, s = r.json()["predictions"]
+    assert a["fit"] == i["fit"] and a["engagement"] > i["engagement"]
+    assert a["engagement"] == s["engagement"] and a["fit"] > s["fit"]
+    grades = load_rules().grades
+    for p in (a, i, s):
+        assert p["grade"] == grades.grade([p["probability"]])[0]
+        for part in ("fit", "engagement"):
+            assert 1 <= p[part] <= 100
+            assert p[f"{part}_grade"] == grades.grade([p[part] / 100])[0] or \
+                abs(p[part] / 100 - grades.cut_offs()[p[f"{part}_grade"]]) < 0.005
+    texts = [x["text"] for x in a["reasons_up"] + a["reasons_down"]]
+    assert texts and all(t and "_" not in t for t in texts)

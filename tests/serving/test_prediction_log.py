@@ -9,9 +9,9 @@ import pytest
 
 from scoring.fingerprint import fingerprints
 from serving import recording
+from serving.batch import split_batch
 from serving.frames import to_columns
 from serving.recording import moments_of, record
-from serving.schemas import PredictRequest
 from store.outcomes import read_outcomes
 from store.predictions import read_log
 from store.writer import PredictionLog
@@ -86,8 +86,8 @@ def test_answers_written_in_one_batch_get_the_fingerprints_each_would_get_alone(
                 [lead("C1", source="partner", activities=[])]]
     alone: dict[str, str] = {}
     for leads in requests:
-        columns, activities, at = to_columns(PredictRequest.model_validate(
-            {"leads": leads}).leads, datetime.now(UTC))
+        valid = split_batch(leads, strict=False, all_or_nothing=True).leads
+        columns, activities, at = to_columns(valid, datetime.now(UTC))
         table = loaded.scorer.feature_table(columns, activities, at)
         scores = loaded.scorer.score_table(table, at)
         record(log, loaded, scores, table, moments_of(scores))

@@ -116,6 +116,14 @@ def pre_mql_behaviour(ev: Events, mql_s: np.ndarray) -> dict[str, np.ndarray]:
 
 def story_logit(leads: pd.DataFrame, b: dict[str, np.ndarray]) -> np.ndarray:
     """Logit of p_true without the intercept, from the leads rows and their behaviour ``b``."""
+    parts = story_parts(leads, b)
+    return parts["fit"] + parts["engagement"] + parts["interaction"]
+
+
+def story_parts(leads: pd.DataFrame, b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The story's logit in three parts: ``fit`` (who the lead is: firmographics, seniority,
+    source, declared answers), ``engagement`` (what it did, at the multiplier of an ICP lead)
+    and ``interaction`` (how much the lead's own fit changes what its behaviour is worth)."""
     seniority = title_labels(leads["job_title"])["seniority"]
     industry = leads["industry"]
     size = pd.to_numeric(leads["company_size"]).to_numpy(dtype="float64", na_value=np.nan)
@@ -159,12 +167,32 @@ def story_logit(leads: pd.DataFrame, b: dict[str, np.ndarray]) -> np.ndarray:
         + UNSUBSCRIBE_EFFECT * b["unsubscribed"] + BOUNCE_EFFECT * b["bounced"]
         + SILENCE_COEF * np.log1p(b["silence_days"] / SILENCE_SCALE_DAYS)
     )
-    return (fit_who_source_declared + multiplier * intent + SENIOR_DEMO_BONUS * (senior & demo)
-            + negatives)
+    icp = INTENT_MULTIPLIER["icp"]
+    return {"fit": fit_who_source_declared,
+            "engagement": icp * intent + negatives,
+            "interaction": (multiplier - icp) * intent + SENIOR_DEMO_BONUS * (senior & demo)}
 
 
 def _seconds(values: pd.Series) -> np.ndarray:
     return pd.to_datetime(values, utc=True).to_numpy(dtype="datetime64[s]").astype(np.int64)
+
+
+def true_parts(leads: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
+    """``story_parts`` of each lead (columns fit, engagement, interaction), indexed like
+    ``leads``; the arguments are those of ``true_logit``."""
+    return pd.DataFrame(story_parts(leads, _behaviour(leads, activities)), index=leads.index)
+
+
+def _behaviour(leads: pd.DataFrame, activities: pd.DataFrame) -> dict[str, np.ndarray]:
+    pos = pd.Index(leads["lead_id"]).get_indexer(activities["lead_id"])
+    known = pos >= 0
+    stages = activities.get("content_stage", pd.Series(np.nan, index=activities.index))
+    ev = Events(
+        pos[known], _seconds(activities["occurred_at"])[known],
+        pd.Categorical(activities["activity_type"], vocab.ACTIVITY_TYPES).codes[known],
+        pd.Categorical(stages, vocab.CONTENT_STAGES).codes[known],
+    )
+    return pre_mql_behaviour(ev, _seconds(leads["mql_at"]))
 
 
 def true_logit(leads: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:
@@ -175,16 +203,8 @@ def true_logit(leads: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:
         activities: activities table. Rows after their lead's ``mql_at`` and rows of other leads
             are ignored, so the whole written file can be passed.
     """
-    pos = pd.Index(leads["lead_id"]).get_indexer(activities["lead_id"])
-    known = pos >= 0
-    stages = activities.get("content_stage", pd.Series(np.nan, index=activities.index))
-    ev = Events(
-        pos[known], _seconds(activities["occurred_at"])[known],
-        pd.Categorical(activities["activity_type"], vocab.ACTIVITY_TYPES).codes[known],
-        pd.Categorical(stages, vocab.CONTENT_STAGES).codes[known],
-    )
-    behaviour = pre_mql_behaviour(ev, _seconds(leads["mql_at"]))
-    return pd.Series(story_logit(leads, behaviour), index=leads.index, name="logit")
+    return pd.Series(story_logit(leads, _behaviour(leads, activities)), index=leads.index,
+                     name="logit")
 
 
 def true_probability(leads: pd.DataFrame, activities: pd.DataFrame, intercept: float) -> pd.Series:

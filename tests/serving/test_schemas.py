@@ -39,5 +39,8 @@ def test_content_stage_accepts_exactly_the_contracts_stages_and_aliases():
 def test_openapi_documents_the_predict_contract(client):
     spec = client.get("/openapi.json").json()
     assert "/v1/predict" in spec["paths"]
-    assert {"LeadIn", "ActivityIn", "PredictResponse"} <= set(spec["components"]["schemas"])
+    schemas = spec["components"]["schemas"]
+    assert {"ActivityIn", "PredictResponse", "LeadErrorOut"} <= set(schemas)
+    item = schemas["PredictRequest"]["properties"]["leads"]["items"]  # each lead, checked alone
+    assert item["title"] == "LeadIn" and item["required"] == ["lead_id", "mql_at"]
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"

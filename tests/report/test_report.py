@@ -16,6 +16,13 @@ from scoring.bundle import REPORT_FILE
 from serving.report import page_identity
 from tests.report.html_tables import EXTERNAL, Tables, expected_rows, text_of
 from training.config import TrainConfig
+from training.explore import (
+    CANDIDATES_ARTIFACT,
+    candidates_table,
+    evaluation_curves,
+    held_out_scores,
+    run_link,
+)
 from training.train import EventData, train
 
 FAST = TrainConfig(hgb_params=(), logreg_c=(0.05,))
@@ -220,3 +227,25 @@ def test_report_verb_without_a_champion_says_what_to_run(tmp_path, capsys):
     assert code == 2
     assert "leadconv train" in capsys.readouterr().err
 
+
+def test_the_notebook_views_of_a_run_show_its_candidates_curves_and_mlflow_page(run):
+    import mlflow
+
+    result, _ = run
+    table = candidates_table(result)
+    mlflow.set_tracking_uri(result.metrics["tracking_uri"])
+    logged = mlflow.artifacts.load_text(f"runs:/{result.metrics['run_id']}/{CANDIDATES_ARTIFACT}")
+    assert sorted(table["name"]) == sorted(line.split(",")[0]
+                                           for line in logged.splitlines()[1:])
+    assert table.loc[table["chosen"], "name"].tolist() == [result.metrics["chosen_model"]]
+    assert table["valid_calibrated_log_loss"].is_monotonic_increasing
+    y, scores = held_out_scores(result)
+    assert len(y) == len(result.prepared.split.test) == len(scores["model"])
+    assert set(scores) == {"model", "points score"}
+    view = evaluation_curves(result)._repr_html_()
+    assert view.count('<img src="data:image/png;base64,') == 3
+    link = run_link(result)
+    assert str(link) == f"http://127.0.0.1:5000/#/runs/{result.metrics['run_id']}"
+    assert link.command == f"mlflow ui --backend-store-uri {result.metrics['tracking_uri']}"
+    assert run_link(result, "http://mlflow.example:8080/").url == (
+        f"http://mlflow.example:8080/#/runs/{result.metrics['run_id']}")

@@ -7,7 +7,7 @@
   the overall rate. Smaller groups are never called out, whatever their rate.
 * **Driver insights** (``driver_insights``): for the top drivers, which values help and which
   hurt, as "Referral converts 26.6% vs 13.1% overall, 929 leads". Categories by value; yes/no
-  columns by answer; counts as none vs some; other numbers by bottom and top quarter.
+  columns by answer; counts as 0 vs some; other numbers by bottom and top quarter.
 * **The summary** (``summary``): who to call first (the tiers, the strongest behaviour), which
   segments convert, what to fix (segments that convert clearly worse, BANT facts mostly
   unknown). When nothing stands out it says so.
@@ -96,9 +96,9 @@ def groups_of(driver: str, values: pd.Series, label: pd.Series, kind: str,
         driver: the driver's business label.
         values: its value per lead (missing allowed: its own group, "not given").
         label: 1 converted, 0 not, per lead.
-        kind: ``categorical`` (by plain-named value), ``binary`` (yes / no), else a number
-            (none vs 1 or more when at least ``SOME_ZEROS`` of the leads have 0, else the bottom
-            and top quarter against the middle).
+        kind: ``categorical`` (by plain-named value), ``binary`` (yes / no; by value when
+            written as text), else a number (0 vs 1 or more when at least ``SOME_ZEROS`` of the
+            leads have 0, else the bottom and top quarter against the middle).
         overall: the overall conversion rate the groups are compared with.
     """
     y = label.astype(float)
@@ -109,6 +109,8 @@ def groups_of(driver: str, values: pd.Series, label: pd.Series, kind: str,
         names = plain_names(text.unique())
         for raw in text.unique():
             parts[names[raw]] = y[given][(text == raw).to_numpy()]
+    elif kind == "binary" and pd.to_numeric(values[given], errors="coerce").isna().any():
+        return groups_of(driver, values, label, "categorical", overall)  # "Yes" / "No" as text
     else:
         v = pd.to_numeric(values, errors="coerce")
         given = v.notna()
@@ -117,7 +119,7 @@ def groups_of(driver: str, values: pd.Series, label: pd.Series, kind: str,
             parts = {"yes": yv[(v > 0).to_numpy()], "no": yv[(v <= 0).to_numpy()]}
         elif (v == 0).mean() >= SOME_ZEROS:
             some = "1 or more" if (v.dropna() % 1 == 0).all() else "above 0"
-            parts = {"none": yv[(v == 0).to_numpy()], some: yv[(v > 0).to_numpy()]}
+            parts = {"0": yv[(v == 0).to_numpy()], some: yv[(v > 0).to_numpy()]}
         elif len(v):
             low = float(v[v <= v.quantile(0.25)].max())  # values seen, so the words are true
             high = float(v[v >= v.quantile(0.75)].min())

@@ -138,7 +138,7 @@ def tiers(inputs: ReportInputs) -> Context:
                 f"{r.rate:.1%}" if r.leads else "no leads", f"{r.leads:,} leads",
                 TIER_COLOURS[r.tier]) for r in table.itertuples()]
     return {"enough": True, "where": where, "n": len(evaluated), "overall": overall,
-            "rows": [[f"{plain(r.tier)}", r.scores, r.leads, r.share, r.sqls, r.rate,
+            "rows": [[plain(r.tier), r.scores, r.leads, r.share, r.sqls, r.rate,
                       r.sql_share] for r in table.itertuples()],
             "chart": BarChart("Conversion per tier", bars,
                               [Reference(overall, f"overall {overall:.1%}")]),

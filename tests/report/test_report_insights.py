@@ -51,7 +51,13 @@ def test_counts_split_into_none_and_some_and_missing_is_its_own_group():
     label = pd.Series([0] * 60 + [1] * 40 + [0] * 5)
     groups = {g.value: (g.leads, g.sqls) for g in
               groups_of("Demo requests", values, label, "numeric", 0.4)}
-    assert groups == {"none": (60, 0), "1 or more": (40, 40), "not given": (5, 0)}
+    assert groups == {"0": (60, 0), "1 or more": (40, 40), "not given": (5, 0)}
+
+
+def test_a_yes_no_column_written_as_text_is_grouped_by_its_answers():
+    values = pd.Series(["Yes"] * 30 + ["No"] * 70)
+    groups = groups_of("Demo requested", values, pd.Series([1] * 30 + [0] * 70), "binary", 0.3)
+    assert {g.value: (g.leads, g.sqls) for g in groups} == {"Yes": (30, 30), "No": (70, 0)}
 
 
 def test_other_numbers_split_into_bottom_and_top_quarter():

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from features.roles import Mapping, blank_placeholders
+from features.rules import ScoreTiers
+from report.insights import TOP_DRIVERS
 from report.tables import POOLED, UNKNOWN, ReportInputs, card_importances
 from scoring.card import ModelCard
 
@@ -77,7 +79,8 @@ def _key(column: str, taken: set[str]) -> str:
 
 def flat_inputs(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
                 probability: pd.Series, evaluated_ids: pd.Index, importances: pd.DataFrame,
-                card: ModelCard, scope: dict[str, Any]) -> ReportInputs:
+                card: ModelCard, scope: dict[str, Any],
+                tiers: ScoreTiers | None = None) -> ReportInputs:
     """Report inputs of a flat export.
 
     Args:
@@ -88,6 +91,10 @@ def flat_inputs(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
         evaluated_ids: the leads calibration and lift are measured on.
         importances: the model's global importances (family "flat").
         card: the model card; scope: sentences about the data (see ``ReportInputs``).
+        tiers: the score tiers of the rules file (default: the shipped ones).
+
+    The values of the top drivers (``report.insights.TOP_DRIVERS``) are the export's text,
+    placeholders blanked (numbers are read as numbers by the insights).
     """
     ids = labelled.index
     leads = pd.DataFrame({"mql_at": labelled["scored_at"],
@@ -118,9 +125,12 @@ def flat_inputs(rows: pd.DataFrame, mapping: Mapping, labelled: pd.DataFrame,
              "family_note": "A flat export has no feature families: the columns are grouped by "
                             "kind (numbers, yes/no, categories).",
              **scope}
+    drivers = [c for c in importances["name"].head(TOP_DRIVERS) if c in rows.columns]
+    values = pd.DataFrame({c: blank_placeholders(rows.loc[ids, c], mapping.placeholders)
+                           for c in drivers}, index=ids)
     return ReportInputs(leads, importances, card, scope, segments=segments,
                         rotate=frozenset(rotate), family_groups=dict(KIND_GROUPS), points=False,
-                        bant=False, shape="flat")
+                        bant=False, shape="flat", tiers=tiers or ScoreTiers(), values=values)
 
 
 @dataclass(frozen=True)
@@ -189,7 +199,7 @@ def inputs_from_flat_export(path: str | Path, models_dir: str | Path = "models")
              "evaluated_on": "every labelled lead of this export",
              "n_unlabelled": int(labels.isna().sum())}
     return flat_inputs(rows, mapping, labelled, probability, labelled.index, importances,
-                       scorer.card, scope)
+                       scorer.card, scope, scorer.rules.tiers)
 
 
 def flat_report_for_run(export: FlatExportRows, split: Any, p_test: np.ndarray,

@@ -3,9 +3,12 @@
 What drives conversion (importances in business words, by family, with direction), conversion
 rates by source, industry, company size band and MQL month against the 13% benchmark, how far to
 trust the score (reliability per score band in plain sentences, lift against the points score),
-the BANT picture, the columns the leakage check left out, and the model's facts. Charts are PNG
-data URIs and the CSS is inline, so the file opens offline and can be mailed; a print stylesheet
-makes it printable.
+the BANT picture, the columns the leakage check left out, and the model's facts. It opens with a
+"what this means" box (who to call first, which segments convert, what to fix), computed from
+the data (``report.insights``); the score tiers follow the drivers; technical metrics sit in a
+collapsed block at the end. Charts are HTML/CSS bars (``report.bars``) and inline SVG
+(``report.svg``) that stay readable on a 390 px phone; tables scroll sideways there. The CSS is
+inline, so the file opens offline and can be mailed; a print stylesheet makes it printable.
 
 ``build_report(inputs)`` is pure (``ReportInputs`` -> HTML text) and the same for both data
 shapes; the sections' values are computed in ``report.sections`` and written by the Jinja2
@@ -34,7 +37,7 @@ from features.rules import Rules
 from features.source import source_columns
 from report import sections
 from report.html import render
-from report.tables import ReportInputs, card_importances
+from report.tables import ReportInputs, card_importances, cohort_coverage
 from scoring.card import ModelCard
 
 logger = logging.getLogger(__name__)
@@ -44,12 +47,14 @@ VERSION_META = "leadconv-model-version"
 SEGMENT_COLUMNS = ("source", "industry", "company_size_band")  # + mql_month, from mql_at
 
 
-SECTIONS = (("drivers", "What drives conversion", sections.drivers),
-            ("conversion", "Conversion rate by segment", sections.conversion),
-            ("trust", "How far to trust the score", sections.trust),
-            ("bant", "The BANT picture", sections.bant),
-            ("leakage", "Columns left out: the leakage check", sections.leakage),
-            ("facts", "Model facts", sections.facts))
+# (id, title, context maker, technical): technical sections are collapsed, at the end.
+SECTIONS = (("drivers", "What drives conversion", sections.drivers, False),
+            ("tiers", "Who to call: the score tiers", sections.tiers, False),
+            ("conversion", "Conversion rate by segment", sections.conversion, False),
+            ("trust", "How far to trust the score", sections.trust, False),
+            ("bant", "The BANT picture", sections.bant, False),
+            ("leakage", "Columns left out: the leakage check", sections.leakage, False),
+            ("facts", "Model facts and test metrics (technical)", sections.facts, True))
 
 
 def build_report(inputs: ReportInputs) -> str:
@@ -59,18 +64,22 @@ def build_report(inputs: ReportInputs) -> str:
         inputs: the leads, importances, card and scope of the report (either data shape).
 
     Returns:
-        The page (``report/templates/page.html.j2``); each section is its own template, fed
-        by the function of ``report.sections`` of the same name. The leakage section is shown
-        for flat exports and whenever the leakage check flagged a column.
+        The page (``report/templates/page.html.j2``): the "what this means" box
+        (``report.insights``) and the key numbers first, then each section, its own template
+        fed by the function of ``report.sections`` of the same name; the technical one (model
+        facts and test metrics) collapsed at the end. The leakage section is shown for flat
+        exports and whenever the leakage check flagged a column.
     """
     start = time.perf_counter()
     card = inputs.card
-    shown = [(sid, title, make) for sid, title, make in SECTIONS
+    shown = [(sid, title, make, technical) for sid, title, make, technical in SECTIONS
              if sid != "leakage" or inputs.shape == "flat" or card.leakage_flags]
-    parts = [{"id": sid, "title": title, "html": render(f"{sid}.html.j2", **make(inputs))}
-             for sid, title, make in shown]
+    parts = [{"id": sid, "title": title, "technical": technical,
+              "html": render(f"{sid}.html.j2", **make(inputs))}
+             for sid, title, make, technical in shown]
     page = str(render("page.html.j2", card=card, version_meta=VERSION_META, sections=parts,
-                      kpis=sections.kpis(inputs), data=inputs.scope.get("data", ""),
+                      kpis=sections.kpis(inputs), summary=sections.summary(inputs),
+                      data=inputs.scope.get("data", ""),
                       trained_on=str(card.trained_at or "?")[:10],
                       conversion=inputs.scope.get("conversion"),
                       horizon_days=card.horizon_days or 90))
@@ -150,7 +159,16 @@ def inputs_from_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,
              "evaluated_on": f"the out-of-time test set (the newest labelled leads, MQLs "
                              f"{prepared.split.boundaries.get('test', '')})",
              "n_censored": prepared.labels.n_censored}
-    return ReportInputs(frame, importances, card, scope)
+    return ReportInputs(frame, importances, card, scope, tiers=rules.tiers,
+                        values=prepared.x.reindex(frame.index),
+                        cohorts=cohorts_of(prepared.labels))
+
+
+def cohorts_of(labels: Any) -> pd.DataFrame:
+    """``cohort_coverage`` of every lead of a ``features.labels.Labels`` (labelled or not)."""
+    frame = labels.frame
+    return cohort_coverage(frame["scored_at"],
+                           frame["status"].isin(("converted", "not_converted")))
 
 
 def inputs_from_export(data_dir: str | Path, models_dir: str | Path = "models", *,
@@ -183,7 +201,8 @@ def inputs_from_export(data_dir: str | Path, models_dir: str | Path = "models", 
                      f"the champion v{scorer.version} at their MQL time.",
              "evaluated_on": "every labelled lead of this export",
              "n_censored": labels.n_censored}
-    return ReportInputs(frame, importances, scorer.card, scope)
+    return ReportInputs(frame, importances, scorer.card, scope, tiers=rules.tiers,
+                        values=table.reindex(ids), cohorts=cohorts_of(labels))
 
 
 def report_for_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,

@@ -1,6 +1,8 @@
 """The sections of the marketers' report: each turns ``ReportInputs`` into the plain values of
-its template (``report/templates/<section>.html.j2``): numbers, rows of tables, charts as data
-URIs. The page is assembled by ``report.page.build_report``; the markup is the templates'.
+its template (``report/templates/<section>.html.j2``): numbers, rows of tables, charts (HTML bar
+charts of ``report.bars``, inline SVG of ``report.svg``); values in plain words
+(``report.words.plain``). The page is assembled by ``report.page.build_report``; the markup
+is the templates'.
 
 Both data shapes go through the same functions: what a shape lacks (the points score and the
 BANT flags of a flat export) is a flag of ``ReportInputs``, and the template says in one sentence
@@ -12,7 +14,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from report import charts
+import pandas as pd
+
+from report import insights, svg
+from report.bars import (
+    BAR,
+    FLAG_COLOURS,
+    GROUP_COLOURS,
+    PARTIAL,
+    TIER_COLOURS,
+    Bar,
+    BarChart,
+    Reference,
+)
 from report.tables import (
     DIRECTION_WORDS,
     ReportInputs,
@@ -22,8 +36,10 @@ from report.tables import (
     lift_table,
     overall_rate,
     score_bands,
+    tier_table,
     top_decile_rates,
 )
+from report.words import plain, plain_names
 
 FEW_LEADS = 30  # score bands with fewer leads get a "read with care" note
 Context = dict[str, Any]
@@ -33,8 +49,21 @@ METRICS = (("ROC AUC", "auc", True), ("PR AUC", "pr_auc", True), ("log loss", "l
            ("top-decile lift", "top_decile_lift", True))  # (name, key, also for points score)
 
 
+def _importance_chart(imp: pd.DataFrame, groups: dict[str, str]) -> BarChart:
+    arrows = {"up": "▲ more → likelier", "down": "▼ more → less likely", "mixed": "◆ depends"}
+    rows = imp.head(15)
+    group = rows["family"].map(groups).fillna("Other")
+    bars = [Bar(r.label, max(float(r.importance), 0.0), arrows.get(r.direction, ""),
+                colour=GROUP_COLOURS.get(g, "#888888"))
+            for r, g in zip(rows.itertuples(), group, strict=True)]
+    legend = [(GROUP_COLOURS.get(g, "#888888"), g) for g in dict.fromkeys(group)]
+    return BarChart("What drives conversion: the top facts, longest bar = most important", bars,
+                    legend=legend)
+
+
 def drivers(inputs: ReportInputs) -> Context:
-    """The top importances in business words, their share per family, and two charts."""
+    """The top importances in business words, their share per family, the per-value insights
+    of the top drivers, and two charts."""
     imp = inputs.importances
     if imp.empty:
         return {"rows": []}
@@ -47,28 +76,76 @@ def drivers(inputs: ReportInputs) -> Context:
                  for r in imp.head(15).itertuples()],
         "shares": list(zip(families["group"], share, strict=True)),
         "note": inputs.scope.get("family_note"),
-        "importance_chart": charts.data_uri(charts.importance_chart(imp, family_groups=groups)),
-        "family_chart": charts.data_uri(charts.family_chart(families)),
+        "insights": insights.driver_insights(inputs), "min_group": insights.MIN_GROUP,
+        "min_relative": insights.MIN_RELATIVE,
+        "importance_chart": _importance_chart(imp, groups),
+        "family_chart": BarChart("Share of importance by family", [
+            Bar(g, float(v), f"{v:.0%}", colour=GROUP_COLOURS.get(g, "#888888"))
+            for g, v in zip(families["group"], share, strict=True)]),
     }
 
 
+def _value_names(segment: str, values: list[str], partial: set[str]) -> dict[str, str]:
+    """Plain names of a segment's values; months as they are, partial ones marked."""
+    if segment == "mql_month":
+        return {v: f"{v} (partial)" if v in partial else v for v in values}
+    return plain_names(values)
+
+
 def conversion(inputs: ReportInputs) -> Context:
-    """The overall conversion rate and one chart and table per segment."""
+    """The overall conversion rate and one chart and table per segment, values in plain words,
+    the MQL months whose leads have not all reached their horizon marked partial."""
     leads = inputs.leads
     n, sqls, rate = overall_rate(leads)
     scope = inputs.scope
+    cohorts = inputs.cohorts
+    partial = ({} if cohorts is None else
+               {r.month: (r.labelled, r.leads) for r in cohorts[cohorts["partial"]].itertuples()})
+    refs = [Reference(rate, f"overall {rate:.1%}"),
+            Reference(inputs.benchmark, f"benchmark {inputs.benchmark:.0%} (typical MQL → SQL)",
+                      "benchmark")]
     segments = []
     for segment, label in inputs.segments.items():
         frame = conversion_by(leads, segment)
-        fig = charts.conversion_chart(frame, label, rate, inputs.benchmark,
-                                      rotate=segment in inputs.rotate)
-        segments.append({"key": segment, "label": label, "chart": charts.data_uri(fig),
-                         "rows": frame[[segment, "leads", "sqls", "rate"]].values.tolist()})
+        names = _value_names(segment, list(frame[segment]), set(partial))
+        bars = [Bar(names[v], float(r), f"{r:.1%}", f"{int(k):,} leads",
+                    PARTIAL if v in partial else BAR,
+                    "partial" if v in partial else "")
+                for v, r, k in zip(frame[segment], frame["rate"], frame["leads"], strict=True)]
+        rows = [[names[v], *rest] for v, *rest in frame[[segment, "leads", "sqls", "rate"]]
+                .values.tolist()]
+        segments.append({"key": segment, "label": label,
+                         "chart": BarChart(f"Conversion by {label}", bars, refs),
+                         "rows": rows})
     return {"n": n, "sqls": sqls, "rate": rate, "benchmark": inputs.benchmark,
             "n_censored": scope.get("n_censored"), "n_unlabelled": scope.get("n_unlabelled"),
             "notes": [(key, scope[key]) for key in ("definition", "segment_rule")
                       if scope.get(key)],
+            "partial": [(m, k, t) for m, (k, t) in sorted(partial.items())],
+            "horizon_days": inputs.card.horizon_days or 90,
             "segments": segments}
+
+
+def tiers(inputs: ReportInputs) -> Context:
+    """The score tiers of the rules file: which scores, how many leads, how they converted."""
+    evaluated = inputs.evaluated
+    where = inputs.scope.get("evaluated_on", "the evaluated leads")
+    if evaluated.empty or evaluated["label"].nunique() < 2:
+        return {"enough": False, "where": where, "grades": None}
+    table = tier_table(evaluated, inputs.tiers)
+    overall = float(evaluated["label"].mean())
+    bars = [Bar(f"{plain(r.tier)} (score {r.scores})", float(r.rate) if r.leads else 0.0,
+                f"{r.rate:.1%}" if r.leads else "no leads", f"{r.leads:,} leads",
+                TIER_COLOURS[r.tier]) for r in table.itertuples()]
+    return {"enough": True, "where": where, "n": len(evaluated), "overall": overall,
+            "rows": [[plain(r.tier), r.scores, r.leads, r.share, r.sqls, r.rate,
+                      r.sql_share] for r in table.itertuples()],
+            "chart": BarChart("Conversion per tier", bars,
+                              [Reference(overall, f"overall {overall:.1%}")]),
+            "hot": round(inputs.tiers.hot * 100), "warm": round(inputs.tiers.warm * 100),
+            # The place of the A-D grades (and their cut-offs) once the scorer serves them: a
+            # table of the same columns as ``rows``, shown under the tiers when not None.
+            "grades": None}
 
 
 def _ratio(rate: float, overall: float) -> float | None:
@@ -90,11 +167,11 @@ def trust(inputs: ReportInputs) -> Context:
     return {
         "enough": True, "where": where, "n": len(evaluated), "few_leads": FEW_LEADS,
         "bands": bands.to_dict(orient="records"),
-        "reliability_chart": charts.data_uri(charts.reliability_chart(bands)),
+        "reliability_chart": svg.reliability_svg(bands),
         "points": inputs.points,
         "top": {**top, "model_ratio": _ratio(top["model"], top["overall"]),
                 "points_ratio": _ratio(top["points"], top["overall"])},
-        "lift_chart": charts.data_uri(charts.lift_chart(lift, top["overall"])),
+        "lift_chart": svg.lift_svg(lift, top["overall"]),
     }
 
 
@@ -104,10 +181,19 @@ def bant(inputs: ReportInputs) -> Context:
         return {"available": False}
     frame = bant_table(inputs.leads)
     _, _, overall = overall_rate(inputs.leads)
+    shares = [{"flag": plain(flag), "parts": [
+        {"value": plain(r.value), "share": float(r.share), "colour": FLAG_COLOURS[r.value]}
+        for r in part.itertuples()]} for flag, part in frame.groupby("flag", sort=False)]
+    bars = [Bar(f"{plain(r.flag)}: {plain(r.value).lower()}",
+                0.0 if r.rate != r.rate else float(r.rate),
+                "–" if r.rate != r.rate else f"{r.rate:.1%}", f"{r.leads:,} leads",
+                FLAG_COLOURS[r.value]) for r in frame.itertuples()]
     return {"available": True,
-            "rows": frame[["flag", "value", "leads", "share", "rate"]].values.tolist(),
-            "share_chart": charts.data_uri(charts.bant_share_chart(frame)),
-            "rate_chart": charts.data_uri(charts.bant_rate_chart(frame, overall))}
+            "rows": [[plain(f), plain(v), *rest] for f, v, *rest in
+                     frame[["flag", "value", "leads", "share", "rate"]].values.tolist()],
+            "shares": shares, "legend": [(c, plain(v)) for v, c in FLAG_COLOURS.items()],
+            "rate_chart": BarChart("Conversion by BANT flag value", bars,
+                                   [Reference(overall, f"overall {overall:.1%}")])}
 
 
 def leakage(inputs: ReportInputs) -> Context:
@@ -162,13 +248,21 @@ def facts(inputs: ReportInputs) -> Context:
 
 
 def kpis(inputs: ReportInputs) -> Context:
-    """The four key numbers under the page's title."""
+    """The key numbers under the "what this means" box (no technical metric: those are in the
+    model facts)."""
     n, sqls, rate = overall_rate(inputs.leads)
-    m = inputs.card.metrics
     evaluated = inputs.evaluated
-    top = (top_decile_rates(evaluated) if len(evaluated) and evaluated["label"].nunique() == 2
+    enough = len(evaluated) > 0 and evaluated["label"].nunique() == 2
+    top = (top_decile_rates(evaluated) if enough
            else {"model": float("nan"), "points": float("nan")})
+    hot = (tier_table(evaluated, inputs.tiers).set_index("tier").loc["hot"] if enough else None)
     return {"n": n, "sqls": sqls, "rate": rate, "benchmark": inputs.benchmark,
             "top_model": top["model"], "top_points": top["points"], "points": inputs.points,
-            "test_auc": m.get("test_auc"), "points_auc": m.get("points_auc"),
-            "split": m.get("split", "?")}
+            "hot_rate": float("nan") if hot is None or not hot["leads"] else float(hot["rate"]),
+            "hot_share": float("nan") if hot is None else float(hot["share"]),
+            "hot_from": round(inputs.tiers.hot * 100)}
+
+
+def summary(inputs: ReportInputs) -> Context:
+    """The "what this means" box (``report.insights.summary``)."""
+    return insights.summary(inputs, insights.driver_insights(inputs))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from features.bant import FLAGS, VALUES
 from features.firmographics import SIZE_BANDS
+from features.rules import ScoreTiers
 from scoring.card import ModelCard
 from scoring.metrics import top_decile
 
@@ -57,6 +58,12 @@ class ReportInputs:
         bant: the leads carry the four BANT flags.
         shape: ``"event"`` or ``"flat"`` (which model facts to print; flat always shows the
             leakage section).
+        tiers: the score tiers of the rules file (hot, warm, cold cut-offs).
+        values: the model's inputs of the leads (indexed like ``leads``, a column per feature
+            name of ``importances``; missing columns and leads allowed): the per-value insights
+            of the top drivers are read from it. None: only the segments of ``leads``.
+        cohorts: ``cohort_coverage`` of every lead of the export (labelled or not), to mark the
+            MQL months whose leads have not all reached their horizon. None: none marked.
     """
 
     leads: pd.DataFrame
@@ -70,6 +77,9 @@ class ReportInputs:
     points: bool = True
     bant: bool = True
     shape: str = "event"
+    tiers: ScoreTiers = field(default_factory=ScoreTiers)
+    values: pd.DataFrame | None = None
+    cohorts: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         needed = [*CORE_COLUMNS, *(s for s in self.segments if s != "mql_month")]
@@ -201,3 +211,35 @@ IMPORTANCE_COLUMNS = ["name", "label", "family", "importance", "std", "direction
 def card_importances(card: ModelCard) -> pd.DataFrame:
     """The model card's global importances as a table (empty with its columns when none)."""
     return pd.DataFrame(card.importances, columns=IMPORTANCE_COLUMNS)
+
+
+def tier_table(evaluated: pd.DataFrame, tiers: ScoreTiers) -> pd.DataFrame:
+    """Per tier of the rules file (hot, warm, cold): its score range, leads, share of leads,
+    SQLs, conversion and share of all SQLs, on the evaluated leads (all three tiers, even
+    empty ones)."""
+    p = evaluated["probability"].to_numpy(dtype=float)
+    y = evaluated["label"].to_numpy(dtype=float)
+    names = tiers.tier(p)
+    hot, warm = round(tiers.hot * 100), round(tiers.warm * 100)
+    ranges = {"hot": f"{hot}-100", "warm": f"{warm}-{hot - 1}", "cold": f"0-{warm - 1}"}
+    rows = []
+    for tier in ("hot", "warm", "cold"):
+        inside = names == tier
+        n, sqls = int(inside.sum()), float(y[inside].sum())
+        rows.append({"tier": tier, "scores": ranges[tier], "leads": n,
+                     "share": n / len(p) if len(p) else float("nan"), "sqls": int(sqls),
+                     "rate": sqls / n if n else float("nan"),
+                     "sql_share": sqls / y.sum() if y.sum() else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def cohort_coverage(scored_at: pd.Series, labelled: pd.Series) -> pd.DataFrame:
+    """Per MQL month (``YYYY-MM``) with at least one labelled lead: its leads, how many are
+    labelled (their horizon has passed) and ``partial`` (some are not yet: the month's rate is
+    not final and its lead count is not the month's)."""
+    months = pd.to_datetime(scored_at, utc=True).dt.strftime("%Y-%m")
+    frame = pd.DataFrame({"month": months.to_numpy(), "labelled": labelled.to_numpy(bool)})
+    table = frame.groupby("month").agg(leads=("labelled", "size"), labelled=("labelled", "sum"))
+    table = table[table["labelled"] > 0].astype(int)
+    table["partial"] = table["labelled"] < table["leads"]
+    return table.reset_index()

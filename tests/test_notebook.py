@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -79,3 +80,13 @@ def test_notebook_runs_top_to_bottom_on_a_small_demo(tmp_path, demo_dir, demo_cr
     assert card.version == "2"
     assert "data:image/png;base64," in everything  # the reliability plot beside the metrics
     assert "<iframe srcdoc=" in outputs[-1] and "What drives conversion" in outputs[-1]
+
+    by_cell = {cell.get("id"): text_outputs(cell) for cell in code_cells(notebook)}
+    look = by_cell["look"]  # the first look at the data, before training
+    for words in ("Label rate over time", "(partial)", "Conversion by lead source",
+                  "Missing values"):
+        assert words in look, words
+    assert "logreg_C0.05" in by_cell["candidates"]
+    assert "valid_calibrated_log_loss" in by_cell["candidates"]
+    assert by_cell["curves"].count("data:image/png;base64,") == 3  # ROC/PR, lift, reliability
+    assert re.search(rf"#/runs/{card.run_id}\b", by_cell["mlflow"])  # the challenger's run

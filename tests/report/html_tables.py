@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
+from report.words import plain_names
+
 # What would make a page fetch something when opened: remote src/href, stylesheets, CSS urls.
 EXTERNAL = re.compile(r"""(src|href)=["']?(https?:|//)|<link\b|@import|url\(""")
 
@@ -50,10 +52,14 @@ def text_of(page: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
 
 
-def expected_rows(frame: pd.DataFrame, column: str) -> dict[str, list[str]]:
+def expected_rows(frame: pd.DataFrame, column: str,
+                  partial: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """The conversion table's rows (leads, SQLs, rate) computed straight from ``frame``'s
-    ``converted`` column, by value of ``column`` (missing as ``(unknown)``)."""
+    ``converted`` column, by value of ``column`` (missing as ``(unknown)``), keyed by the
+    values' plain names (months as they are, those in ``partial`` marked "(partial)")."""
     values = frame[column].astype("object").where(frame[column].notna(), "(unknown)").astype(str)
     grouped = frame["converted"].groupby(values.to_numpy())
-    return {value: [f"{len(part):,}", f"{int(part.sum()):,}", f"{part.mean():.1%}"]
+    names = ({v: f"{v} (partial)" if v in partial else v for v in values.unique()}
+             if column == "mql_month" else plain_names(values.unique()))
+    return {names[value]: [f"{len(part):,}", f"{int(part.sum()):,}", f"{part.mean():.1%}"]
             for value, part in grouped}

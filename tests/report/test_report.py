@@ -3,9 +3,8 @@ self-contained, logged to MLflow, exported with the champion, and the ``leadconv
 
 from __future__ import annotations
 
-import base64
 import re
-import struct
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -15,8 +14,15 @@ from cli.main import main
 from features.firmographics import SIZE_BANDS
 from scoring.bundle import REPORT_FILE
 from serving.report import page_identity
-from tests.report.html_tables import Tables, expected_rows, text_of
+from tests.report.html_tables import EXTERNAL, Tables, expected_rows, text_of
 from training.config import TrainConfig
+from training.explore import (
+    CANDIDATES_ARTIFACT,
+    candidates_table,
+    evaluation_curves,
+    held_out_scores,
+    run_link,
+)
 from training.train import EventData, train
 
 FAST = TrainConfig(hgb_params=(), logreg_c=(0.05,))
@@ -43,16 +49,32 @@ def truth_from_raw_export(demo_dir, demo_crm):
     observed = (end <= demo_crm.as_of) & ~(sql <= mql)
     frame["converted"] = ((sql > mql) & (sql <= end)).astype(int)
     frame["mql_month"] = mql.dt.strftime("%Y-%m")
+    frame["observed"] = observed.to_numpy()
     edges = [lower for lower, _ in SIZE_BANDS] + [np.inf]
     frame["company_size_band"] = pd.cut(frame["company_size"].clip(lower=1), edges, right=False,
                                         labels=[name for _, name in SIZE_BANDS])
-    return frame[observed.to_numpy()]
+    return frame
+
+
+@pytest.fixture(scope="module")
+def labelled_from_raw_export(truth_from_raw_export):
+    """The leads whose 90-day horizon has passed (the report's leads)."""
+    return truth_from_raw_export[truth_from_raw_export["observed"]]
+
+
+@pytest.fixture(scope="module")
+def partial_months(truth_from_raw_export) -> frozenset[str]:
+    """MQL months with labelled leads and leads whose horizon has not passed yet."""
+    by_month = truth_from_raw_export.groupby("mql_month")["observed"].agg(["any", "all"])
+    return frozenset(by_month.index[by_month["any"] & ~by_month["all"]])
 
 
 def test_report_has_every_section_for_marketers(run):
     _, page = run
     text = text_of(page)
-    for heading in ("What drives conversion", "Conversion rate by segment",
+    for heading in ("What this means", "Who to call first", "Which segments convert",
+                    "What to fix", "What drives conversion", "Who to call: the score tiers",
+                    "The top drivers, value by value", "Conversion rate by segment",
                     "How far to trust the score", "The BANT picture", "Model facts",
                     "By lead source", "By industry", "By company size band", "By MQL month",
                     "The model against the points score"):
@@ -62,15 +84,29 @@ def test_report_has_every_section_for_marketers(run):
 
 @pytest.mark.parametrize("segment", ["source", "industry", "company_size_band", "mql_month"])
 def test_conversion_rates_shown_equal_those_computed_from_the_raw_export(
-        run, truth_from_raw_export, segment):
+        run, labelled_from_raw_export, partial_months, segment):
     _, page = run
     shown = {row[0]: row[1:] for row in Tables(page).tables[f"conv-{segment}"][1:]}
-    assert shown == expected_rows(truth_from_raw_export, segment)
+    assert shown == expected_rows(labelled_from_raw_export, segment, partial_months)
 
 
-def test_overall_conversion_is_sqls_over_labelled_mqls(run, truth_from_raw_export):
+def test_the_newest_month_whose_leads_have_not_all_reached_their_horizon_is_marked_partial(
+        run, truth_from_raw_export, partial_months):
     _, page = run
-    truth = truth_from_raw_export["converted"]
+    assert len(partial_months) == 1  # the month of as_of - 90 days
+    month = next(iter(partial_months))
+    leads = truth_from_raw_export[truth_from_raw_export["mql_month"] == month]
+    note = text_of(re.search(r'id="partial-months">(.*?)</p>', page, re.S).group(1))
+    assert (f"{month} is partial: only {int(leads['observed'].sum()):,} of its "
+            f"{len(leads):,} leads have reached the 90-day horizon") in note
+    months = [row[0] for row in Tables(page).tables["conv-mql_month"][1:]]
+    assert months[-1] == f"{month} (partial)"
+    assert [m for m in months if "partial" in m] == [months[-1]]
+
+
+def test_overall_conversion_is_sqls_over_labelled_mqls(run, labelled_from_raw_export):
+    _, page = run
+    truth = labelled_from_raw_export["converted"]
     sentence = re.search(r'id="overall-rate">(.*?)</p>', page).group(1)
     assert (f"<b>{int(truth.sum()):,}</b> of <b>{len(truth):,}</b> MQLs became SQLs: "
             f"<b>{truth.mean():.1%}</b>") in sentence
@@ -91,13 +127,13 @@ def test_score_band_sentences_describe_the_test_leads(run):
     assert sentences.count("Of the") == len(np.unique(lower))
 
 
-def test_bant_shares_cover_every_labelled_lead(run, truth_from_raw_export):
+def test_bant_shares_cover_every_labelled_lead(run, labelled_from_raw_export):
     _, page = run
     rows = Tables(page).tables["bant"][1:]
     for flag in ("budget", "authority", "need", "timeline"):
-        counts = [int(r[2].replace(",", "")) for r in rows if r[0] == flag]
-        assert [r[1] for r in rows if r[0] == flag] == ["true", "false", "unknown"]
-        assert sum(counts) == len(truth_from_raw_export)
+        assert [r[1] for r in rows if r[0] == flag.title()] == ["Yes", "No", "Unknown"]
+        counts = [int(r[2].replace(",", "")) for r in rows if r[0] == flag.title()]
+        assert sum(counts) == len(labelled_from_raw_export)
 
 
 def test_model_facts_name_the_version_dates_and_leads(run, demo_crm):
@@ -113,18 +149,30 @@ def test_model_facts_name_the_version_dates_and_leads(run, demo_crm):
     assert page_identity(page)["model-version"] == result.metrics["model_version"]
 
 
-def test_report_is_self_contained_with_decodable_charts(run):
+def test_report_is_self_contained_with_svg_and_html_charts(run):
     _, page = run
-    assert not re.search(r"""(src|href)=["']?(https?:|//)|<link\b|@import|url\(""", page)
-    sources = re.findall(r'<img src="([^"]+)"', page)
-    assert len(sources) >= 8
-    for source in sources:
-        assert source.startswith("data:image/png;base64,")
-        png = base64.b64decode(source.split(",", 1)[1])
-        assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        width, height = struct.unpack(">II", png[16:24])
-        assert width > 100 and height > 100
+    assert not EXTERNAL.search(page)
+    assert "<img" not in page  # no fixed-size picture: every chart scales with the screen
+    charts = re.findall(r'<(figure|svg) class="(?:chart|svg-chart)[^"]*"', page)
+    assert len(re.findall(r'class="chart bars', page)) >= 8
+    svgs = re.findall(r"<svg\b.*?</svg>", page, re.S)
+    assert len(svgs) == 2 and len(charts) >= 10
+    for svg in svgs:
+        root = ElementTree.fromstring(svg)
+        assert root.get("viewBox", "").startswith("0 0 ")
+        assert len(root.findall(".//{http://www.w3.org/2000/svg}text")) >= 8
     assert "@media print" in page
+
+
+def test_technical_metrics_sit_in_a_collapsed_block_at_the_end(run):
+    result, page = run
+    details = re.search(r'<details id="facts" class="technical">(.*?)</details>', page, re.S)
+    assert details and "open" not in page[details.start():details.start() + 60]
+    outside = page[:details.start()] + page[details.end():]
+    for technical in ("ROC AUC", "Brier", "ECE", result.metrics["chosen_model"]):
+        assert technical in details.group(1), technical
+        assert technical not in text_of(outside), technical
+    assert page.index("<details") > page.index('id="bant"')
 
 
 def test_report_is_logged_to_the_mlflow_run(run):
@@ -162,14 +210,14 @@ def test_report_verb_copies_the_champions_report(run, isolated_mlflow, tmp_path,
 
 
 def test_report_verb_builds_a_report_from_an_export(run, isolated_mlflow, demo_dir,
-                                                     truth_from_raw_export, tmp_path):
+                                                     labelled_from_raw_export, tmp_path):
     out = tmp_path / "fresh.html"
     code = main(["report", "--models-dir", str(isolated_mlflow / "models"), "--data",
                  str(demo_dir), "--out", str(out)])
     assert code == 0
     page = out.read_text()
     shown = {row[0]: row[1:] for row in Tables(page).tables["conv-source"][1:]}
-    assert shown == expected_rows(truth_from_raw_export, "source")
+    assert shown == expected_rows(labelled_from_raw_export, "source")
     assert "every labelled lead of this export" in page
 
 
@@ -178,3 +226,26 @@ def test_report_verb_without_a_champion_says_what_to_run(tmp_path, capsys):
                  str(tmp_path / "r.html")])
     assert code == 2
     assert "leadconv train" in capsys.readouterr().err
+
+
+def test_the_notebook_views_of_a_run_show_its_candidates_curves_and_mlflow_page(run):
+    import mlflow
+
+    result, _ = run
+    table = candidates_table(result)
+    mlflow.set_tracking_uri(result.metrics["tracking_uri"])
+    logged = mlflow.artifacts.load_text(f"runs:/{result.metrics['run_id']}/{CANDIDATES_ARTIFACT}")
+    assert sorted(table["name"]) == sorted(line.split(",")[0]
+                                           for line in logged.splitlines()[1:])
+    assert table.loc[table["chosen"], "name"].tolist() == [result.metrics["chosen_model"]]
+    assert table["valid_calibrated_log_loss"].is_monotonic_increasing
+    y, scores = held_out_scores(result)
+    assert len(y) == len(result.prepared.split.test) == len(scores["model"])
+    assert set(scores) == {"model", "points score"}
+    view = evaluation_curves(result)._repr_html_()
+    assert view.count('<img src="data:image/png;base64,') == 3
+    link = run_link(result)
+    assert str(link) == f"http://127.0.0.1:5000/#/runs/{result.metrics['run_id']}"
+    assert link.command == f"mlflow ui --backend-store-uri {result.metrics['tracking_uri']}"
+    assert run_link(result, "http://mlflow.example:8080/").url == (
+        f"http://mlflow.example:8080/#/runs/{result.metrics['run_id']}")

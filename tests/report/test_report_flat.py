@@ -4,7 +4,6 @@ rates checked against the export CSV, the leakage flags, and ``leadconv report``
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import re
@@ -16,6 +15,7 @@ import pytest
 from cli.main import main
 from demodata.flat import LEAKY_COLUMNS, TARGET
 from report.flat import MAX_DISTINCT, MAX_SEGMENTS, TOP_VALUES
+from report.words import plain_names
 from scoring.bundle import REPORT_FILE
 from serving.report import page_identity
 from tests.report.html_tables import EXTERNAL, Tables, text_of
@@ -56,8 +56,10 @@ def segment_text(frame: pd.DataFrame, column: str, placeholders: list[str]) -> p
 
 
 def expected_rows(frame: pd.DataFrame, values: pd.Series) -> dict[str, list[str]]:
+    """Rows of a conversion table, keyed by the values' plain names (``report.words``)."""
     grouped = frame["converted"].groupby(values.to_numpy())
-    return {value: [f"{len(part):,}", f"{int(part.sum()):,}", f"{part.mean():.1%}"]
+    names = plain_names(values.unique())
+    return {names[value]: [f"{len(part):,}", f"{int(part.sum()):,}", f"{part.mean():.1%}"]
             for value, part in grouped}
 
 
@@ -79,14 +81,13 @@ def test_flat_champion_bundle_has_the_report_logged_to_its_mlflow_run(run):
                                    "run-id": result.metrics["run_id"]}
 
 
-def test_flat_report_is_self_contained_with_decodable_charts(run):
+def test_flat_report_is_self_contained_with_scalable_charts(run):
     _, _, page = run
     assert not EXTERNAL.search(page)
-    sources = re.findall(r'<img src="([^"]+)"', page)
-    assert len(sources) >= 2 + MAX_SEGMENTS + 1 + 2  # drivers, segments, month, trust
-    for source in sources:
-        assert source.startswith("data:image/png;base64,")
-        assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<img" not in page
+    bar_charts = re.findall(r'<figure class="chart bars', page)
+    assert len(bar_charts) >= 2 + MAX_SEGMENTS + 1 + 1  # drivers, segments, month, tiers
+    assert len(re.findall(r'<svg class="chart svg-chart"', page)) == 2  # trust
 
 
 def test_flat_report_has_the_sections_and_says_what_does_not_apply(run):

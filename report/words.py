@@ -8,36 +8,20 @@ would read the same ("google" and "Google" in one export), so no two rows of a t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
+from features import words
 from report.tables import POOLED, UNKNOWN
 
-# Words written in capitals, or in a fixed way, whatever the export's case.
-WORDS = {"it": "IT", "hr": "HR", "ceo": "CEO", "cfo": "CFO", "cto": "CTO", "cmo": "CMO",
-         "vp": "VP", "saas": "SaaS", "b2b": "B2B", "b2c": "B2C", "smb": "SMB", "usa": "USA",
-         "us": "US", "uk": "UK", "eu": "EU", "emea": "EMEA", "apac": "APAC", "latam": "LATAM",
-         "na": "NA", "seo": "SEO", "sem": "SEM", "ppc": "PPC", "crm": "CRM", "api": "API",
-         "ai": "AI", "ml": "ML", "roi": "ROI", "ui": "UI", "ux": "UX", "qa": "QA",
-         "c_level": "C-level", "c-level": "C-level"}
-# Whole values with a set name.
-VALUES = {"true": "Yes", "false": "No", "unknown": "Unknown", UNKNOWN: "Unknown",
-          POOLED: "Other (rare values)", "c_level": "C-level"}
-CODE = re.compile(r"^[a-z][a-z0-9]*(?:[ _\-][a-z0-9]+)*$")  # lower-case words, " ", _ or -
+# The report's own placeholders, on top of ``features.words``.
+VALUES = {UNKNOWN: "Unknown", POOLED: "Other (rare values)"}
 
 
 def plain(value: object) -> str:
-    """A value as marketers read it: codes (lower case, words joined by ``_``) become words with
-    a capital first letter and known acronyms in capitals; anything else stays as it is."""
+    """A value as marketers read it (``features.words.plain``, plus the report's placeholders
+    for blank and pooled rare values)."""
     text = str(value)
-    if text in VALUES:
-        return VALUES[text]
-    if not CODE.match(text) or not any(c.isalpha() for c in text):
-        return text
-    words = [WORDS.get(w, w) for w in text.replace("_", " ").split(" ")]
-    first = words[0]
-    words[0] = first if first in WORDS.values() else first[:1].upper() + first[1:]
-    return " ".join(words)
+    return VALUES[text] if text in VALUES else words.plain(text)
 
 
 def plain_names(values: Iterable[object]) -> dict[str, str]:

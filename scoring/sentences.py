@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from features.rules import Rules, normalise_answer
-from features.words import count, money, plain_name
+from features.words import count, money, plain
 
 # Activity type -> (what one occurrence says, what n say, the noun when there were none).
 ACTIVITY_WORDS = {
@@ -89,16 +89,16 @@ class Sentences:
                 else f"Annual revenue {money(math.expm1(float(v)))}"),
             "region": lambda v: (
                 "Region not known" if _missing(v) or v == "unknown"
-                else f"Based in {plain_name(v)}"),
+                else f"Based in {plain(v)}"),
             "icp_fit": lambda v: (
                 f"Meets {count(round(float(v) * 3), '1', '{n}')} of 3 ideal customer profile "
                 f"criteria (industry, size, region)"),
             "seniority": self._seniority,
             "job_function": lambda v: (
                 "Job function not known from the job title" if _missing(v) or v == "unknown"
-                else f"Works in {plain_name(v)}"),
+                else f"Works in {plain(v)}"),
             "source": lambda v: (
-                "No lead source given" if _missing(v) else f"Came from {plain_name(v)}"),
+                "No lead source given" if _missing(v) else f"Came from {plain(v)}"),
             "log_budget": self._budget,
             "purchase_timeframe": self._timeframe,
             "pain_point": lambda v: (
@@ -161,7 +161,7 @@ class Sentences:
         if _missing(value):
             return "No industry given"
         target = " (ideal customer profile)" if value in self.rules.icp.industries else ""
-        return f"In the {plain_name(value)} industry{target}"
+        return f"In the {plain(value)} industry{target}"
 
     def _company_size(self, value: Any) -> str:
         if _missing(value):
@@ -180,7 +180,7 @@ class Sentences:
         rule = self.rules.bant.authority
         role = (" (decision maker)" if value in rule.decision_makers
                 else " (not the decision maker)" if value in rule.not_decision_makers else "")
-        return f"{plain_name(value)} level{role}"
+        return f"{plain(value)} level{role}"
 
     def _budget(self, value: Any) -> str:
         if _missing(value):

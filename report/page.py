@@ -159,7 +159,7 @@ def inputs_from_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,
              "evaluated_on": f"the out-of-time test set (the newest labelled leads, MQLs "
                              f"{prepared.split.boundaries.get('test', '')})",
              "n_censored": prepared.labels.n_censored}
-    return ReportInputs(frame, importances, card, scope, tiers=rules.tiers,
+    return ReportInputs(frame, importances, card, scope, tiers=rules.tiers, grades=rules.grades,
                         values=prepared.x.reindex(frame.index),
                         cohorts=cohorts_of(prepared.labels))
 
@@ -202,7 +202,8 @@ def inputs_from_export(data_dir: str | Path, models_dir: str | Path = "models", 
              "evaluated_on": "every labelled lead of this export",
              "n_censored": labels.n_censored}
     return ReportInputs(frame, importances, scorer.card, scope, tiers=rules.tiers,
-                        values=table.reindex(ids), cohorts=cohorts_of(labels))
+                        grades=rules.grades, values=table.reindex(ids),
+                        cohorts=cohorts_of(labels))
 
 
 def report_for_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,

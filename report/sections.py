@@ -33,6 +33,7 @@ from report.tables import (
     bant_table,
     conversion_by,
     family_importances,
+    grade_table,
     lift_table,
     overall_rate,
     score_bands,
@@ -143,9 +144,8 @@ def tiers(inputs: ReportInputs) -> Context:
             "chart": BarChart("Conversion per tier", bars,
                               [Reference(overall, f"overall {overall:.1%}")]),
             "hot": round(inputs.tiers.hot * 100), "warm": round(inputs.tiers.warm * 100),
-            # The place of the A-D grades (and their cut-offs) once the scorer serves them: a
-            # table of the same columns as ``rows``, shown under the tiers when not None.
-            "grades": None}
+            "grades": [[r.grade, r.scores, r.leads, r.share, r.sqls, r.rate, r.sql_share]
+                       for r in grade_table(evaluated, inputs.grades).itertuples()]}
 
 
 def _ratio(rate: float, overall: float) -> float | None:

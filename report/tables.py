@@ -15,7 +15,7 @@ import pandas as pd
 
 from features.bant import FLAGS, VALUES
 from features.firmographics import SIZE_BANDS
-from features.rules import ScoreTiers
+from features.rules import Grades, ScoreTiers
 from scoring.card import ModelCard
 from scoring.metrics import top_decile
 
@@ -59,6 +59,7 @@ class ReportInputs:
         shape: ``"event"`` or ``"flat"`` (which model facts to print; flat always shows the
             leakage section).
         tiers: the score tiers of the rules file (hot, warm, cold cut-offs).
+        grades: the A-D grades of the rules file (their cut-offs).
         values: the model's inputs of the leads (indexed like ``leads``, a column per feature
             name of ``importances``; missing columns and leads allowed): the per-value insights
             of the top drivers are read from it. None: only the segments of ``leads``.
@@ -78,6 +79,7 @@ class ReportInputs:
     bant: bool = True
     shape: str = "event"
     tiers: ScoreTiers = field(default_factory=ScoreTiers)
+    grades: Grades = field(default_factory=Grades)
     values: pd.DataFrame | None = None
     cohorts: pd.DataFrame | None = None
 
@@ -227,6 +229,25 @@ def tier_table(evaluated: pd.DataFrame, tiers: ScoreTiers) -> pd.DataFrame:
         inside = names == tier
         n, sqls = int(inside.sum()), float(y[inside].sum())
         rows.append({"tier": tier, "scores": ranges[tier], "leads": n,
+                     "share": n / len(p) if len(p) else float("nan"), "sqls": int(sqls),
+                     "rate": sqls / n if n else float("nan"),
+                     "sql_share": sqls / y.sum() if y.sum() else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def grade_table(evaluated: pd.DataFrame, grades: Grades) -> pd.DataFrame:
+    """``tier_table``'s columns per grade A-D of the rules file (all four, even empty ones)."""
+    p = evaluated["probability"].to_numpy(dtype=float)
+    y = evaluated["label"].to_numpy(dtype=float)
+    letters = grades.grade(p)
+    lows = {k: round(v * 100) for k, v in grades.cut_offs().items()}
+    ranges = {"A": f"{lows['A']}-100", "B": f"{lows['B']}-{lows['A'] - 1}",
+              "C": f"{lows['C']}-{lows['B'] - 1}", "D": f"1-{lows['C'] - 1}"}
+    rows = []
+    for grade in ("A", "B", "C", "D"):
+        inside = letters == grade
+        n, sqls = int(inside.sum()), float(y[inside].sum())
+        rows.append({"grade": grade, "scores": ranges[grade], "leads": n,
                      "share": n / len(p) if len(p) else float("nan"), "sqls": int(sqls),
                      "rate": sqls / n if n else float("nan"),
                      "sql_share": sqls / y.sum() if y.sum() else float("nan")})

@@ -5,19 +5,25 @@ bar."""
 
 from __future__ import annotations
 
-import re
 from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from features.rules import ScoreTiers
+from features.rules import Grades, ScoreTiers
 from report.bars import Bar, BarChart, Reference
 from report.insights import MIN_GROUP, driver_insights, groups_of, stands_out, summary
 from report.page import build_report
 from report.svg import lift_svg, reliability_svg
-from report.tables import LEAD_COLUMNS, ReportInputs, cohort_coverage, score_bands, tier_table
+from report.tables import (
+    LEAD_COLUMNS,
+    ReportInputs,
+    cohort_coverage,
+    grade_table,
+    score_bands,
+    tier_table,
+)
 from report.words import plain, plain_names
 from scoring.card import ModelCard
 from tests.report.html_tables import Tables, text_of
@@ -160,12 +166,25 @@ def test_tiers_count_leads_and_conversion_by_the_rules_cut_offs():
     assert table.loc["hot", "sql_share"] == pytest.approx(2 / 3)
 
 
-def test_the_tiers_section_shows_each_tier_and_keeps_a_place_for_grades(referral_converts):
+def test_grades_count_leads_and_conversion_by_the_rules_cut_offs():
+    frame = leads_frame(6, probability=[0.05, 0.14, 0.15, 0.39, 0.40, 0.9],
+                        label=[0, 0, 1, 0, 1, 1])
+    table = grade_table(frame, Grades(a=0.40, b=0.15, c=0.10)).set_index("grade")
+    assert table.loc["A", ["scores", "leads", "sqls"]].tolist() == ["40-100", 2, 2]
+    assert table.loc["B", ["scores", "leads", "sqls"]].tolist() == ["15-39", 2, 1]
+    assert table.loc["C", ["scores", "leads", "sqls"]].tolist() == ["10-14", 1, 0]
+    assert table.loc["D", ["scores", "leads", "sqls"]].tolist() == ["1-9", 1, 0]
+
+
+def test_the_tiers_section_shows_each_tier_and_each_grade(referral_converts):
     page = build_report(referral_converts)
-    rows = Tables(page).tables["tiers"]
+    tables = Tables(page).tables
+    rows = tables["tiers"]
     assert [r[0] for r in rows[1:]] == ["Hot", "Warm", "Cold"]
     assert sum(int(r[2].replace(",", "")) for r in rows[1:]) == 600
-    assert re.search(r'<div id="grades">\s*</div>', page)
+    grades = tables["grades"]
+    assert [r[0] for r in grades[1:]] == ["A", "B", "C", "D"]
+    assert sum(int(r[2].replace(",", "")) for r in grades[1:]) == 600
 
 
 def test_a_month_with_leads_not_yet_past_their_horizon_is_partial():

@@ -9,6 +9,8 @@ metric                                                 labels
 ``leadconv_http_requests_total``                       route (template), method, status
 ``leadconv_http_request_duration_seconds`` (histogram)  route, method, status
 ``leadconv_predictions_total``                         tier (hot, warm, cold)
+``leadconv_invalid_leads_total``                       - (leads of a batch answered in
+                                                       ``errors``, not scored)
 ``leadconv_model_info`` (1 for the served model)        version, source (``local`` or
                                                        ``registry``: never a file path)
 ``leadconv_model_reloads_total``                       -
@@ -70,6 +72,9 @@ class Metrics:
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
         self.predictions = Counter("leadconv_predictions_total", "Leads scored, by tier",
                                    ("tier",), registry=self.registry)
+        self.invalid_leads = Counter("leadconv_invalid_leads_total",
+                                     "Leads of a batch answered with their own error, not scored",
+                                     registry=self.registry)
         self.model = Gauge("leadconv_model_info", "The served model (value 1)",
                            ("version", "source"), registry=self.registry)
         self.reloads = Counter("leadconv_model_reloads_total", "Models loaded successfully",
@@ -100,6 +105,10 @@ class Metrics:
             counts[tier] = counts.get(tier, 0) + 1
         for tier, n in counts.items():
             self.predictions.labels(tier).inc(n)
+
+    def count_invalid_leads(self, n: int) -> None:
+        if n:
+            self.invalid_leads.inc(n)
 
     def model_loaded(self, version: str, source: str) -> None:
         """``source``: where it came from (a path or ``models:/...``), shown only as its kind."""

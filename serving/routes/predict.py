@@ -33,6 +33,7 @@ def predict(body: PredictRequest, model: ModelDep, metrics: MetricsDep, log: Log
     request.state.n_leads = len(body.leads)
     batch = split_batch(body.leads, strict=settings.strict_fields,
                         all_or_nothing=all_or_nothing)
+    metrics.count_invalid_leads(len(batch.errors))
     if not batch.leads:
         return PredictResponse(model_version=model.version, predictions=[],
                                errors=batch.errors)

@@ -46,18 +46,20 @@ def test_metrics_count_requests_by_route_and_status_and_predictions_by_tier(clie
     predict(client, lead("a"), lead("b"), lead("c"))
     predict(client, lead("a", company_size=-1), all_or_nothing=True)
     predict(client, lead("a"), headers={})
+    predict(client, lead("b", company_size=-1), lead("c", mql_at="soon"), lead("d"))
     text = client.get("/metrics").text
     assert _sample(text, "leadconv_http_requests_total", route="/v1/predict",
-                   status="200") == 1
+                   status="200") == 2
+    assert _sample(text, "leadconv_invalid_leads_total") == 2
     assert _sample(text, "leadconv_http_requests_total", route="/v1/predict",
                    status="422") == 1
     assert _sample(text, "leadconv_http_requests_total", route="/v1/predict",
                    status="401") == 1
     assert _sample(text, "leadconv_http_request_duration_seconds_count", route="/v1/predict",
-                   status="200") == 1
+                   status="200") == 2
     scored = sum(_sample(text, "leadconv_predictions_total", tier=t)
                  for t in ("hot", "warm", "cold"))
-    assert scored == 3
+    assert scored == 4
     version = client.get("/readyz").json()["model_version"]
     assert _sample(text, "leadconv_model_info", version=version) == 1
     assert _sample(text, "leadconv_model_reload_failures_total") == 0

@@ -17,16 +17,18 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from features.roles import FEATURE_ROLES
 from scoring.card import ModelCard
 from scoring.flat import FlatScorer
+from serving.batch import Shape, split_batch
 from serving.deps import LogDep, MetricsDep, ModelDep, SettingsDep, check_batch_size
 from serving.errors import BODY_ERRORS
 from serving.recording import moments_of, record, trends
-from serving.schemas import FlatPredictionOut, FlatPredictResponse
+from serving.routes.predict import AllOrNothing
+from serving.schemas import FlatPredictionOut, FlatPredictResponse, documented_as
 
 ROLE_HELP = {
     "numeric": "a number (as in the export, e.g. 12, 12.5 or \"$40,000\")",
@@ -62,10 +64,23 @@ def request_models(card: ModelCard) -> tuple[type[BaseModel], type[BaseModel]]:
         else:
             kind = Annotated[Any, Field(alias=column, description=help_text)]
         fields[_identifier(i, column)] = (kind, None)
-    lead = create_model("FlatLeadIn", __config__=ConfigDict(extra="forbid"), **fields)
+    lead = create_model("FlatLeadIn", __config__=ConfigDict(extra="ignore"), **fields)
+    raw: Any = documented_as(lead)
+    items: Any = Annotated[list[raw], Field(
+        min_length=1, description="the leads, each checked on its own: invalid ones are answered "
+                                  "in `errors`, the others scored (`?all_or_nothing=true`: a "
+                                  "422 for the whole request)")]
     body = create_model("FlatPredictRequest", __config__=ConfigDict(extra="forbid"),
-                        leads=(Annotated[list[lead], Field(min_length=1)], ...))  # type: ignore[valid-type]
+                        leads=(items, ...))
     return lead, body
+
+
+def flat_shape(lead: type[BaseModel], card: ModelCard) -> Shape[Any]:
+    """What a flat lead is for ``serving.batch``: its model and the id column's field."""
+    id_column = card.flat_mapping().id_column
+    attribute = next((name for name, f in lead.model_fields.items() if f.alias == id_column),
+                     None)
+    return Shape.of(lead, attribute)
 
 
 def as_export_text(value: Any, decimal: str) -> str | None:
@@ -82,32 +97,34 @@ def as_export_text(value: Any, decimal: str) -> str | None:
 
 def router(card: ModelCard) -> APIRouter:
     """The flat model's predict route (prefix-less; mounted under ``/v1``)."""
-    _, body_model = request_models(card)
+    lead_model, body_model = request_models(card)
+    shape = flat_shape(lead_model, card)
     mapping = card.flat_mapping()
     api = APIRouter(tags=["predict"])
 
     def predict(body: Any, model: ModelDep, metrics: MetricsDep, log: LogDep,
-                settings: SettingsDep, request: Request) -> FlatPredictResponse:
+                settings: SettingsDep, request: Request,
+                all_or_nothing: AllOrNothing = False) -> FlatPredictResponse:
         """Score 1..LEADCONV_MAX_BATCH leads given as rows of the flat export; with an id
-        column, each answer says the lead's previous score and trend, and is logged."""
-        rows = [lead.model_dump(by_alias=True) for lead in body.leads]
-        request.state.n_leads = len(rows)
+        column, each answer says the lead's previous score and trend, and is logged. Each lead
+        is checked on its own: invalid ones come back in ``errors`` (HTTP 200)."""
+        request.state.n_leads = len(body.leads)
+        batch = split_batch(body.leads, strict=settings.strict_fields,
+                            all_or_nothing=all_or_nothing, shape=shape)
+        metrics.count_invalid_leads(len(batch.errors))
         id_column = mapping.id_column
-        if id_column is not None:
-            ids = [str(r[id_column]) for r in rows]
-            seen: dict[str, int] = {}
-            for i, lead_id in enumerate(ids):
-                if lead_id in seen:
-                    raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=(
-                        f"duplicate {id_column!r}: {lead_id!r} at leads[{seen[lead_id]}] and "
-                        f"leads[{i}]"))
-                seen[lead_id] = i
+        if not batch.leads:
+            return FlatPredictResponse(model_version=model.version, id_column=id_column,
+                                       predictions=[], errors=batch.errors)
+        rows = [lead.model_dump(by_alias=True) for lead in batch.leads]
         texts = [{k: as_export_text(v, mapping.decimal) for k, v in r.items()} for r in rows]
         scorer = model.scorer
         assert isinstance(scorer, FlatScorer)  # routes were built from a flat-export card
         scores = scorer.score_rows(texts)
         metrics.count_predictions(scores["tier"])
         rows_out = scores_to_rows(scores)
+        for row, ignored in zip(rows_out, batch.ignored, strict=True):
+            row["ignored_fields"] = ignored
         if id_column is not None:
             logged = log_columns(scores, model.version)
             moments = moments_of(logged)
@@ -116,7 +133,8 @@ def router(card: ModelCard) -> APIRouter:
                 row.update(trend)
             record(log, model, logged, lambda: feature_columns(scorer, texts), moments)
         return FlatPredictResponse(model_version=model.version, id_column=id_column,
-                                   predictions=[FlatPredictionOut(**row) for row in rows_out])
+                                   predictions=[FlatPredictionOut(**row) for row in rows_out],
+                                   errors=batch.errors)
 
     predict.__annotations__["body"] = body_model
     api.add_api_route("/predict", predict, methods=["POST"],

@@ -150,19 +150,26 @@ RESPONSE_EXAMPLE: JsonDict = {"schema_version": "2", "model_version": "3", "pred
     "errors": []}
 
 
-class RawLead:
-    """A lead as sent, validated as ``LeadIn`` one by one by the route (``serving.batch``), so
-    one bad lead gets its own error instead of failing the batch; documented as ``LeadIn``."""
+def documented_as(model: type[BaseModel]) -> type:
+    """A request item taken as sent and validated as ``model`` one by one by the route
+    (``serving.batch``), so one bad lead gets its own error instead of failing the batch; the
+    OpenAPI schema shows it as ``model``."""
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
-                                     ) -> core_schema.CoreSchema:
-        return core_schema.any_schema()
+    class Raw:
+        @classmethod
+        def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
+                                         ) -> core_schema.CoreSchema:
+            return core_schema.any_schema()
 
-    @classmethod
-    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema,
-                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        return handler(LeadIn.__pydantic_core_schema__)
+        @classmethod
+        def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema,
+                                         handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+            return handler(model.__pydantic_core_schema__)
+
+    return Raw
+
+
+RawLead = documented_as(LeadIn)
 
 
 class PredictRequest(BaseModel):
@@ -170,7 +177,7 @@ class PredictRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REQUEST_EXAMPLE]})
 
-    leads: Annotated[list[RawLead], Field(
+    leads: Annotated[list[RawLead], Field(  # type: ignore[valid-type]
         min_length=1, description="the leads to score, each a ``LeadIn``. Each lead is checked "
                                   "on its own: an invalid one (or a lead_id already in the "
                                   "request) is answered in ``errors`` and the others are "
@@ -339,6 +346,8 @@ class FlatPredictionOut(BaseModel):
     tier: Literal["hot", "warm", "cold"]
     reasons_up: list[ReasonOut]
     reasons_down: list[ReasonOut]
+    ignored_fields: list[str] = Field(
+        default_factory=list, description="columns of this lead the API does not know: not used")
     previous_score: PreviousScore = None
     previous_scored_at: PreviousAt = None
     trend: TrendField = "unknown"
@@ -347,9 +356,12 @@ class FlatPredictionOut(BaseModel):
 class FlatPredictResponse(BaseModel):
     """Predictions of a model trained on a flat export (no BANT fields, no points score there)."""
 
+    schema_version: Literal["2"] = SCHEMA_VERSION
     model_version: str
     id_column: str | None
     predictions: list[FlatPredictionOut]
+    errors: list[LeadErrorOut] = Field(
+        default_factory=list, description="the invalid leads, each with its own problems")
 
 
 class ModelOut(BaseModel):

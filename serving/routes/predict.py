@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from scoring.event import Scorer
-from serving.batch import split_batch
+from serving.batch import EVENT_LEAD, split_batch
 from serving.deps import LogDep, MetricsDep, ModelDep, SettingsDep, check_batch_size
 from serving.errors import BODY_ERRORS
 from serving.frames import predictions, to_columns
@@ -32,7 +32,7 @@ def predict(body: PredictRequest, model: ModelDep, metrics: MetricsDep, log: Log
     Each lead is checked on its own: invalid ones come back in ``errors`` (HTTP 200)."""
     request.state.n_leads = len(body.leads)
     batch = split_batch(body.leads, strict=settings.strict_fields,
-                        all_or_nothing=all_or_nothing)
+                        all_or_nothing=all_or_nothing, shape=EVENT_LEAD)
     metrics.count_invalid_leads(len(batch.errors))
     if not batch.leads:
         return PredictResponse(model_version=model.version, predictions=[],

@@ -99,25 +99,43 @@ def test_json_numbers_and_booleans_score_like_the_export_text(flat_client, flat_
 
 def test_openapi_shows_the_exports_columns_with_their_roles(flat_client):
     spec = flat_client.get("/openapi.json").json()
-    lead = spec["components"]["schemas"]["FlatLeadIn"]["properties"]
+    item = spec["components"]["schemas"]["FlatPredictRequest"]["properties"]["leads"]["items"]
+    lead = item["properties"]
+    assert item["title"] == "FlatLeadIn"
     assert {"TotalVisits", "Lead Source", "Demo Requested", ID, "Tags"} <= set(lead)
     assert "category" in lead["Lead Source"]["description"]
     assert "not used" in lead["Tags"]["description"]  # dropped for leakage: accepted, ignored
-    assert ID in spec["components"]["schemas"]["FlatLeadIn"]["required"]
+    assert ID in item["required"]
 
 
 def test_flat_request_errors_name_the_lead_and_column(flat_client, flat_trained):
     _, export = flat_trained
     row = rows_of(export, 1)[0]
-    r = flat_client.post("/v1/predict", headers=HEADERS,
-                         json={"leads": [row, {**row, "Colour": "blue"}]})
-    assert r.status_code == 422
-    assert "leads[1].Colour" in r.json()["message"]
     missing_id = {k: v for k, v in row.items() if k != ID}
-    r = flat_client.post("/v1/predict", headers=HEADERS, json={"leads": [missing_id]})
-    assert r.status_code == 422 and f"leads[0].{ID}" in r.json()["message"]
-    r = flat_client.post("/v1/predict", headers=HEADERS, json={"leads": [row, row]})
-    assert r.status_code == 422 and "duplicate" in r.text
+    whole = flat_client.post("/v1/predict?all_or_nothing=true", headers=HEADERS,
+                             json={"leads": [row, missing_id]})
+    assert whole.status_code == 422 and f"leads[1].{ID}" in whole.json()["message"]
+    twice = flat_client.post("/v1/predict?all_or_nothing=true", headers=HEADERS,
+                             json={"leads": [row, row]})
+    assert twice.status_code == 422 and "duplicate" in twice.text
+    # Lead by lead (the default): the valid lead is scored, each other one has its own error
+    body = flat_client.post("/v1/predict", headers=HEADERS,
+                            json={"leads": [row, missing_id, row]}).json()
+    assert [p["lead_id"] for p in body["predictions"]] == [str(row[ID])]
+    assert [(e["index"], e["errors"][0]["field"]) for e in body["errors"]] == [
+        (1, f"leads[1].{ID}"), (2, f"leads[2].{ID}")]
+    assert body["errors"][1]["lead_id"] == str(row[ID])
+
+
+def test_a_column_the_export_never_had_is_ignored_and_listed(flat_client, flat_trained):
+    _, export = flat_trained
+    row = rows_of(export, 1)[0]
+    plain = flat_client.post("/v1/predict", headers=HEADERS, json={"leads": [row]}).json()
+    body = flat_client.post("/v1/predict", headers=HEADERS,
+                            json={"leads": [{**row, "Colour": "blue"}]}).json()
+    [p] = body["predictions"]
+    assert p["ignored_fields"] == ["Colour"]
+    assert p["probability"] == plain["predictions"][0]["probability"]
 
 
 def test_unknown_categories_and_missing_columns_are_scored(flat_client):

@@ -298,16 +298,25 @@ class OutcomeIn(BaseModel):
         return self
 
 
+def example(*values: JsonDict) -> ConfigDict:
+    """A model's whole examples, shown by ``/docs`` and ``/redoc`` (a test validates each)."""
+    return ConfigDict(json_schema_extra={"examples": list(values)})
+
+
 class OutcomesRequest(BaseModel):
     """Outcomes of leads (at most ``LEADCONV_MAX_BATCH``); sending one again changes nothing."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", **example(
+        {"outcomes": [{"lead_id": "L000123", "sql_at": "2026-09-20T15:30:00Z"},
+                      {"lead_id": "L000124", "disqualified_at": "2026-09-18T09:00:00Z"}]}))
 
     outcomes: Annotated[list[OutcomeIn], Field(min_length=1)]
 
 
 class OutcomesOut(BaseModel):
     """What the outcomes did: new leads, changed ones, and ones already stored as sent."""
+
+    model_config = example({"received": 2, "inserted": 1, "updated": 1, "unchanged": 0})
 
     received: int
     inserted: int
@@ -331,6 +340,16 @@ class LoggedScoreOut(BaseModel):
 
 class ScoreHistoryOut(BaseModel):
     """A lead's logged scores, newest scoring moment first."""
+
+    model_config = example({"lead_id": "L000123", "scores": [
+        {"scored_at": "2026-09-10T10:00:00Z", "logged_at": "2026-09-10T10:00:01Z",
+         "model_version": "3", "probability": 0.412, "score": 41, "tier": "hot",
+         "bant": {"budget": "true", "authority": "true", "need": "true", "timeline": "true"},
+         "points_score": 45.0, "origin": "api"},
+        {"scored_at": "2026-09-03T10:00:00Z", "logged_at": "2026-09-04T02:00:00Z",
+         "model_version": "3", "probability": 0.27, "score": 27, "tier": "warm",
+         "bant": {"budget": "true", "authority": "true", "need": "unknown",
+                  "timeline": "true"}, "points_score": 30.0, "origin": "batch"}]})
 
     lead_id: str
     scores: list[LoggedScoreOut]
@@ -367,6 +386,17 @@ class FlatPredictResponse(BaseModel):
 class ModelOut(BaseModel):
     """The served model: its card and how it was loaded, plus the last reload failure if any."""
 
+    model_config = example({
+        "version": "3", "alias": "champion", "model_name": "lead-conversion",
+        "source": "models:/lead-conversion@champion", "trained_at": "2026-09-30T22:00:00Z",
+        "run_id": "4f1c2a7e9b0d4c3f8a6e5d2c1b0a9f8e", "horizon_days": 90,
+        "chosen_model": "hgb_0", "calibration": "sigmoid",
+        "test_metrics": {"roc_auc": 0.884, "log_loss": 0.262, "brier": 0.082, "ece": 0.013},
+        "data_fingerprint": {"n_leads": 20000, "sha256": "9c1e0d6f...",
+                             "mql_from": "2025-04-01", "mql_to": "2026-09-29"},
+        "loaded_at": "2026-10-01T06:00:00Z", "last_reload_error": None,
+        "last_reload_error_at": None})
+
     version: str
     alias: str | None
     model_name: str | None
@@ -379,8 +409,8 @@ class ModelOut(BaseModel):
     test_metrics: dict[str, float]
     data_fingerprint: dict[str, Any]
     loaded_at: datetime
-    last_reload_error: str | None
-    last_reload_error_at: datetime | None
+    last_reload_error: str | None = None
+    last_reload_error_at: datetime | None = None
 
 
 class ImportanceOut(BaseModel):
@@ -392,16 +422,32 @@ class ImportanceOut(BaseModel):
 
 
 class ImportancesOut(BaseModel):
+    model_config = example({"model_version": "3", "importances": [
+        {"name": "n_demo_request_30d", "label": "Demo requests, last 30 days",
+         "family": "behaviour", "importance": 0.041, "direction": "up"},
+        {"name": "industry", "label": "Industry", "family": "firmographic",
+         "importance": 0.018, "direction": "depends"}]})
+
     model_version: str
     importances: list[ImportanceOut]
 
 
 class HealthOut(BaseModel):
+    model_config = example({"status": "ok"})
+
     status: Literal["ok"]
 
 
 class ReadyOut(BaseModel):
     """Readiness (serving.readiness): "degraded" still serves (200) and says why in ``reasons``."""
+
+    model_config = example(
+        {"status": "ready", "model_version": "3", "detail": None, "reasons": [],
+         "last_reload_error": None, "last_reload_error_at": None},
+        {"status": "degraded", "model_version": "3", "detail": None,
+         "reasons": ["the last reload failed: the bundle's signature does not match"],
+         "last_reload_error": "the bundle's signature does not match",
+         "last_reload_error_at": "2026-10-02T06:00:30Z"})
 
     status: Literal["ready", "degraded", "not ready"]
     model_version: str | None = None
@@ -412,6 +458,8 @@ class ReadyOut(BaseModel):
 
 
 class ReloadOut(BaseModel):
+    model_config = example({"reloaded": True, "model_version": "4", "previous_version": "3"})
+
     reloaded: bool
     model_version: str
     previous_version: str | None

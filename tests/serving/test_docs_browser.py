@@ -63,3 +63,27 @@ def test_redoc_draws_the_reference_offline(served, tmp_path):
     assert re.search(r"<h1[^>]*>\s*Lead conversion predictor", dom.stdout), dom.stdout[-3000:]
     assert "/v1/predict" in dom.stdout
     assert "Something went wrong" not in dom.stdout  # ReDoc's own error page
+
+
+def test_every_json_answer_and_body_is_documented_with_whole_examples_that_validate(client):
+    import serving.schemas as schemas_module
+
+    spec = client.get("/openapi.json").json()
+    components = spec["components"]["schemas"]
+    documented: set[str] = set()
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            refs = [operation.get("responses", {}).get("200", {}).get("content", {})
+                    .get("application/json", {}).get("schema", {}).get("$ref")]
+            refs.append(operation.get("requestBody", {}).get("content", {})
+                        .get("application/json", {}).get("schema", {}).get("$ref"))
+            for ref in filter(None, refs):
+                name = ref.rsplit("/", 1)[-1]
+                assert components[name].get("examples"), f"{method} {path}: {name} has none"
+                documented.add(name)
+    assert {"PredictRequest", "PredictResponse", "OutcomesRequest", "OutcomesOut",
+            "ScoreHistoryOut", "ModelOut", "ReadyOut"} <= documented
+    for name in documented:
+        model = getattr(schemas_module, name)
+        for shown in components[name]["examples"]:
+            model.model_validate(shown)

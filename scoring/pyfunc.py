@@ -170,6 +170,10 @@ class RawLeadModel:
     def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Score the rows of ``model_input`` (a DataFrame, or what ``pd.DataFrame`` takes)."""
         frame = pd.DataFrame(model_input).reset_index(drop=True)
+        if frame.empty:  # an empty batch (Spark may send one): no rows, the same columns
+            flat_shape = isinstance(self.scorer, flat.FlatScorer)
+            return pd.DataFrame(columns=list(FLAT_OUTPUT_COLUMNS if flat_shape
+                                             else OUTPUT_COLUMNS))
         if isinstance(self.scorer, flat.FlatScorer):
             return self._flat(frame)
         return self._event(frame)

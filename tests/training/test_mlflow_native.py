@@ -144,6 +144,16 @@ def test_missing_scored_at_means_now_and_missing_activities_none(trained, demo_c
     assert abs(out["probability"].iloc[0] - expected["probability"].iloc[0]) < 1e-9
 
 
+def test_an_empty_batch_gives_no_rows_and_the_same_columns(trained, demo_crm):
+    from scoring.pyfunc import _load_pyfunc
+
+    model = _load_pyfunc(str(_model_data(trained)))
+    rows = event_rows(demo_crm.leads.iloc[:2].reset_index(drop=True),
+                      demo_crm.activities.iloc[:0], demo_crm.as_of)
+    out = model.predict(rows.iloc[:0])
+    assert len(out) == 0 and list(out.columns) == list(OUTPUT_COLUMNS)
+
+
 def test_a_row_the_contract_rejects_is_an_error_naming_row_and_column(trained, demo_crm):
     from scoring.pyfunc import _load_pyfunc
 

@@ -195,10 +195,13 @@ def log_run(tracking: Tracking, model: Any, model_name: str, log: RunLog,
                             if isinstance(v, (int, float, np.floating)) and np.isfinite(v)})
         mlflow.log_dict(fingerprint, "data_fingerprint.json")
         if log.dataset is not None:
+            source = str(fingerprint.get("source", ""))
+            if source and Path(source).exists():  # the folder or file, wherever it was run
+                source = str(Path(source).resolve())
             with warnings.catch_warnings():  # "source can be interpreted in multiple ways":
                 warnings.simplefilter("ignore", UserWarning)  # MLflow's two local kinds
                 dataset = mlflow.data.from_pandas(
-                    log.dataset, source=str(fingerprint.get("source", "")), targets="label",
+                    log.dataset, source=source, targets="label",
                     name=log.data_name, digest=str(fingerprint.get("sha256", ""))[:16] or None)
             mlflow.log_input(dataset, context="training")
         for name, obj in json_artifacts.items():

@@ -11,9 +11,8 @@ counted and printed. Then scoring is timed in process (no HTTP).
 Goals: one-lead throughput >= 3x mlflow's and p99 <= 1/3 of mlflow's; in-process scoring of one
 lead <= 5 ms p99; a 1,000-lead batch <= 300 ms.
 
-Not like for like, in mlflow's favour: mlflow's server receives the precomputed feature table
-(``features.build.feature_matrix``) and only runs the model, while ours receives raw leads and
-activities and builds the features, BANT flags, points score and per-lead reasons itself.
+Both receive raw leads with their activities: mlflow's server runs the registered pyfunc
+(``scoring.pyfunc``: the data contract, then the same ``Scorer``), ours the service's path.
 
     python benchmarks/serve_bench.py [--workdir W] [--duration 20] [--concurrency 4]
                                      [--leads 1 100] [--skip-mlflow] [--in-process-only]
@@ -114,7 +113,7 @@ class Pool:
     activities: Any  # pd.DataFrame
     at: Any  # pd.Series of scoring moments by lead_id (= mql_at, the training moment)
     ours: list[dict[str, Any]] = field(default_factory=list)  # one request lead per row
-    features: list[list[Any]] = field(default_factory=list)  # one feature row per lead
+    features: list[list[Any]] = field(default_factory=list)  # one raw pyfunc row per lead
     columns: list[str] = field(default_factory=list)
 
 
@@ -123,8 +122,8 @@ def load_pool(workdir: Path, size: int) -> Pool:
     import numpy as np
     import pandas as pd
 
-    from features.build import FEATURE_NAMES, build_features, feature_matrix
     from features.contract import load_crm
+    from scoring.pyfunc import event_rows
 
     crm = load_crm(workdir / "data")
     rng = np.random.default_rng(0)
@@ -158,10 +157,10 @@ def load_pool(workdir: Path, size: int) -> Pool:
         lead["scored_at"] = lead["mql_at"]
         pool.ours.append(lead)
 
-    x = feature_matrix(build_features(leads, acts, at)).reindex(leads["lead_id"])
-    pool.columns = list(FEATURE_NAMES)
+    raw = event_rows(leads, acts, at)  # what the registered pyfunc takes (scoring.pyfunc)
+    pool.columns = list(raw.columns)
     pool.features = [[None if (isinstance(v, float) and math.isnan(v)) else v for v in row]
-                     for row in x.astype(object).to_numpy().tolist()]
+                     for row in raw.astype(object).to_numpy().tolist()]
     return pool
 
 
@@ -647,9 +646,8 @@ def main(argv: list[str] | None = None) -> int:
           f"scenario, batch sizes {args.leads}; servers: 1 worker each, OMP/OpenBLAS/MKL threads "
           f"= 1, 127.0.0.1; {os.cpu_count()} CPUs, load average "
           f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("note: mlflow's server receives precomputed features and only runs the model; ours "
-          "receives raw leads + activities and builds features, BANT flags, points and reasons "
-          "per request, so it does strictly more work per lead.")
+    print("note: both servers receive raw leads + activities; mlflow's runs the registered "
+          "pyfunc (data contract + the same Scorer), ours the service's path.")
 
     if args.in_process_only:
         in_process(workdir, pool)

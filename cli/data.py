@@ -7,7 +7,7 @@ import logging
 import time
 from pathlib import Path
 
-from cli.output import fail, say
+from cli.output import HelpFormatter, fail, say
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ FLAT_STYLES = ("leads", "vendor")  # the first is the default
 def _demo_data_parser() -> argparse.ArgumentParser:
     from demodata.events import DEFAULT_AS_OF, DEFAULT_LEADS
 
-    p = argparse.ArgumentParser(prog="leadconv demo-data",
+    p = argparse.ArgumentParser(formatter_class=HelpFormatter, prog="leadconv demo-data",
                                 description="Write a realistic demo CRM history (event shape).")
     p.add_argument("--out", type=Path, required=True, help="folder to write into")
     p.add_argument("--leads", type=int, default=DEFAULT_LEADS, help="number of MQLs")
@@ -44,7 +44,7 @@ def _demo_data_parser() -> argparse.ArgumentParser:
 
 
 def _data_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description=description)
+    p = argparse.ArgumentParser(formatter_class=HelpFormatter, prog=prog, description=description)
     p.add_argument("--data", type=Path, required=True,
                    help="folder with leads, activities, outcomes (.csv or .parquet)")
     p.add_argument("--as-of", default=None,

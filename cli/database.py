@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.data import add_file_options
-from cli.output import fail, say
+from cli.output import HelpFormatter, fail, say
 
 DATABASE_HELP = ("the prediction store: a SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db "
                  "(default: LEADCONV_DATABASE_URL, else SQLite ./leadconv.db; 'off': none)")
@@ -39,7 +39,7 @@ def open_store(args: argparse.Namespace) -> Any:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = argparse.ArgumentParser(formatter_class=HelpFormatter,
         prog="leadconv outcomes",
         description="Feed outcomes back: `leadconv outcomes import FILE` stores what became of "
                     "leads (the data contract's outcomes table: lead_id, sql_at, optional "

@@ -13,14 +13,14 @@ import json
 import time
 from pathlib import Path
 
-from cli.output import say
+from cli.output import RawHelpFormatter, say
 
 
 def parser() -> argparse.ArgumentParser:
     from demodata.events import DEFAULT_LEADS
 
     p = argparse.ArgumentParser(prog="leadconv demo", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=RawHelpFormatter)
     p.add_argument("--out", type=Path, default=Path("demo"), help="working folder")
     p.add_argument("--leads", type=int, default=DEFAULT_LEADS, help="number of demo MQLs")
     p.add_argument("--seed", type=int, default=42)

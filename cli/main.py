@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -32,12 +33,33 @@ VERBS = {
 }
 
 
+def package_version() -> str:
+    """The installed package's version (its metadata), or ``unknown`` when not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("leadconv")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def quiet_libraries(verbose: int) -> None:
+    """Keep MLflow's own INFO lines (and alembic's, which MLflow configures) out of the progress
+    output unless ``-v``: MLflow reads ``MLFLOW_LOGGING_LEVEL`` when it is imported, later and
+    lazily; a level the user set stays."""
+    level = "WARNING" if verbose == 0 else "INFO" if verbose == 1 else "DEBUG"
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", level)
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(os.environ["MLFLOW_LOGGING_LEVEL"].upper())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadconv",
         description="Lead conversion predictor: which MQLs become SQLs, how sure, and why.")
     parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more logging on stderr (-v info, -vv debug)")
+                        help="more logging on stderr (-v info, -vv debug; also MLflow's own)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for verb, (_, help_text) in VERBS.items():
         sub.add_parser(verb, help=help_text, add_help=False)
@@ -53,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
+    quiet_libraries(known.verbose)
     module = importlib.import_module(VERBS[known.verb][0])
     return int(module.run(known.verb, rest) or 0)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from cli.data import add_file_options
 from cli.database import add_database_option
-from cli.output import fail, say
+from cli.output import HelpFormatter, fail, say
 
 SUMMARY_ROWS = (
     ("ROC AUC", "test_auc", "points_auc", "oracle_auc"),
@@ -73,7 +73,7 @@ def add_data_options(p: argparse.ArgumentParser, *, dry_run: bool = False) -> No
 
 
 def train_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="leadconv train",
+    p = argparse.ArgumentParser(formatter_class=HelpFormatter, prog="leadconv train",
                                 description="Train, calibrate, evaluate out of time, log to "
                                             "MLflow and register the model as challenger "
                                             "(--promote-if-better: champion if at least as "
@@ -199,7 +199,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def score_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="leadconv score",
+    p = argparse.ArgumentParser(formatter_class=HelpFormatter, prog="leadconv score",
                                 description="Batch-score leads with the champion model.")
     p.add_argument("--data", type=Path, required=True,
                    help="event-shape export folder, or a flat export file when the champion was "

@@ -6,17 +6,16 @@ import argparse
 import math
 from pathlib import Path
 
-from cli.output import fail, say
+from cli.output import HelpFormatter, fail, say
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = argparse.ArgumentParser(formatter_class=HelpFormatter,
         prog="leadconv models",
         description="The registered versions of the model: list them (aliases, key test "
                     "metrics, training data fingerprint), promote one to champion, or roll "
                     "the champion back to the one before it. Promotion moves the registry's "
-                    "@champion alias and exports the local bundle the service reads.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "@champion alias and exports the local bundle the service reads.")
     p.add_argument("action", choices=("list", "promote", "rollback"))
     p.add_argument("version", nargs="?", default=None, help="the version to promote")
     p.add_argument("--workdir", type=Path, default=Path("."),

@@ -22,14 +22,14 @@ from typing import Any
 
 from cli.data import add_file_options
 from cli.database import add_database_option
-from cli.output import fail, say
+from cli.output import RawHelpFormatter, fail, say
 
 logger = logging.getLogger(__name__)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="leadconv monitor", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=RawHelpFormatter)
     p.add_argument("--data", type=Path, default=None,
                    help="event-shape export folder (leads, activities, outcomes) of recent leads, "
                         "or a flat export file when the champion was trained on one (its label "

@@ -6,11 +6,11 @@ import argparse
 import shutil
 from pathlib import Path
 
-from cli.output import fail, say
+from cli.output import HelpFormatter, fail, say
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = argparse.ArgumentParser(formatter_class=HelpFormatter,
         prog="leadconv report",
         description="Write the champion's report (what drives conversion, conversion by segment, "
                     "calibration, BANT, model facts) as one HTML file that opens offline. "

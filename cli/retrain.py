@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.model import add_data_options, data_adapter, train_config
-from cli.output import fail, say
+from cli.output import RawHelpFormatter, fail, say
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     from training.retrain import DEFAULT_MAX_AGE_DAYS
 
     p = argparse.ArgumentParser(prog="leadconv retrain", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=RawHelpFormatter)
     add_data_options(p)
     p.add_argument("--if-needed", action="store_true",
                    help="retrain only when the monitor's verdict on --data is not healthy, the "

@@ -12,11 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.output import fail, say
+from cli.output import HelpFormatter, fail, say
 
 
 def serve_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = argparse.ArgumentParser(formatter_class=HelpFormatter,
         prog="leadconv serve",
         description="Serve calibrated conversion probabilities, BANT flags and reasons over HTTP "
                     "(POST /v1/predict; docs at /docs). API keys: LEADCONV_API_KEYS or "

@@ -219,7 +219,6 @@ def load_bundle(folder: str | Path, key: bytes | None = None) -> tuple[Any, Mode
         StoreError: for any of the refusals of this module's docstring; nothing of the model
             file is built before all checks passed.
     """
-    import skops.io
 
     folder = Path(folder).resolve()  # one version folder for every read, even mid-swap
     card, model_path, signed_sha = _checked(folder, key)
@@ -229,6 +228,18 @@ def load_bundle(folder: str | Path, key: bytes | None = None) -> tuple[Any, Mode
     if actual != signed_sha or actual != card.sha256:
         raise StoreError(f"{model_path}: checksum mismatch (signed {signed_sha}, file "
                          f"{actual}); refusing to load")
+    return load_skops(model_path), card
+
+
+def load_skops(model_path: Path) -> Any:
+    """The model of a skops file, built only when every type it names is in the allow-list of
+    ``scoring.trusted`` (kept in code, never next to the file); never unpickled.
+
+    Raises:
+        StoreError: not a skops file, a type outside the allow-list, or a corrupt file.
+    """
+    import skops.io
+
     try:
         types = skops.io.get_untrusted_types(file=model_path)
     except Exception as exc:  # not a skops file at all
@@ -238,7 +249,6 @@ def load_bundle(folder: str | Path, key: bytes | None = None) -> tuple[Any, Mode
         raise StoreError(f"{model_path}: holds types outside the allow-list of scoring.trusted: "
                          f"{foreign}; refusing to load")
     try:
-        model = skops.io.load(model_path, trusted=sorted(TRUSTED_TYPES))
+        return skops.io.load(model_path, trusted=sorted(TRUSTED_TYPES))
     except Exception as exc:  # a corrupt file can raise almost anything
         raise StoreError(f"{model_path}: cannot be loaded: {exc}") from exc
-    return model, card

@@ -150,7 +150,27 @@ def load_model(settings: Location, version: str) -> Any:
     assert settings.registry_uri is not None
     mlflow.set_tracking_uri(settings.registry_uri)
     mlflow.set_registry_uri(settings.registry_uri)
-    return mlflow.sklearn.load_model(f"models:/{settings.model_name}/{version}")
+    return registered_pipeline(f"models:/{settings.model_name}/{version}")
+
+
+PYFUNC_DATA = "data/leadconv"  # the pyfunc's data folder inside a logged model (scoring.pyfunc)
+
+
+def registered_pipeline(model_uri: str) -> Any:
+    """The fitted scikit-learn pipeline of a registered model (MLflow's current URIs).
+
+    A model logged as the raw-lead pyfunc (``scoring.pyfunc``) is read from its data folder with
+    skops and the allow-list of ``scoring.trusted`` (never unpickled); an older version, logged
+    with MLflow's scikit-learn flavor, through ``mlflow.sklearn`` (skops as well).
+    """
+    import mlflow  # heavy: only for a model of the registry
+
+    from scoring.model_folder import load_model_folder
+
+    local = Path(mlflow.artifacts.download_artifacts(model_uri))
+    if (local / PYFUNC_DATA).is_dir():
+        return load_model_folder(local / PYFUNC_DATA)[0]
+    return mlflow.sklearn.load_model(str(local))
 
 
 def run_text(tracking_uri: str, run_id: str, artifact: str) -> str | None:

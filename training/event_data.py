@@ -198,6 +198,25 @@ class EventData:
     def catalog(self) -> pd.DataFrame | None:
         return None
 
+    def input_example(self, prepared: Prepared, n: int = 5) -> pd.DataFrame:
+        """The first ``n`` training leads as raw input rows of the registered pyfunc (their
+        leads-table columns, activities as JSON, scored at their scoring moment)."""
+        from scoring.pyfunc import event_rows
+
+        assert self.crm is not None
+        ids = prepared.part("train")[0].index[:n]
+        leads = self.crm.leads.set_index("lead_id", drop=False).loc[ids]
+        activities = self.crm.activities[self.crm.activities["lead_id"].isin(ids)]
+        scored_at = None if prepared.scored_at is None else prepared.scored_at.loc[ids]
+        return event_rows(leads.reset_index(drop=True), activities, scored_at)
+
+    def data_name(self) -> str:
+        """What the data is called in run names: its folder (its parent's, for a folder
+        called ``data``), e.g. ``demo-events``."""
+        folder = self.data_dir.resolve()
+        name = folder.parent.name if folder.name == "data" and folder.parent.name else folder.name
+        return f"{name}-events"
+
     def report(self, prepared: Prepared, p_test: np.ndarray, importances: pd.DataFrame,
                card: ModelCard) -> str:
         return report_for_run(self.crm, prepared, self.rules, p_test, importances, card)

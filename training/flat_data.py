@@ -261,6 +261,19 @@ class FlatData:
     def catalog(self) -> pd.DataFrame | None:
         return pd.DataFrame(flat_catalog(self.resolved))
 
+    def input_example(self, prepared: Prepared, n: int = 5) -> pd.DataFrame:
+        """The first ``n`` training rows of the export, as text, as raw input rows of the
+        registered pyfunc (its id column and feature columns)."""
+        mapping = self.resolved
+        ids = prepared.part("train")[0].index[:n]
+        columns = list(dict.fromkeys([*([mapping.id_column] if mapping.id_column else []),
+                                      *mapping.features]))
+        return self.rows.loc[ids, columns].reset_index(drop=True)
+
+    def data_name(self) -> str:
+        """What the data is called in run names: the export's file name, e.g. ``export-flat``."""
+        return f"{self.path.stem}-flat"
+
     def report(self, prepared: Prepared, p_test: np.ndarray, importances: pd.DataFrame,
                card: ModelCard) -> str:
         export = FlatExportRows(self.rows, self.resolved, self.labelled_frame, self.path,

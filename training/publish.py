@@ -29,7 +29,7 @@ from scoring.bundle import export_bundle
 from scoring.card import ModelCard
 from training import plots, track
 from training.config import RunOptions, TrainConfig
-from training.data import Prepared
+from training.data import Prepared, Progress
 from training.fit import Candidate
 from training.promotion import CHAMPION, Decision, Policy, decide, loss_on, unseen_test_leads
 from training.refit import RecentFit
@@ -60,6 +60,19 @@ class RunRecord:
     json_artifacts: dict[str, Any] = field(default_factory=dict)
     evaluated_model: Any = None
     run_id: str | None = None  # the MLflow run opened when the training started
+    card: ModelCard | None = None  # before registration (no version yet): the pyfunc's card
+    input_example: pd.DataFrame | None = None  # raw input rows of the pyfunc
+    rules_path: str | None = None
+    data_name: str = "training data"  # e.g. ``demo-events``: run name and dataset name
+
+
+def run_name(data_name: str, model: str, day: str | None = None) -> str:
+    """What ran, for the MLflow UI: ``demo-events · hgb · 2026-12-02`` (the candidate's family:
+    ``hgb_2`` and ``logreg_C0.05`` are ``hgb`` and ``logreg``; the date in UTC)."""
+    from datetime import UTC, datetime
+
+    family = model.split("_", 1)[0]
+    return f"{data_name} · {family} · {day or datetime.now(UTC).date().isoformat()}"
 
 
 def _figures(record: RunRecord) -> dict[str, Any]:
@@ -83,19 +96,25 @@ def _tables(record: RunRecord) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord) -> track.LoggedModel:
-    """Log the run (params, fingerprint, metrics, plots, tables, card) and register its model."""
+def log_run(tracking: track.Tracking, cfg: TrainConfig, record: RunRecord,
+            progress: Progress | None = None) -> track.LoggedModel:
+    """Log the run (name, description, params, fingerprint, training dataset, metrics, plots,
+    tables, card) and register its model as the raw-lead pyfunc (``scoring.pyfunc``)."""
     figures = _figures(record)
-    x_train, _ = record.prepared.part("train")
     params = {**cfg.as_params(), "chosen_model": record.best.name,
               "calibration": record.calibrated.method, **record.best.params}
+    prepared = record.prepared
+    assert record.input_example is not None
     logged = track.log_run(tracking, record.model, cfg.model_name, track.RunLog(
         params=params,
         metrics={k: v for k, v in record.metrics.items() if not isinstance(v, str)},
         fingerprint=record.fingerprint, figures=figures, tables=_tables(record),
-        model_card=record.card_markdown, input_example=x_train.head(5),
+        model_card=record.card_markdown, input_example=record.input_example,
         tags={**record.tags, "data_sha256": str(record.fingerprint["sha256"])},
-        json_artifacts=record.json_artifacts, run_id=record.run_id))
+        json_artifacts=record.json_artifacts, card=record.card, rules_path=record.rules_path,
+        run_name=run_name(record.data_name, record.best.name),
+        dataset=prepared.x.assign(label=prepared.y.to_numpy()), data_name=record.data_name,
+        run_id=record.run_id), progress)
     for fig in figures.values():
         pyplot().close(fig)
     return logged

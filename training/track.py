@@ -13,6 +13,8 @@ import logging
 import os
 import socket
 import tempfile
+import time
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -24,7 +26,6 @@ import pandas as pd
 
 from scoring.bundle import CARD_ARTIFACT, REPORT_ARTIFACT
 from scoring.card import ModelCard
-from scoring.trusted import skops_trusted_types  # MLflow saves with skops: the same allow-list
 
 logger = logging.getLogger(__name__)
 
@@ -77,16 +78,30 @@ def _client(tracking: Tracking):
                                 registry_uri=tracking.tracking_uri)
 
 
+# The experiment tag MLflow 3's UI reads to choose its view (runs and models, not the GenAI
+# overview with its traces); the values are MLflow's own.
+EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
+NOTE_TAG = "mlflow.note.content"  # the run's description in the UI
+
+
 def _experiment_id(mlflow, client, tracking: Tracking) -> str:
+    """The experiment's id (created when missing), tagged as model training unless the user
+    chose another kind."""
     experiment = client.get_experiment_by_name(EXPERIMENT)
-    if experiment is not None:
-        return experiment.experiment_id
-    return client.create_experiment(EXPERIMENT, artifact_location=tracking.artifact_location)
+    if experiment is None:
+        return str(client.create_experiment(EXPERIMENT,
+                                            artifact_location=tracking.artifact_location,
+                                            tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND}))
+    if EXPERIMENT_KIND_TAG not in experiment.tags:
+        client.set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
+    return str(experiment.experiment_id)
 
 
 def pip_requirements() -> list[str]:
-    """Pinned requirements of the logged model (given explicitly: inference is slow)."""
-    return [f"{pkg}=={version(pkg)}" for pkg in ("scikit-learn", "pandas", "numpy", "scipy")]
+    """Pinned requirements of the logged model (given explicitly: inference is slow): this
+    package (the pyfunc's code, ``scoring.pyfunc``) and what it scores with."""
+    return [f"{pkg}=={version(pkg)}" for pkg in ("leadconv", "scikit-learn", "pandas", "numpy",
+                                                 "scipy", "skops")]
 
 
 @dataclass(frozen=True)
@@ -106,7 +121,13 @@ class RunLog:
         figures: name -> matplotlib figure, logged as ``plots/<name>.png``.
         tables: name -> DataFrame, logged as ``tables/<name>.csv``.
         model_card: markdown, logged as ``model_card.md``.
-        input_example: a few model-input rows (signature and example of the logged model).
+        input_example: a few raw input rows of the registered pyfunc (``scoring.pyfunc``:
+            leads with their activities, or rows of the flat export).
+        card: the model's card as known before registration (no version yet): the pyfunc's.
+        rules_path: the rules file the scores use (None: the shipped one).
+        run_name: what ran, e.g. ``demo-events · hgb · 2026-12-02``.
+        dataset: the training table (model inputs and ``label``), logged with
+            ``mlflow.log_input`` under ``data_name``, the fingerprint's source and sha256.
         json_artifacts: name -> JSON-able object, each logged as ``<name>.json`` (e.g. the
             leakage flags with their evidence).
         run_id: the run ``open_run`` made when the training started; None: a new run.
@@ -121,6 +142,11 @@ class RunLog:
     input_example: pd.DataFrame
     tags: dict[str, str]
     json_artifacts: dict[str, Any]
+    card: ModelCard | None = None
+    rules_path: str | None = None
+    run_name: str | None = None
+    dataset: pd.DataFrame | None = None
+    data_name: str = "training data"
     run_id: str | None = None
 
 
@@ -129,10 +155,11 @@ def owner_tags() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
-def open_run(tracking: Tracking) -> str:
+def open_run(tracking: Tracking, run_name: str | None = None) -> str:
     """Create the run of a training as it starts (RUNNING, with ``owner_tags``); its id."""
     mlflow, client = _client(tracking)
-    run = client.create_run(_experiment_id(mlflow, client, tracking), tags=owner_tags())
+    run = client.create_run(_experiment_id(mlflow, client, tracking), tags=owner_tags(),
+                            run_name=run_name)
     return str(run.info.run_id)
 
 
@@ -142,24 +169,41 @@ def end_run(tracking: Tracking, run_id: str, status: str) -> None:
     client.set_terminated(run_id, status)
 
 
-def log_run(tracking: Tracking, model: Any, model_name: str, log: RunLog) -> LoggedModel:
-    """Log one training run and register its model as a new version of ``model_name``."""
+def log_run(tracking: Tracking, model: Any, model_name: str, log: RunLog,
+            progress: Any = None) -> LoggedModel:
+    """Log one training run and register its model as a new version of ``model_name``.
+
+    The registered model is the pyfunc of ``scoring.pyfunc`` (raw leads in, a DataFrame of
+    ``lead_id``, ``probability``, ``score``, ... out); ``progress`` (a line sink) hears what
+    takes time.
+    """
     params, metrics, fingerprint, tags = log.params, log.metrics, log.fingerprint, log.tags
     json_artifacts, figures, tables = log.json_artifacts, log.figures, log.tables
-    model_card, input_example = log.model_card, log.input_example
     mlflow, client = _client(tracking)
-    from mlflow.models import infer_signature
+    say = progress or (lambda line: None)
 
     started = (mlflow.start_run(run_id=log.run_id) if log.run_id else
                mlflow.start_run(experiment_id=_experiment_id(mlflow, client, tracking),
                                 tags=owner_tags()))
     with started as run:
-        mlflow.set_tags(tags)
+        if log.run_name:
+            client.update_run(run.info.run_id, name=log.run_name)
+        mlflow.set_tags({**tags, NOTE_TAG: log.model_card})
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         mlflow.log_params({f"data_{k}": str(v)[:500] for k, v in fingerprint.items()})
         mlflow.log_metrics({k: float(v) for k, v in metrics.items()
                             if isinstance(v, (int, float, np.floating)) and np.isfinite(v)})
         mlflow.log_dict(fingerprint, "data_fingerprint.json")
+        if log.dataset is not None:
+            source = str(fingerprint.get("source", ""))
+            if source and Path(source).exists():  # the folder or file, wherever it was run
+                source = str(Path(source).resolve())
+            with warnings.catch_warnings():  # "source can be interpreted in multiple ways":
+                warnings.simplefilter("ignore", UserWarning)  # MLflow's two local kinds
+                dataset = mlflow.data.from_pandas(
+                    log.dataset, source=source, targets="label",
+                    name=log.data_name, digest=str(fingerprint.get("sha256", ""))[:16] or None)
+            mlflow.log_input(dataset, context="training")
         for name, obj in json_artifacts.items():
             mlflow.log_text(json.dumps(obj, indent=2, default=str), f"{name}.json")
         for name, fig in figures.items():
@@ -169,15 +213,64 @@ def log_run(tracking: Tracking, model: Any, model_name: str, log: RunLog) -> Log
                 path = Path(tmp) / f"{name}.csv"
                 table.to_csv(path, index=False)
                 mlflow.log_artifact(str(path), "tables")
-        mlflow.log_text(model_card, "model_card.md")
-        signature = infer_signature(input_example, model.predict_proba(input_example))
-        info = mlflow.sklearn.log_model(
-            model, name="model", signature=signature, input_example=input_example,
-            pyfunc_predict_fn="predict_proba", registered_model_name=model_name,
-            skops_trusted_types=skops_trusted_types(model), pip_requirements=pip_requirements(),
-            await_registration_for=60)
-        registered = str(info.registered_model_version)
+        mlflow.log_text(log.model_card, "model_card.md")
+        t0 = time.perf_counter()
+        say("  registering the model (a pyfunc scoring raw leads; checked on its example) ...")
+        info = log_pyfunc(mlflow, model, log)
+        registered = register(client, model_name, info, run.info.run_id)
+        say(f"  registered {model_name} v{registered} ({time.perf_counter() - t0:.1f}s)")
         return LoggedModel(run.info.run_id, f"models:/{model_name}/{registered}", registered)
+
+
+def pyfunc_signature(card: ModelCard, example_output: pd.DataFrame) -> Any:
+    """Named, required inputs (``scoring.pyfunc.input_columns``) and the named outputs of
+    ``example_output``: what ``spark_udf`` needs to work with its default arguments."""
+    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.types import ColSpec, Schema
+
+    from scoring.pyfunc import input_columns
+
+    inputs = Schema([ColSpec(kind, name) for name, kind in input_columns(card)])
+    with warnings.catch_warnings():  # the hint that integer columns cannot hold NaN: the
+        warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer")  # score
+        outputs = infer_signature(model_output=example_output).outputs  # never is NaN
+    return ModelSignature(inputs=inputs, outputs=outputs)
+
+
+def register(client: Any, model_name: str, info: Any, run_id: str) -> str:
+    """Register a logged model as a new version of ``model_name`` (created when missing); the
+    version. The client's calls, not ``mlflow.register_model``, which prints to stderr."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.create_registered_model(model_name)
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise
+    mv = client.create_model_version(model_name, info.model_uri, run_id=run_id,
+                                     model_id=info.model_id, await_creation_for=60)
+    client.set_logged_model_tags(info.model_id, {"mlflow.modelVersions": json.dumps(
+        [{"name": model_name, "version": str(mv.version)}])})
+    return str(mv.version)
+
+
+def log_pyfunc(mlflow: Any, model: Any, log: RunLog) -> Any:
+    """Log and register the pyfunc of ``scoring.pyfunc`` (its data folder: the skops model, the
+    card, the rules file); the ``loader_module`` is our code, so nothing is pickled."""
+    from scoring.model_folder import write_model_folder
+    from scoring.pyfunc import _load_pyfunc
+
+    if log.card is None:
+        raise ValueError("the pyfunc needs the model's card (RunLog.card)")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_model_folder(Path(tmp) / "leadconv", model, log.card, log.rules_path)
+        example = log.input_example
+        signature = pyfunc_signature(log.card, _load_pyfunc(str(folder)).predict(example))
+        with warnings.catch_warnings():  # MLflow's hint that an integer output (the score)
+            warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer")
+            return mlflow.pyfunc.log_model(
+                name="model", loader_module="scoring.pyfunc", data_path=str(folder),
+                signature=signature, input_example=example, pip_requirements=pip_requirements())
 
 
 def champion_version(tracking: Tracking, model_name: str) -> str | None:
@@ -191,9 +284,11 @@ def champion_version(tracking: Tracking, model_name: str) -> str | None:
 
 def load_version(tracking: Tracking, model_name: str, version_or_alias: str) -> Any:
     """Load a registered model as the scikit-learn object (``@alias`` or a version number)."""
-    mlflow, _ = _client(tracking)
+    from scoring.registry import registered_pipeline
+
+    _client(tracking)
     sep = "@" if not version_or_alias.isdigit() else "/"
-    return mlflow.sklearn.load_model(f"models:/{model_name}{sep}{version_or_alias}")
+    return registered_pipeline(f"models:/{model_name}{sep}{version_or_alias}")
 
 
 def log_card_and_report(tracking: Tracking, run_id: str, card: ModelCard,

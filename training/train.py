@@ -32,11 +32,16 @@ from training.fit import Candidate, fit_candidates
 from training.flat_data import FlatData
 from training.importance import global_importances
 from training.promotion import Policy
-from training.publish import RunRecord, decide_alias, log_run, publish
+from training.publish import RunRecord, decide_alias, log_run, publish, run_name
 from training.refit import RecentFit, fit_recent, span
 from training.split import RANDOM_SPLIT_WARNING, make_split
+from training.timing import timed
 
 logger = logging.getLogger(__name__)
+
+# Permutation importance: rows of the test leads and shuffles per feature; computed through the
+# compiled model (training.importance), exact, so fewer of either would only cost precision.
+IMPORTANCE_ROWS, IMPORTANCE_REPEATS = 2000, 3
 
 __all__ = ["train", "TrainResult", "TooLittleData", "EventData", "FlatData", "RunOptions"]
 
@@ -167,8 +172,10 @@ def refit(prepared: Prepared, ids: pd.Index, recipe: Any, cfg: TrainConfig, what
               f"time blocks" if by_time else f"{cfg.calibration_folds} stratified folds")
     progress(f"  {what}: fitted on {len(ids):,} leads, calibrated on out-of-fold scores of "
              f"{window}")
+    started = time.perf_counter()
     fitted = fit_recent(recipe, prepared.x.loc[ids], prepared.y.loc[ids], prepared.scored_at,
                         by_time, cfg, progress)
+    progress(f"  {what}: done ({time.perf_counter() - started:.1f}s)")
     if fitted.note:
         progress(f"  note: {fitted.note}")
     return fitted
@@ -220,8 +227,12 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
         metrics.update({"newest_month": month, "n_newest_month": n_month})
         progress(f"ECE on the newest test month ({month}, {n_month:,} leads): "
                  f"{metrics['test_ece_newest_month']:.3f}")
-    importances = global_importances(evaluated.model, x_te, y_te, cfg.seed,
-                                     catalog=adapter.catalog(), n_jobs=cfg.n_jobs)
+    rows = min(IMPORTANCE_ROWS, len(x_te))
+    with timed(progress, f"permutation importance of {x_te.shape[1]} features on {rows:,} test "
+                         f"leads, {IMPORTANCE_REPEATS} repeats"):
+        importances = global_importances(evaluated.model, x_te, y_te, cfg.seed,
+                                         max_rows=IMPORTANCE_ROWS, repeats=IMPORTANCE_REPEATS,
+                                         catalog=adapter.catalog(), n_jobs=cfg.n_jobs)
     progress("publishing the same procedure on every labelled lead:")
     published = refit(prepared, prepared.y.index, best.pipeline, cfg, "published model",
                       progress)
@@ -257,29 +268,44 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
     """Log to MLflow, decide the alias, publish card, report and (champion) bundle; returns the
     decision. Adds version, alias, run id, tracking URI and the bundle folder to the metrics."""
     metrics = record.metrics
+    progress = options.progress
     tracking = track.resolve_tracking(options.workdir)
     record.card_markdown = adapter.card_markdown(metrics, record.fingerprint,
                                                  record.importances, cfg)
     tags, record.json_artifacts = adapter.mlflow_extras(leakage)
     window = record.calibrated.rows.calibration  # what the probabilities are calibrated on
-    record.json_artifacts[PROFILE_ARTIFACT] = profile = reference_profile(  # for monitoring
-        record.prepared.x.loc[window], record.model, record.prepared.y.loc[window],
-        record.prepared.scored_at, str(record.fingerprint["sha256"])).to_dict()
+    with timed(progress, f"reference profile of the {len(window):,} calibration leads (for "
+                         f"monitoring)"):
+        record.json_artifacts[PROFILE_ARTIFACT] = profile = reference_profile(
+            record.prepared.x.loc[window], record.model, record.prepared.y.loc[window],
+            record.prepared.scored_at, str(record.fingerprint["sha256"])).to_dict()
     spans = {k: str(v) for k, v in metrics.items() if k.endswith("_span")}  # rows used
     record.tags = {"split": record.prepared.split.kind, **spans, **tags}
-    logged = log_run(tracking, cfg, record)
-    decision = decide_alias(tracking, cfg, logged, record, options.policy(cfg))
-    metrics.update({"model_version": logged.version, "alias": decision.alias,
-                    "run_id": logged.run_id, "tracking_uri": tracking.tracking_uri})
-    metrics["train_seconds"] = round(time.perf_counter() - started, 1)
-    card: ModelCard = adapter.card(record.prepared, leakage).replace(
-        version=logged.version, alias=decision.alias, model_name=cfg.model_name,
-        run_id=logged.run_id, metrics=metrics, data_fingerprint=record.fingerprint,
+    # The card as known before registration: the registered pyfunc scores with it.
+    record.card = adapter.card(record.prepared, leakage).replace(
+        model_name=cfg.model_name, run_id=record.run_id, data_fingerprint=record.fingerprint,
         importances=record.importances.to_dict(orient="records"),
         checks=check_rows(record.prepared.part("train")[0]),
         sklearn_version=installed_sklearn_version())
-    page = adapter.report(record.prepared, record.curves["model"], record.importances, card)
-    folder = publish(tracking, cfg, card, decision, record.model, page, options, profile)
+    record.input_example = adapter.input_example(record.prepared)
+    record.rules_path = getattr(getattr(adapter, "rules", None), "source", None)
+    record.data_name = adapter.data_name()
+    with timed(progress, f"logging the run to MLflow ({tracking.tracking_uri})"):
+        logged = log_run(tracking, cfg, record, progress)
+    with timed(progress, "comparing with the champion"):
+        decision = decide_alias(tracking, cfg, logged, record, options.policy(cfg))
+    metrics.update({"model_version": logged.version, "alias": decision.alias,
+                    "run_id": logged.run_id, "tracking_uri": tracking.tracking_uri})
+    metrics["train_seconds"] = round(time.perf_counter() - started, 1)
+    card: ModelCard = record.card.replace(version=logged.version, alias=decision.alias,
+                                          run_id=logged.run_id, metrics=metrics)
+    with timed(progress, "writing the report"):
+        page = adapter.report(record.prepared, record.curves["model"], record.importances,
+                              card)
+    with timed(progress, "publishing (card and report to the run"
+                         + (", the bundle" if decision.alias == "champion" else "")
+                         + ", the alias)"):
+        folder = publish(tracking, cfg, card, decision, record.model, page, options, profile)
     if folder is not None:
         metrics["model_dir"] = str(folder)
     return decision.to_dict()
@@ -328,7 +354,8 @@ def train(data: DataAdapter | str | Path, cfg: TrainConfig | None = None, *,
                            pd.DataFrame(), None, prepared, cfg, flags, mapping=mapping)
     tracking = track.resolve_tracking(options.workdir)
     mark_dead_runs(tracking, progress)
-    run_id = track.open_run(tracking)  # RUNNING until logged; a killed run stays so: see above
+    # RUNNING until logged; a killed run stays so: see above
+    run_id = track.open_run(tracking, run_name(adapter.data_name(), "training"))
     try:
         record = fit_and_evaluate(adapter, prepared, cfg, progress)
         record.metrics.update(leakage)

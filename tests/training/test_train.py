@@ -57,16 +57,27 @@ def test_metrics_hold_every_key_the_cli_promises(quality_run):
 
 
 @pytest.mark.slow
-def test_logged_model_loads_through_pyfunc_with_the_same_probabilities(quality_run,
-                                                                       isolated_mlflow):
+def test_registered_pyfunc_scores_raw_test_leads_as_the_model_does(quality_run, isolated_mlflow):
+    """The registered model takes raw lead rows (leads-table columns, activities as JSON, the
+    scoring moment) and reproduces the fitted pipeline's probabilities on the test leads."""
     import mlflow
 
-    _, result = quality_run
+    from features.contract import load_crm
+    from scoring.pyfunc import event_rows
+
+    data, result = quality_run
     mlflow.set_tracking_uri(result.metrics["tracking_uri"])
-    x_test = result.prepared.x.loc[result.prepared.split.test]
+    test = result.prepared.split.test
+    crm = load_crm(data)
+    leads = crm.leads.set_index("lead_id", drop=False).loc[test].reset_index(drop=True)
+    activities = crm.activities[crm.activities["lead_id"].isin(set(test))]
+    rows = event_rows(leads, activities, result.prepared.scored_at.loc[test])
     loaded = mlflow.pyfunc.load_model("models:/lead-conversion@champion")
-    from_pyfunc = np.asarray(loaded.predict(x_test))[:, 1]
-    np.testing.assert_allclose(from_pyfunc, result.model.predict_proba(x_test)[:, 1], rtol=1e-9)
+    out = loaded.predict(rows)
+    assert list(out["lead_id"]) == list(test)
+    x_test = result.prepared.x.loc[test]
+    np.testing.assert_allclose(out["probability"].to_numpy(),
+                               result.model.predict_proba(x_test)[:, 1], rtol=0, atol=1e-9)
 
 
 @pytest.mark.slow

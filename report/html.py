@@ -67,8 +67,8 @@ def environment() -> jinja2.Environment:
                                             default_for_string=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
-    env.filters.update(pct=pct, num=num, count=count, times=times, first_upper=first_upper,
-                       cell=cell)
+    env.filters.update(pct=pct, pct0=lambda v: pct(v, 0), num=num, count=count, times=times,
+                       first_upper=first_upper, cell=cell)
     return env
 
 

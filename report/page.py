@@ -132,7 +132,8 @@ def _indexed(leads: pd.DataFrame) -> pd.DataFrame:
 
 
 def inputs_from_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,
-                    importances: pd.DataFrame, card: ModelCard) -> ReportInputs:
+                    importances: pd.DataFrame, card: ModelCard,
+                    parts: pd.DataFrame | None = None) -> ReportInputs:
     """Report inputs of a training run: every labelled lead, scores on the out-of-time test set.
 
     Segments and BANT flags are read from ``crm.leads``, not from ``prepared.x`` (the model's
@@ -147,6 +148,8 @@ def inputs_from_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,
         p_test: the calibrated model's probabilities for ``prepared.split.test``, in that order.
         importances: the run's global importances.
         card: the run's model card.
+        parts: the fit and engagement probabilities of the test leads (``Scorer.parts``),
+            indexed by lead id; None: the report has no fit x engagement table.
 
     Returns:
         The inputs of ``build_report``.
@@ -161,7 +164,7 @@ def inputs_from_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,
              "n_censored": prepared.labels.n_censored}
     return ReportInputs(frame, importances, card, scope, tiers=rules.tiers, grades=rules.grades,
                         values=prepared.x.reindex(frame.index),
-                        cohorts=cohorts_of(prepared.labels))
+                        cohorts=cohorts_of(prepared.labels), parts=parts)
 
 
 def cohorts_of(labels: Any) -> pd.DataFrame:
@@ -194,6 +197,7 @@ def inputs_from_export(data_dir: str | Path, models_dir: str | Path = "models", 
     labelled = labels.labelled
     ids = labelled.index
     probability = pd.Series(scorer.probabilities(table.loc[ids]), index=ids)
+    parts = scorer.parts(table.loc[ids])
     frame = _lead_frame(_indexed(crm.leads), rules, labelled["label"], table["points_score"],
                         probability, ids)
     importances = card_importances(scorer.card)
@@ -203,13 +207,15 @@ def inputs_from_export(data_dir: str | Path, models_dir: str | Path = "models", 
              "n_censored": labels.n_censored}
     return ReportInputs(frame, importances, scorer.card, scope, tiers=rules.tiers,
                         grades=rules.grades, values=table.reindex(ids),
-                        cohorts=cohorts_of(labels))
+                        cohorts=cohorts_of(labels), parts=parts)
 
 
 def report_for_run(crm: Any, prepared: Any, rules: Rules, p_test: np.ndarray,
-                   importances: pd.DataFrame, card: ModelCard) -> str:
+                   importances: pd.DataFrame, card: ModelCard,
+                   parts: pd.DataFrame | None = None) -> str:
     """``build_report(inputs_from_run(...))``: the report training logs and exports."""
-    return build_report(inputs_from_run(crm, prepared, rules, p_test, importances, card))
+    return build_report(inputs_from_run(crm, prepared, rules, p_test, importances, card,
+                                        parts))
 
 
 class ReportView:

@@ -36,6 +36,7 @@ from report.tables import (
     grade_table,
     lift_table,
     overall_rate,
+    quadrant_table,
     score_bands,
     tier_table,
     top_decile_rates,
@@ -132,7 +133,7 @@ def tiers(inputs: ReportInputs) -> Context:
     evaluated = inputs.evaluated
     where = inputs.scope.get("evaluated_on", "the evaluated leads")
     if evaluated.empty or evaluated["label"].nunique() < 2:
-        return {"enough": False, "where": where, "grades": None}
+        return {"enough": False, "where": where, "grades": None, "quadrants": None}
     table = tier_table(evaluated, inputs.tiers)
     overall = float(evaluated["label"].mean())
     bars = [Bar(f"{plain(r.tier)} (score {r.scores})", float(r.rate) if r.leads else 0.0,
@@ -145,7 +146,29 @@ def tiers(inputs: ReportInputs) -> Context:
                               [Reference(overall, f"overall {overall:.1%}")]),
             "hot": round(inputs.tiers.hot * 100), "warm": round(inputs.tiers.warm * 100),
             "grades": [[r.grade, r.scores, r.leads, r.share, r.sqls, r.rate, r.sql_share]
-                       for r in grade_table(evaluated, inputs.grades).itertuples()]}
+                       for r in grade_table(evaluated, inputs.grades).itertuples()],
+            **_quadrants(inputs, evaluated)}
+
+
+QUADRANT_ADVICE = {
+    ("high", "high"): "call first: right company, and active",
+    ("high", "low"): "right company, not yet active: reach out and nurture",
+    ("low", "high"): "active, but a weaker fit: qualify on the first call",
+    ("low", "low"): "nurture by email; do not spend sales time yet",
+}
+
+
+def _quadrants(inputs: ReportInputs, evaluated: pd.DataFrame) -> Context:
+    """The fit x engagement grid of the tiers section (empty without the parts)."""
+    if inputs.parts is None or inputs.parts.empty:
+        return {"quadrants": None}
+    cut = inputs.grades.c
+    table = quadrant_table(evaluated, inputs.parts, cut).set_index(["fit", "engagement"])
+    cells = {f"{fit}_{eng}": {**table.loc[(fit, eng)].to_dict(),
+                              "leads": int(table.loc[(fit, eng), "leads"]),
+                              "advice": QUADRANT_ADVICE[(fit, eng)]}
+             for fit, eng in table.index}
+    return {"quadrants": cells, "quadrant_cut": round(cut * 100)}
 
 
 def _ratio(rate: float, overall: float) -> float | None:

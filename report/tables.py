@@ -60,6 +60,8 @@ class ReportInputs:
             leakage section).
         tiers: the score tiers of the rules file (hot, warm, cold cut-offs).
         grades: the A-D grades of the rules file (their cut-offs).
+        parts: ``fit`` and ``engagement`` probabilities (``scoring.Scorer.parts``) of the
+            evaluated leads, indexed like ``leads``; None: no fit x engagement table.
         values: the model's inputs of the leads (indexed like ``leads``, a column per feature
             name of ``importances``; missing columns and leads allowed): the per-value insights
             of the top drivers are read from it. None: only the segments of ``leads``.
@@ -80,6 +82,7 @@ class ReportInputs:
     shape: str = "event"
     tiers: ScoreTiers = field(default_factory=ScoreTiers)
     grades: Grades = field(default_factory=Grades)
+    parts: pd.DataFrame | None = None
     values: pd.DataFrame | None = None
     cohorts: pd.DataFrame | None = None
 
@@ -251,6 +254,28 @@ def grade_table(evaluated: pd.DataFrame, grades: Grades) -> pd.DataFrame:
                      "share": n / len(p) if len(p) else float("nan"), "sqls": int(sqls),
                      "rate": sqls / n if n else float("nan"),
                      "sql_share": sqls / y.sum() if y.sum() else float("nan")})
+    return pd.DataFrame(rows)
+
+
+QUADRANTS = (("high", "high"), ("high", "low"), ("low", "high"), ("low", "low"))
+
+
+def quadrant_table(evaluated: pd.DataFrame, parts: pd.DataFrame, cut: float) -> pd.DataFrame:
+    """Leads in four quadrants of fit x engagement (a part is "high" from ``cut``, the grade C
+    cut-off): per quadrant its leads, share, SQLs, conversion and mean predicted probability."""
+    joined = evaluated[["label", "probability"]].join(parts, how="inner")
+    high_fit, high_eng = joined["fit"] >= cut, joined["engagement"] >= cut
+    rows = []
+    for fit, engagement in QUADRANTS:
+        inside = ((high_fit if fit == "high" else ~high_fit)
+                  & (high_eng if engagement == "high" else ~high_eng)).to_numpy()
+        part = joined[inside]
+        n = len(part)
+        rows.append({"fit": fit, "engagement": engagement, "leads": n,
+                     "share": n / len(joined) if len(joined) else float("nan"),
+                     "sqls": int(part["label"].sum()),
+                     "rate": float(part["label"].mean()) if n else float("nan"),
+                     "predicted": float(part["probability"].mean()) if n else float("nan")})
     return pd.DataFrame(rows)
 
 

@@ -149,6 +149,20 @@ class Scorer:
         fit, engagement = part_probabilities(self.compiled, z, self.part_columns)
         return Explained(p, ups, downs, fit, engagement)
 
+    def parts(self, features: Mapping[str, np.ndarray]) -> pd.DataFrame | None:
+        """The fit and engagement probabilities (``scoring.families``) of a ``build_features``
+        frame's leads, as columns ``fit`` and ``engagement``; None when the model has no parts."""
+        if self.compiled is None or self.part_columns is None:
+            return None
+        if self.compiled.tables is None:
+            x = feature_matrix(pd.DataFrame({n: features[n] for n in self.names}), self.names)
+            z = self.compiled.encode_frame(x)
+        else:
+            z = self.compiled.encode_frame(features)
+        fit, engagement = part_probabilities(self.compiled, z, self.part_columns)
+        index = features.index if isinstance(features, pd.DataFrame) else None
+        return pd.DataFrame({"fit": fit, "engagement": engagement}, index=index)
+
     def score_columns(self, leads: Mapping[str, np.ndarray], activities: Mapping[str, np.ndarray],
                       at: np.ndarray) -> dict[str, Any]:
         """Score leads given as plain arrays (see ``features.table.lead_columns``).

@@ -17,8 +17,8 @@ Input, one row per lead (every column of the signature is required; values may b
 * flat shape: the flat export's id column (if the model has one) and feature columns, as text.
 
 Output: a DataFrame with one row per input row, in input order, columns ``OUTPUT_COLUMNS``
-(``lead_id``, ``probability`` = P(converts), ``score`` and, when the scorer gives them, ``grade``,
-``fit`` and ``engagement``).
+(``lead_id``, ``probability`` = P(converts), ``score`` 1-100, ``grade`` A-D, ``fit`` and
+``engagement``; a flat export's model: the first four).
 
 How it is stored (``scoring.model_folder``): the MLmodel names this module as its
 ``loader_module``; the model's data folder holds the fitted pipeline as a skops file, its card
@@ -47,11 +47,10 @@ ACTIVITIES = "activities"  # JSON text column of the event shape's input
 SCORED_AT = "scored_at"
 LEAD_COLUMNS = (*vocab.LEADS_REQUIRED, *vocab.LEADS_OPTIONAL)
 AMOUNTS = ("company_size", "annual_revenue", "budget")  # numbers; every other input is text
-WANTED_OUTPUTS = ("lead_id", "probability", "score", "grade", "fit", "engagement")
-# What the pyfunc returns: the wanted columns that ``Scorer.score`` gives.
-OUTPUT_COLUMNS: tuple[str, ...] = tuple(c for c in WANTED_OUTPUTS if c in event.OUTPUT_COLUMNS)
-FLAT_OUTPUT_COLUMNS: tuple[str, ...] = tuple(
-    c for c in WANTED_OUTPUTS if c == "lead_id" or c in flat.OUTPUT_COLUMNS)
+# What the pyfunc returns, taken from ``Scorer.score`` (a flat export's model has no fit and
+# engagement parts: its columns have no family).
+OUTPUT_COLUMNS = ("lead_id", "probability", "score", "grade", "fit", "engagement")
+FLAT_OUTPUT_COLUMNS = ("lead_id", "probability", "score", "grade")
 
 
 def input_columns(card: ModelCard) -> list[tuple[str, str]]:

@@ -121,7 +121,9 @@ class DataAdapter(Protocol):
     def data_name(self) -> str: ...
 
     def report(self, prepared: Prepared, p_test: np.ndarray, importances: pd.DataFrame,
-               card: ModelCard) -> str: ...
+               card: ModelCard, model: Any) -> str:
+        """The report of the run; ``model`` made ``p_test`` (the evaluated model)."""
+        ...
 
 
 def check_enough(converted: int, unconverted: int, cfg: TrainConfig, what: str,

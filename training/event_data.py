@@ -27,6 +27,7 @@ from features.rules import Rules, load_rules
 from report.page import report_for_run
 from scoring.card import ModelCard
 from scoring.compiled import reference_lead
+from scoring.event import Scorer
 from training.data import Labelled, Prepared, Progress, check_enough
 from training.model_card import event_card_markdown
 from training.split import Split
@@ -218,5 +219,7 @@ class EventData:
         return f"{name}-events"
 
     def report(self, prepared: Prepared, p_test: np.ndarray, importances: pd.DataFrame,
-               card: ModelCard) -> str:
-        return report_for_run(self.crm, prepared, self.rules, p_test, importances, card)
+               card: ModelCard, model: Any) -> str:
+        test = prepared.x.loc[prepared.split.test]
+        parts = Scorer(model, card, self.rules).parts(test)  # fit and engagement, test leads
+        return report_for_run(self.crm, prepared, self.rules, p_test, importances, card, parts)

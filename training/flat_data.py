@@ -275,7 +275,7 @@ class FlatData:
         return f"{self.path.stem}-flat"
 
     def report(self, prepared: Prepared, p_test: np.ndarray, importances: pd.DataFrame,
-               card: ModelCard) -> str:
+               card: ModelCard, model: Any) -> str:
         export = FlatExportRows(self.rows, self.resolved, self.labelled_frame, self.path,
                                 self.n_unlabelled)
         return flat_report_for_run(export, prepared.split, p_test, importances, card)

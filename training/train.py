@@ -301,7 +301,7 @@ def track_and_publish(adapter: DataAdapter, record: RunRecord, leakage: dict[str
                                           run_id=logged.run_id, metrics=metrics)
     with timed(progress, "writing the report"):
         page = adapter.report(record.prepared, record.curves["model"], record.importances,
-                              card)
+                              card, record.evaluated_model)
     with timed(progress, "publishing (card and report to the run"
                          + (", the bundle" if decision.alias == "champion" else "")
                          + ", the alias)"):

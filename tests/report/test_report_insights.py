@@ -5,6 +5,8 @@ bar."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from xml.etree import ElementTree
 
 import numpy as np
@@ -21,6 +23,7 @@ from report.tables import (
     ReportInputs,
     cohort_coverage,
     grade_table,
+    quadrant_table,
     score_bands,
     tier_table,
 )
@@ -223,3 +226,34 @@ def test_svg_charts_keep_every_point_and_bar_inside_and_text_readable():
     lift = pd.DataFrame({"decile": range(1, 11), "model": np.linspace(0.95, 0.0, 10)})
     (_, height), ys, _ = svg_points(str(lift_svg(lift, 0.13)))
     assert min(ys) >= 0 and max(ys) <= height
+
+
+def test_fit_by_engagement_counts_each_quadrant_and_its_conversion():
+    frame = leads_frame(8, probability=[0.5, 0.4, 0.2, 0.1, 0.15, 0.05, 0.02, 0.01],
+                        label=[1, 1, 0, 0, 1, 0, 0, 0])
+    parts = pd.DataFrame({"fit": [0.3, 0.2, 0.3, 0.12, 0.02, 0.05, 0.01, 0.09],
+                          "engagement": [0.4, 0.1, 0.05, 0.02, 0.5, 0.3, 0.01, 0.02]},
+                         index=frame.index)
+    table = quadrant_table(frame, parts, 0.10).set_index(["fit", "engagement"])
+    assert table.loc[("high", "high"), ["leads", "sqls"]].tolist() == [2, 2]
+    assert table.loc[("high", "low"), ["leads", "sqls"]].tolist() == [2, 0]
+    assert table.loc[("low", "high"), ["leads", "sqls"]].tolist() == [2, 1]
+    assert table.loc[("low", "low"), ["leads", "sqls"]].tolist() == [2, 0]
+    assert table.loc[("low", "high"), "predicted"] == pytest.approx(0.10)
+    assert table["share"].sum() == pytest.approx(1.0)
+
+
+def test_the_report_shows_the_fit_by_engagement_grid_only_with_the_parts(referral_converts):
+    assert "Fit and engagement" not in text_of(build_report(referral_converts))
+    leads = referral_converts.leads
+    rng = np.random.default_rng(1)
+    parts = pd.DataFrame({"fit": rng.uniform(0, 0.3, len(leads)),
+                          "engagement": rng.uniform(0, 0.3, len(leads))}, index=leads.index)
+    page = build_report(dataclasses.replace(referral_converts, parts=parts))
+    assert "Fit and engagement" in text_of(page)
+    high = (parts["fit"] >= 0.10) & (parts["engagement"] >= 0.10)
+    cell = re.search(r'class="quadrant q-high-high"><b>([\d.]+)%</b> converted<br>([\d,]+) leads',
+                     page)
+    assert cell is not None
+    assert int(cell.group(2).replace(",", "")) == int(high.sum())
+    assert float(cell.group(1)) == pytest.approx(100 * leads.loc[high, "label"].mean(), abs=0.05)

@@ -6,14 +6,14 @@ BIN    := $(VENV)/bin
 DEMO   := demo
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint graph venv bench clean serve chromium postgresql
+.PHONY: demo test lint graph venv bench clean serve chromium postgresql java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -21,7 +21,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/leadconv demo --out $(DEMO)
 
-test: $(STAMP) chromium postgresql lint
+test: $(STAMP) chromium postgresql java lint
 	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=15
 
 # Lint and types: part of `make test` (and so of CI); fails on any finding.
@@ -55,6 +55,10 @@ chromium:
 # initdb and pg_ctl.
 postgresql:
 	$(call apt_install,postgresql,! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,the prediction-log tests)
+
+# The Spark engine's tests (tests/spark/) run Spark in local mode, on Java 17.
+java:
+	$(call apt_install,openjdk-17-jre-headless,! command -v java >/dev/null 2>&1,the Spark engine's tests)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py

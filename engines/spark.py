@@ -53,8 +53,6 @@ from features.training_table import training_table
 logger = logging.getLogger(__name__)
 
 DEFAULT_MASTER = "local[*]"
-LEADS_PER_BUCKET = 20_000  # automatic bucket count: one per this many leads
-MIN_BUCKETS = 2
 Progress = Callable[[str], None]
 
 
@@ -233,12 +231,8 @@ def run_pass(spark: Any, source: str, mode: str, *, rules: Rules, as_of: str | N
              max_reject_fraction: float = 0.5, bundle: Path | None = None,
              progress: Progress = logger.info) -> SparkResult:
     """Read ``source`` and run one ``mode`` pass ("score" or "features") over its buckets."""
-    if buckets is None:
-        probe = read_inputs(spark, source, 1)
-        buckets = max(MIN_BUCKETS, -(-probe.n_leads // LEADS_PER_BUCKET))
-    if buckets < 1:
-        raise ValueError(f"--buckets must be at least 1, not {buckets}")
     inputs = read_inputs(spark, source, buckets)
+    buckets = inputs.buckets
     require(inputs, {"leads": vocab.LEADS_REQUIRED, "activities": vocab.ACTIVITIES_REQUIRED,
                      "outcomes": vocab.OUTCOMES_REQUIRED})
     if mode == "features" and not inputs.has_outcomes:
@@ -277,7 +271,7 @@ def run_pass(spark: Any, source: str, mode: str, *, rules: Rules, as_of: str | N
     _check_ratio(counts, rejects, max_reject_fraction)
     kind = "score" if mode == "score" else "feature"
     rows = out.filter(out["_kind"] == kind).select(
-        "_row", *[f"c__{c.name}" for c in job.plan])
+        "_row", *[out[f"`c__{c.name}`"] for c in job.plan])
     if mode == "features":
         types = small[small["_kind"] == "types"]
         sums = types.groupby("_text")[["_value", "r__row"]].sum()
@@ -294,7 +288,7 @@ def typed_rows(result: SparkResult) -> Any:
 
     columns = []
     for c in result.plan:
-        column = F.col(f"c__{c.name}")
+        column = F.col(f"`c__{c.name}`")
         columns.append((F.timestamp_micros(column) if c.kind == "time" else column).alias(c.name))
     return result.rows.select(*columns)
 

@@ -44,7 +44,7 @@ KINDS = ("score", "feature", "reject", "count", "note", "error", "as_of", "types
 # Columns of a reject row (``features.rejects.REJECT_COLUMNS`` plus ``reason_kind``).
 REJECT_FIELDS = (*REJECT_COLUMNS, "reason_kind")
 # Spark-side kind of an output column: how it travels between pandas and Spark.
-COLUMN_KINDS = ("time", "json", "str", "float", "int", "bool")
+COLUMN_KINDS = ("time", "json", "str", "float", "bool")
 DUPLICATE = re.compile(r"\(first seen at row (\d+)\)")
 
 
@@ -93,25 +93,28 @@ def union_columns(plan: Sequence[OutColumn]) -> list[tuple[str, str]]:
 
 
 def plan_of(frame: pd.DataFrame) -> tuple[OutColumn, ...]:
-    """How each column of ``frame`` (a ``Scorer.score`` or ``build_features`` answer) travels:
-    timestamps as UTC microseconds, lists and dicts (reasons) as JSON text."""
+    """How each column of ``frame`` (a ``Scorer.score`` or training-table answer, on a sample)
+    travels: timestamps as UTC microseconds, numbers as doubles (given back as the sample's
+    integer dtype when every value is a whole number), lists and dicts (reasons) as JSON text.
+    A sample's dtype that only says "no value here" (all missing) is widened: text for an
+    empty object column, UTC for a timestamp column without a zone."""
     plan = []
     for name in frame.columns:
         column = frame[name]
-        dtype = column.dtype
-        if pd.api.types.is_datetime64_any_dtype(dtype):
+        dtype = str(column.dtype)
+        if pd.api.types.is_datetime64_any_dtype(column.dtype):
             kind = "time"
-        elif pd.api.types.is_bool_dtype(dtype):
+            dtype = dtype if "UTC" in dtype else "datetime64[us, UTC]"
+        elif pd.api.types.is_bool_dtype(column.dtype):
             kind = "bool"
-        elif pd.api.types.is_integer_dtype(dtype):
-            kind = "int"
-        elif pd.api.types.is_float_dtype(dtype):
+        elif pd.api.types.is_numeric_dtype(column.dtype):
             kind = "float"
         elif any(isinstance(v, (list, dict, tuple)) for v in column):
             kind = "json"
         else:
             kind = "str"
-        plan.append(OutColumn(str(name), kind, str(dtype)))
+            dtype = "str" if column.isna().all() else dtype
+        plan.append(OutColumn(str(name), kind, dtype))
     return tuple(plan)
 
 
@@ -154,8 +157,10 @@ def decode(rows: pd.DataFrame, plan: Sequence[OutColumn], *, parse_json: bool = 
         elif col.kind == "json":
             out[col.name] = [json.loads(v) for v in values] if parse_json else values.astype(
                 "str")
-        elif col.kind == "str":
-            out[col.name] = values.astype(col.dtype)
+        elif col.kind == "float" and pd.api.types.is_integer_dtype(col.dtype):
+            numbers = values.astype("float64")
+            whole = bool(numbers.notna().all() and (numbers % 1 == 0).all())
+            out[col.name] = numbers.astype(col.dtype) if whole else numbers
         else:
             out[col.name] = values.astype(col.dtype)
     return pd.DataFrame(out)

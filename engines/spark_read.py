@@ -42,6 +42,7 @@ class SparkInputs:
     names: dict[str, str]
     has_outcomes: bool
     n_leads: int
+    buckets: int
 
 
 def _is_remote(source: str) -> bool:
@@ -156,8 +157,14 @@ def bucket_of(buckets: int) -> Any:
     return F.pmod(F.xxhash64(trimmed), F.lit(buckets)).cast("int")
 
 
-def read_inputs(spark: Any, source: str, buckets: int) -> SparkInputs:
-    """Read, number and bucket the tables of ``source`` (see the module docstring)."""
+def auto_buckets(n_leads: int, leads_per_bucket: int = 20_000, least: int = 2) -> int:
+    """The default number of buckets: one per ``leads_per_bucket`` leads, at least ``least``."""
+    return max(least, -(-n_leads // leads_per_bucket))
+
+
+def read_inputs(spark: Any, source: str, buckets: int | None = None) -> SparkInputs:
+    """Read, number and bucket the tables of ``source`` (see the module docstring); ``buckets``
+    None: ``auto_buckets`` of the number of leads."""
     from pyspark.sql import functions as F
 
     found = locate(spark, source)
@@ -166,7 +173,7 @@ def read_inputs(spark: Any, source: str, buckets: int) -> SparkInputs:
     names = {table: name for table, (_, name) in found.items()}
     frames: dict[str, Any] = {}
     n_leads = 0
-    for table, (frame, name) in found.items():
+    for table, (frame, name) in found.items():  # leads first
         if "lead_id" not in frame.columns:
             raise ContractError(f"{name}: missing required column 'lead_id' (found: "
                                 f"{', '.join(frame.columns) or 'none'})")
@@ -175,6 +182,10 @@ def read_inputs(spark: Any, source: str, buckets: int) -> SparkInputs:
         frame, n = numbered(frame)
         if table == "leads":
             n_leads = n
+            buckets = auto_buckets(n) if buckets is None else buckets
+            if buckets < 1:
+                raise ValueError(f"--buckets must be at least 1, not {buckets}")
+        assert buckets is not None
         frames[table] = frame.withColumn("_bucket", bucket_of(buckets))
     children = None
     for table in ("activities", "outcomes"):
@@ -186,8 +197,9 @@ def read_inputs(spark: Any, source: str, buckets: int) -> SparkInputs:
             *[F.col(f"`{c}`").alias(prefix + c) for c in columns[table]])
         children = part if children is None else children.unionByName(
             part, allowMissingColumns=True)
+    assert buckets is not None
     return SparkInputs(frames["leads"], children, columns, times, names,
-                       "outcomes" in frames, n_leads)
+                       "outcomes" in frames, n_leads, buckets)
 
 
 def require(inputs: SparkInputs, needed: Mapping[str, tuple[str, ...]]) -> None:

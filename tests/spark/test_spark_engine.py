@@ -183,3 +183,17 @@ def test_train_from_the_spark_feature_table_gives_the_folder_model(spark, demo_d
     from_folder, _ = load_bundle(trained / "models" / "champion")
     np.testing.assert_allclose(from_table.predict_proba(x), from_folder.predict_proba(x),
                                rtol=0, atol=1e-12)
+
+
+def test_nothing_but_the_spark_engine_imports_pyspark():
+    """pyspark is optional: importing the engine, the CLI verbs and the service does not load
+    it (only running ``--engine spark`` does)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, engines.spark, engines.spark_buckets, engines.spark_read, cli.model, "
+            "cli.data, serving.app, training.table_data; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

@@ -166,7 +166,7 @@ def decode(rows: pd.DataFrame, plan: Sequence[OutColumn], *, parse_json: bool = 
     return pd.DataFrame(out)
 
 
-def _typed(parts: list[pd.DataFrame], plan: Sequence[OutColumn]) -> pd.DataFrame:
+def as_rows(parts: list[pd.DataFrame], plan: Sequence[OutColumn]) -> pd.DataFrame:
     """The rows of a bucket in the shared schema: every column, nullable types Arrow takes."""
     union = union_columns(plan)
     frame = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame())
@@ -314,7 +314,7 @@ def run_bucket(job: BucketJob, leads: pd.DataFrame, children: pd.DataFrame) -> p
         if not len(frames["leads"]):
             if job.mode != "as_of":
                 parts += report_rows(orphan_report(job, frames), job, rows)
-            return _typed(parts, job.plan)
+            return as_rows(parts, job.plan)
         crm = validate_frames(
             frames["leads"], frames["activities"], frames.get("outcomes"),
             as_of=job.as_of if job.mode != "as_of" else None,
@@ -322,15 +322,15 @@ def run_bucket(job: BucketJob, leads: pd.DataFrame, children: pd.DataFrame) -> p
             date_order=job.date_order,
             names={t: job.names[t] for t in TABLES if t in frames})
     except ContractError as exc:
-        return _typed([pd.DataFrame({"_kind": ["error"], "_text": [str(exc)]})], job.plan)
+        return as_rows([pd.DataFrame({"_kind": ["error"], "_text": [str(exc)]})], job.plan)
     except ValueError as exc:  # as_of of a bucket with no usable row: nothing to say
         if job.mode == "as_of" and "max() arg is an empty sequence" in str(exc):
-            return _typed([], job.plan)
+            return as_rows([], job.plan)
         raise
     if job.mode == "as_of":
         parts.append(pd.DataFrame({"_kind": ["as_of"],
                                    "_value": micros(pd.Series([crm.as_of])).to_numpy()}))
-        return _typed(parts, job.plan)
+        return as_rows(parts, job.plan)
     parts += report_rows(crm.report, job, rows)
     if len(crm.leads):
         lead_rows = alive_rows(crm.report, job, rows["leads"])
@@ -346,4 +346,4 @@ def run_bucket(job: BucketJob, leads: pd.DataFrame, children: pd.DataFrame) -> p
             kind = "feature"
         parts.append(pd.DataFrame({"_kind": kind, "_row": lead_rows,
                                    **encode(result, job.plan)}))
-    return _typed(parts, job.plan)
+    return as_rows(parts, job.plan)

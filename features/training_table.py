@@ -51,6 +51,9 @@ def type_counts(activities: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFram
     or after it. Sums of parts (e.g. buckets of leads) give the whole's."""
     sql_at = outcomes.dropna(subset=["sql_at"]).set_index("lead_id")["sql_at"]
     acts = activities[activities["lead_id"].isin(sql_at.index)]
+    if not len(acts):
+        return pd.DataFrame({"activity_type": pd.Series(dtype="str"),
+                             "n": pd.Series(dtype="int64"), "n_after": pd.Series(dtype="int64")})
     after = (acts["occurred_at"] >= acts["lead_id"].map(sql_at)).astype("int64")
     table = after.groupby(acts["activity_type"]).agg(["size", "sum"])
     return pd.DataFrame({"activity_type": table.index.astype("str"),

@@ -72,18 +72,40 @@ def test_spark_scores_equal_in_process(spark_scores, expected):
     assert spark_scores.rejects.count() == 0
 
 
-def test_other_bucket_count_and_session_zone_give_the_same_scores(spark, demo_dir, champion,
-                                                                   expected, spark_scores):
+@pytest.fixture(scope="module")
+def parquet_demo(demo_dir, tmp_path_factory) -> Path:
+    """The demo export as Parquet with typed columns: timestamps as UTC instants (Spark reads
+    them as TIMESTAMP, the type the session's zone would shift), numbers as numbers."""
+    folder = tmp_path_factory.mktemp("parquet_demo")
+    times = {"leads": ["mql_at"], "activities": ["occurred_at"],
+             "outcomes": ["sql_at", "disqualified_at"]}
+    for table, columns in times.items():
+        frame = pd.read_csv(demo_dir / f"{table}.csv", dtype={"lead_id": "str"},
+                            keep_default_na=False, na_values=[""])
+        for column in columns:
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        frame.to_parquet(folder / f"{table}.parquet", index=False)
+    return folder
+
+
+def test_typed_parquet_under_another_session_zone_and_bucket_count_gives_the_same_scores(
+        spark, parquet_demo, champion, expected, spark_scores):
+    """Typed timestamps in a Los Angeles session, 7 buckets, as_of found by Spark: the scores
+    of the CSV export in process, and of 3 buckets in UTC."""
     from engines.spark import score
 
+    crm, want = in_process(parquet_demo, champion)
+    assert crm.as_of == expected[0].as_of
     zone = spark.conf.get("spark.sql.session.timeZone")
     spark.conf.set("spark.sql.session.timeZone", "America/Los_Angeles")
     try:
-        other = score(spark, str(demo_dir), champion, buckets=7)  # as_of found by Spark
+        other = score(spark, str(parquet_demo), champion, buckets=7)
         frame = other.frame(parse_json=True)
     finally:
         spark.conf.set("spark.sql.session.timeZone", zone)
     assert other.buckets == 7 and other.as_of == expected[0].as_of
+    assert other.counts == crm.report.counts
+    assert_same_scores(frame, want)
     assert_same_scores(frame, expected[1])
     assert_same_scores(frame, spark_scores.frame(parse_json=True))
 

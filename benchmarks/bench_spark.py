@@ -86,7 +86,7 @@ def main() -> int:
                 env)
     if not (work / "models" / "champion").exists():
         cli(["train", "--data", str(work / f"data{args.leads[0]}"), "--workdir", str(work),
-             "--models-dir", str(work / "models")], env)
+             "--models-dir", str(work / "models"), "--promote"], env)
     rows = []
     for n in args.leads:
         data = work / f"data{n}"

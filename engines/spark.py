@@ -283,13 +283,18 @@ def run_pass(spark: Any, source: str, mode: str, *, rules: Rules, as_of: str | N
 
 def typed_rows(result: SparkResult) -> Any:
     """The result's rows as a Spark table with the plan's names and types (timestamps as
-    ``TIMESTAMP``, JSON as text), in no particular order: for writing on the cluster."""
+    ``TIMESTAMP``, integer columns as ``BIGINT``, JSON as text), in no particular order: for
+    writing on the cluster."""
     from pyspark.sql import functions as F
 
     columns = []
     for c in result.plan:
         column = F.col(f"`c__{c.name}`")
-        columns.append((F.timestamp_micros(column) if c.kind == "time" else column).alias(c.name))
+        if c.kind == "time":
+            column = F.timestamp_micros(column)
+        elif c.kind == "float" and pd.api.types.is_integer_dtype(c.dtype):
+            column = column.cast("long")  # whole numbers (score, points) as in-process
+        columns.append(column.alias(c.name))
     return result.rows.select(*columns)
 
 

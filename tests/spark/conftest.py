@@ -12,9 +12,10 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def spark(model_key_home):
-    """A ``local[2]`` SparkSession (UTC session zone, 4 shuffle partitions, UI off). Its Python
-    workers inherit this process's environment, the session's model key included."""
+def spark(model_key_home, tmp_path_factory):
+    """A ``local[2]`` SparkSession (UTC session zone, 4 shuffle partitions, UI off, tables in
+    a temporary warehouse). Its Python workers inherit this process's environment, the
+    session's model key included."""
     from pyspark.sql import SparkSession  # fails, never skips, without the extra (make test)
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers run this venv's Python
@@ -24,6 +25,7 @@ def spark(model_key_home):
                .config("spark.sql.shuffle.partitions", "4")
                .config("spark.default.parallelism", "2")
                .config("spark.ui.enabled", "false")
+               .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("warehouse")))
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .getOrCreate())

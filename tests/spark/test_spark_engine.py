@@ -175,6 +175,33 @@ def test_cli_engine_spark_writes_the_file_the_default_engine_writes(spark, demo_
     pd.testing.assert_frame_equal(files["spark rejects"], files["pandas rejects"])
 
 
+def test_catalog_tables_in_and_a_parquet_folder_out(spark, demo_dir, trained, expected,
+                                                    tmp_path, capsys):
+    """``--data table:PREFIX`` reads the catalog's tables; an ``--out`` folder is written by
+    Spark with the in-process columns and types (reasons as JSON text), in any order."""
+    import json
+
+    from cli.main import main
+
+    spark.sql("CREATE DATABASE IF NOT EXISTS crm_test")
+    for table in ("leads", "activities", "outcomes"):
+        (spark.read.option("header", True).csv(str(demo_dir / f"{table}.csv"))
+         .write.mode("overwrite").saveAsTable(f"crm_test.{table}"))
+    out = tmp_path / "scores"
+    assert main(["score", "--engine", "spark", "--data", "table:crm_test", "--out", str(out),
+                 "--models-dir", str(trained / "models"), "--as-of",
+                 expected[0].as_of.isoformat()]) == 0
+    assert "crm_test.leads: 3,000 rows loaded" in capsys.readouterr().out
+    got = pd.read_parquet(out).sort_values("lead_id").reset_index(drop=True)
+    want = expected[1].sort_values("lead_id").reset_index(drop=True)
+    for column in ("reasons_up", "reasons_down"):
+        got[column] = [json.loads(v) for v in got[column]]
+    got["scored_at"] = got["scored_at"].dt.tz_localize("UTC") if got["scored_at"].dt.tz is None \
+        else got["scored_at"]
+    got["scored_at"] = got["scored_at"].astype(want["scored_at"].dtype)
+    assert_same_scores(got, want)
+
+
 def test_train_from_the_spark_feature_table_gives_the_folder_model(spark, demo_dir, trained,
                                                                    demo_xy, tmp_path, capsys,
                                                                    monkeypatch):

@@ -7,7 +7,9 @@ peak memory of the driver, for two export sizes, and how each grows.
 Each run is a fresh ``python -m cli.main score ...`` process (so Spark's start-up is counted, as a
 user pays it). CPU-seconds are the user + system time of that process and everything it started
 (Spark's JVM and its Python workers), from ``resource.getrusage(RUSAGE_CHILDREN)`` around the
-run; the driver's peak resident memory is its own ``ru_maxrss``, printed by the process at exit.
+run: the script makes itself a child subreaper (``prctl``), so the JVM and its Python daemon,
+orphaned when the driver exits, are reaped here and counted. The driver's peak resident memory
+is its own ``ru_maxrss``, printed by the process at exit (the JVM's is not included).
 The prediction log is off in both runs (``LEADCONV_DATABASE_URL=off``): Spark does not write it.
 
 The workdir (default: a new temporary folder, printed, reusable) holds ``data<N>/`` (demo
@@ -33,19 +35,53 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 WRAPPER = ("import resource, sys; from cli.main import main; rc = main(sys.argv[1:]); "
            "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-           "file=sys.stderr); sys.exit(rc)")
+           "file=sys.stderr)\n"
+           "if 'pyspark' in sys.modules:\n"
+           "    from pyspark.sql import SparkSession\n"
+           "    active = SparkSession.getActiveSession()\n"
+           "    active.stop() if active is not None else None\n"
+           "sys.exit(rc)")
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> None:
+    """Orphaned descendants (Spark's JVM once the driver exits, its Python daemon) become our
+    children, so their CPU time reaches ``RUSAGE_CHILDREN`` when we reap them."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        print("warning: could not become a subreaper: the JVM's CPU time may be missing")
+
+
+def reap_all(timeout: float = 180.0) -> None:
+    """Wait for every descendant left behind (and so collect its CPU time)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() > deadline:
+                print("warning: descendants still running after the run; their CPU is missing")
+                return
+            time.sleep(0.2)
 
 
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """(wall seconds, CPU seconds with children, driver peak RSS in KiB, stdout) of one run."""
+    """(wall seconds, CPU seconds with every descendant, driver peak RSS in KiB, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True,
                           text=True, env=env, cwd=ROOT)
     wall = time.perf_counter() - start
+    reap_all()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
-        sys.exit(f"failed: {' '.join(argv)}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        causes = [line for line in done.stderr.splitlines()
+                  if ("Error" in line or "Exception" in line) and not line.startswith("\tat ")]
+        sys.exit(f"failed: {' '.join(argv)}\n{done.stdout[-2000:]}\n" + "\n".join(causes[:20]))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rss = next(int(line.split()[1]) for line in done.stderr.splitlines()
                if line.startswith("MAXRSS_KB"))
@@ -72,7 +108,10 @@ def main() -> int:
     parser.add_argument("--leads", type=int, nargs="+", default=[20_000, 200_000])
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--buckets", type=int, default=None)
+    parser.add_argument("--engines", nargs="+", default=["pandas", "spark"],
+                        choices=["pandas", "spark"])
     args = parser.parse_args()
+    become_subreaper()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench_spark_"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"workdir {work}")
@@ -91,7 +130,7 @@ def main() -> int:
     for n in args.leads:
         data = work / f"data{n}"
         acts = sum(1 for _ in (data / "activities.csv").open()) - 1
-        for engine in ("pandas", "spark"):
+        for engine in args.engines:
             out = work / f"scores_{engine}_{n}.parquet"
             argv = ["score", "--data", str(data), "--out", str(out), "--models-dir",
                     str(work / "models")]
@@ -104,6 +143,8 @@ def main() -> int:
                          "cpu_s": cpu, "driver_peak_rss_gb": rss / 2**20})
             print(f"{n:>8,} leads {engine:>6}: wall {wall:7.1f}s  CPU {cpu:7.1f}s  driver peak "
                   f"RSS {rss / 2**20:5.2f} GB", flush=True)
+        if not all((work / f"scores_{e}_{n}.parquet").exists() for e in ("pandas", "spark")):
+            continue
         diff, mismatches = compare(work / f"scores_pandas_{n}.parquet",
                                    work / f"scores_spark_{n}.parquet")
         print(f"{n:>8,} leads: spark vs in process: max probability difference {diff:.1e}, "
@@ -111,7 +152,7 @@ def main() -> int:
     table = pd.DataFrame(rows)
     print()
     print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    if len(args.leads) > 1:
+    if len(args.leads) > 1 and len(args.engines) == 2:
         first, last = args.leads[0], args.leads[-1]
         for engine in ("pandas", "spark"):
             own = table[table["engine"] == engine].set_index("leads")

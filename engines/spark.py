@@ -59,8 +59,9 @@ Progress = Callable[[str], None]
 def session(master: str | None = None, *, app_name: str = "leadconv",
             shuffle_partitions: int | None = None) -> Any:
     """The active Spark session, or a new one on ``master`` (default ``local[*]``) with the
-    session time zone UTC, the UI off and Python workers running this interpreter (or
-    ``PYSPARK_PYTHON``)."""
+    session time zone UTC, the UI off, Python workers running this interpreter (or
+    ``PYSPARK_PYTHON``), and room on the driver for collecting the scores (driver memory
+    ``SPARK_DRIVER_MEMORY`` or 2g, no limit on result size)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # the optional extra
@@ -73,7 +74,10 @@ def session(master: str | None = None, *, app_name: str = "leadconv",
     builder = (SparkSession.builder.appName(app_name).master(master or DEFAULT_MASTER)
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.ui.enabled", "false")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               # a .csv/.parquet --out is collected to the driver: room for it
+               .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "2g"))
+               .config("spark.driver.maxResultSize", "0"))
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     return builder.getOrCreate()

@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEMO   := demo
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint graph venv bench clean serve chromium postgresql
+.PHONY: demo test lint graph venv bench clean serve chromium postgresql java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,19 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The Spark engine's tests need the `spark` extra (pyspark builds from source: minutes, once);
+# `make demo` stays free of it.
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
+	touch $(SPARK_STAMP)
+
 venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/leadconv demo --out $(DEMO)
 
-test: $(STAMP) chromium postgresql lint
+test: $(SPARK_STAMP) chromium postgresql java lint
 	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=15
 
 # Lint and types: part of `make test` (and so of CI); fails on any finding.
@@ -55,6 +62,10 @@ chromium:
 # initdb and pg_ctl.
 postgresql:
 	$(call apt_install,postgresql,! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,the prediction-log tests)
+
+# The Spark engine's tests (tests/spark/) run Spark in local mode, on Java 17.
+java:
+	$(call apt_install,openjdk-17-jre-headless,! command -v java >/dev/null 2>&1,the Spark engine's tests)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py

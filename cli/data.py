@@ -45,7 +45,7 @@ def _demo_data_parser() -> argparse.ArgumentParser:
 
 def _data_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(formatter_class=HelpFormatter, prog=prog, description=description)
-    p.add_argument("--data", type=Path, required=True,
+    p.add_argument("--data", required=True,
                    help="folder with leads, activities, outcomes (.csv or .parquet)")
     p.add_argument("--as-of", default=None,
                    help="when the export was taken (default: latest timestamp in the data)")
@@ -53,6 +53,22 @@ def _data_parser(prog: str, description: str) -> argparse.ArgumentParser:
                    help="where to write rejected rows (default: next to the output)")
     add_file_options(p)
     return p
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """``--engine``, ``--spark-master`` and ``--buckets`` (see ``engines.spark``)."""
+    p.add_argument("--engine", choices=("pandas", "spark"), default="pandas",
+                   help="where the work runs: 'pandas' in this process, or 'spark' on Apache "
+                        "Spark (pip install 'leadconv[spark]'; --data may then also be a URL "
+                        "Spark reads or table:PREFIX for PREFIX.leads, ... of the catalog) "
+                        "(default: %(default)s)")
+    p.add_argument("--spark-master", default=None, metavar="URL",
+                   help="Spark master for a new session, e.g. local[2] or spark://host:7077 "
+                        "(default: the active session, else local[*])")
+    p.add_argument("--buckets", type=int, default=None, metavar="N",
+                   help="Spark: leads are split into N buckets by a hash of lead_id, each "
+                        "validated, featured and scored in one piece (default: one per 20,000 "
+                        "leads, at least 2)")
 
 
 def add_file_options(p: argparse.ArgumentParser) -> None:
@@ -135,7 +151,43 @@ def validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def features_spark(args: argparse.Namespace) -> int:
+    """``leadconv features --engine spark``: the training table (``features.training_table``)
+    built on Spark, written on the driver as one Parquet file for ``leadconv train
+    --features``; rejects next to it."""
+    from engines.spark import features as spark_features
+    from engines.spark import session
+    from features.rejects import REJECT_COLUMNS
+    from features.training_table import write_table
+
+    if args.out.suffix != ".parquet":
+        raise ValueError(f"--engine spark writes the training table as Parquet: --out "
+                         f"{args.out} should end in .parquet")
+    if args.at != "mql":
+        raise ValueError("--engine spark builds the training table at each lead's MQL time: "
+                         "leave out --at")
+    start = time.perf_counter()
+    spark = session(args.spark_master)
+    result = spark_features(spark, args.data, rules_path=args.rules, as_of=args.as_of,
+                            buckets=args.buckets, date_order=args.date_order, progress=say)
+    say(result.summary())
+    rejects = args.rejects or args.out.with_name(args.out.stem + ".rejects.csv")
+    rejects.parent.mkdir(parents=True, exist_ok=True)
+    result.rejects_frame().loc[:, list(REJECT_COLUMNS)].to_csv(rejects, index=False)
+    table = result.frame()
+    meta = {"as_of": result.as_of.isoformat(), "source": str(args.data),
+            "counts": [vars(c) for c in result.counts],
+            "activity_types": result.extras["activity_types"]}
+    write_table(table, args.out, meta)
+    say(f"wrote the training table of {len(table):,} leads x {table.shape[1]} columns to "
+        f"{args.out} on Spark ({result.buckets} buckets) in {time.perf_counter() - start:.1f}s; "
+        f"rejected rows with reasons: {rejects}")
+    return 0
+
+
 def features(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        return features_spark(args)
     from features.rules import load_rules
     from features.table import lead_table
 
@@ -168,13 +220,16 @@ def run(verb: str, argv: list[str]) -> int:
     else:
         parser = _data_parser("leadconv features",
                               "Build point-in-time features, BANT flags and the points score.")
-        parser.add_argument("--out", type=Path, required=True, help="output .csv or .parquet")
+        parser.add_argument("--out", type=Path, required=True,
+                            help="output .csv or .parquet (--engine spark: the training table "
+                                 "for `leadconv train --features`, .parquet)")
         parser.add_argument("--at", default="mql",
                             help="scoring moment: 'mql' (each lead's MQL time) or a timestamp")
         parser.add_argument("--rules", type=Path, default=None,
                             help="rules file (default: the shipped features/rules.toml)")
+        add_engine_options(parser)
     args = parser.parse_args(argv)
     try:
         return validate(args) if verb == "validate" else features(args)
-    except (ContractError, RulesError) as exc:
+    except (ContractError, RulesError, ValueError) as exc:
         return fail(str(exc))

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from cli.data import add_file_options
+from cli.data import add_engine_options, add_file_options
 from cli.database import add_database_option
 from cli.output import HelpFormatter, fail, say
 
@@ -29,9 +29,20 @@ SUMMARY_ROWS = (
 
 def add_data_options(p: argparse.ArgumentParser, *, dry_run: bool = False) -> None:
     """The training data and what shapes a run, shared by ``train`` and ``retrain``
-    (``dry_run``: with ``--dry-run``, which only ``train`` has)."""
-    p.add_argument("--data", type=Path, required=True,
-                   help="event-shape export folder, or a flat export file (.csv, .parquet)")
+    (``dry_run``: with ``--dry-run``, which only ``train`` has; it also takes ``--features``
+    instead of ``--data``)."""
+    if dry_run:
+        source = p.add_mutually_exclusive_group(required=True)
+        source.add_argument("--data", type=Path,
+                            help="event-shape export folder, or a flat export file "
+                                 "(.csv, .parquet)")
+        source.add_argument("--features", type=Path, default=None, metavar="FILE",
+                            help="a training table (.parquet) made by `leadconv features "
+                                 "--engine spark`: fit on one machine from the per-lead table "
+                                 "built elsewhere (same model as training from the folder)")
+    else:
+        p.add_argument("--data", type=Path, required=True,
+                       help="event-shape export folder, or a flat export file (.csv, .parquet)")
     p.add_argument("--horizon-days", type=int, default=90, help="conversion horizon (days)")
     flat = p.add_argument_group("flat export (--data FILE)")
     flat.add_argument("--target", default=None, help="the label column, e.g. Converted")
@@ -108,6 +119,13 @@ def data_adapter(args: argparse.Namespace) -> Any:
     from features.prescan import FileLimits
     from training.train import EventData, FlatData
 
+    if getattr(args, "features", None) is not None:
+        from training.table_data import TableData
+
+        if args.target or args.mapping or args.outcomes_from_store or args.as_of:
+            raise ValueError("--features takes the training table as it was built: leave out "
+                             "--target, --mapping, --as-of and --outcomes-from-store")
+        return TableData(args.features, rules_path=args.rules)
     if args.data.is_file():
         placeholders = (None if args.placeholders is None
                         else tuple(v.strip() for v in args.placeholders.split(",")))
@@ -201,10 +219,12 @@ def train(args: argparse.Namespace) -> int:
 def score_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(formatter_class=HelpFormatter, prog="leadconv score",
                                 description="Batch-score leads with the champion model.")
-    p.add_argument("--data", type=Path, required=True,
+    p.add_argument("--data", required=True,
                    help="event-shape export folder, or a flat export file when the champion was "
                         "trained on one (the label column may be there or not)")
-    p.add_argument("--out", type=Path, required=True, help="scores .csv or .parquet")
+    p.add_argument("--out", required=True,
+                   help="scores .csv or .parquet (--engine spark: also a folder or URL, "
+                        "written as Parquet by Spark)")
     p.add_argument("--at", default="as_of",
                    help="scoring moment: 'as_of' (the export date, default), 'mql' (each lead's "
                         "MQL time) or a timestamp")
@@ -218,6 +238,7 @@ def score_parser() -> argparse.ArgumentParser:
                         "of their MQL time)")
     add_database_option(p)
     add_file_options(p)
+    add_engine_options(p)
     return p
 
 
@@ -236,6 +257,45 @@ def open_only(crm: Any, at: Any, horizon_days: int | None) -> tuple[Any, Any, st
             f"disqualified or over {horizon} days past MQL at their scoring moment; "
             f"--all-leads scores them too)")
     return leads, activities, note
+
+
+def score_spark(args: argparse.Namespace) -> int:
+    """``leadconv score --engine spark``: the same scores and rejects, computed on Spark. A
+    ``.csv`` / ``.parquet`` ``--out`` is written on the driver exactly as the default engine
+    writes it; any other ``--out`` (a folder or URL) is written by Spark as Parquet, rejects
+    next to it (``<out>.rejects``). The prediction log is not written."""
+    from engines.spark import score as spark_score
+    from engines.spark import session, typed_rows
+    from scoring.event import flat_scores
+
+    if not args.all_leads:
+        return fail("--engine spark scores every lead of the export: add --all-leads (leaving "
+                    "out the leads no longer open runs on one machine only, for now)")
+    spark = session(args.spark_master)
+    result = spark_score(spark, args.data_text, args.models_dir / "champion",
+                         rules_path=args.rules, as_of=args.as_of, at=args.at,
+                         buckets=args.buckets, date_order=args.date_order, progress=say)
+    say(result.summary())
+    out = args.out_text
+    if args.out.suffix in (".csv", ".parquet") and "://" not in out:
+        rejects = args.out.with_name(args.out.stem + ".rejects.csv")
+        rejects.parent.mkdir(parents=True, exist_ok=True)
+        from features.rejects import REJECT_COLUMNS
+
+        result.rejects_frame().loc[:, list(REJECT_COLUMNS)].to_csv(rejects, index=False)
+        scores = result.frame(parse_json=True)
+        _write(flat_scores(scores), args.out)
+        tiers = scores["tier"].value_counts().reindex(["hot", "warm", "cold"], fill_value=0)
+        say(f"scored {len(scores):,} leads with model v{result.extras['model_version']} on "
+            f"Spark ({result.buckets} buckets) -> {args.out} (hot {tiers['hot']:,}, warm "
+            f"{tiers['warm']:,}, cold {tiers['cold']:,}); rejects: {rejects}")
+    else:
+        typed_rows(result).write.mode("overwrite").parquet(out)
+        result.rejects.write.mode("overwrite").parquet(out.rstrip("/") + ".rejects")
+        say(f"scored with model v{result.extras['model_version']} on Spark ({result.buckets} "
+            f"buckets) -> {out} (Parquet); rejects: {out.rstrip('/')}.rejects")
+    say("prediction log: not written by --engine spark")
+    return 0
 
 
 def _log_scores(args: argparse.Namespace, scores: Any, prints: list[str] | None) -> str:
@@ -322,6 +382,9 @@ def score_flat(args: argparse.Namespace) -> int:
 
 
 def score(args: argparse.Namespace) -> int:
+    # --data and --out as typed (a URL keeps its "//"), and as local paths
+    args.data_text, args.out_text = args.data, args.out
+    args.data, args.out = Path(args.data), Path(args.out)
     from features.contract import load_crm
     from features.prescan import FileLimits
     from features.rules import load_rules
@@ -329,7 +392,12 @@ def score(args: argparse.Namespace) -> int:
     from scoring.event import Scorer, flat_scores
 
     if read_card(args.models_dir / "champion").is_flat:
+        if args.engine == "spark":
+            return fail("--engine spark scores event-shape exports; the champion was trained "
+                        "on a flat export")
         return score_flat(args)
+    if args.engine == "spark":
+        return score_spark(args)
     scorer = Scorer.from_bundle(args.models_dir / "champion", load_rules(args.rules))
     crm = load_crm(args.data, as_of=args.as_of, require_outcomes=False,
                    date_order=args.date_order, limits=FileLimits.from_mb(args.max_file_mb))

@@ -208,8 +208,9 @@ def reject_duplicates(table: RowTable, column: str = "lead_id") -> None:
     ids = table.frame[column]
     dup = ids.duplicated(keep="first").to_numpy() & table.alive
     if dup.any():
-        first_row = pd.Series(np.arange(1, len(ids) + 1), index=ids.index).groupby(ids).transform(
-            "min")
+        # dropna=False: a blank id elsewhere in the table must not make the rows floats ("1.0")
+        first_row = pd.Series(np.arange(1, len(ids) + 1), index=ids.index).groupby(
+            ids, dropna=False).transform("min")
         reason = ("duplicate lead_id '" + ids.fillna("") + "' (first seen at row "
                   + first_row.astype("str") + ")")
         table.reject(dup, column, reason, "duplicate lead_id")

@@ -13,11 +13,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("features", "demodata", "scoring", "store", "training", "report", "monitoring",
-            "serving", "cli")
+            "serving", "engines", "cli")
 
 # package -> the packages it may import. Features at the ground; the saved model above it;
 # training, the report and the service above that (training writes the report; the service only
-# reads the saved model); the command line on top.
+# reads the saved model); the engines (Spark) run the features and the saved model elsewhere; the
+# command line on top.
 ALLOWED: dict[str, set[str]] = {
     "features": set(),
     "demodata": {"features"},
@@ -27,8 +28,9 @@ ALLOWED: dict[str, set[str]] = {
     "training": {"features", "scoring", "report", "store"},
     "monitoring": {"features", "scoring", "report", "store"},
     "serving": {"features", "scoring", "store", "monitoring"},
+    "engines": {"features", "scoring", "store"},
     "cli": {"features", "demodata", "scoring", "store", "training", "report", "monitoring",
-            "serving"},
+            "serving", "engines"},
 }
 
 

@@ -110,6 +110,13 @@ class EventData:
         self.table = build_features(crm.leads, crm.activities, rules=self.rules)
         progress(f"[2/7] features: {len(self.table):,} leads x {len(NUMERIC) + len(CATEGORICAL)}"
                  f" features, point in time at MQL ({time.perf_counter() - start:.1f}s)")
+        return self.label(cfg, progress)
+
+    def label(self, cfg: TrainConfig, progress: Progress) -> Labelled:
+        """Labels of the feature table's leads (``self.table``, ``self.crm``), checked for
+        enough history."""
+        assert self.table is not None and self.crm is not None
+        crm = self.crm
         self.horizon_days = cfg.horizon_days
         labels = make_labels(self.table["scored_at"], crm.outcomes, crm.as_of, cfg.horizon_days)
         self.label_set = labels

@@ -224,15 +224,21 @@ def tier_table(evaluated: pd.DataFrame, tiers: ScoreTiers) -> pd.DataFrame:
     empty ones)."""
     p = evaluated["probability"].to_numpy(dtype=float)
     y = evaluated["label"].to_numpy(dtype=float)
-    names = tiers.tier(p)
     hot, warm = round(tiers.hot * 100), round(tiers.warm * 100)
     ranges = {"hot": f"{hot}-100", "warm": f"{warm}-{hot - 1}", "cold": f"0-{warm - 1}"}
+    return _band_table("tier", tiers.tier(p), ranges, y)
+
+
+def _band_table(key: str, names: np.ndarray, ranges: dict[str, str], y: np.ndarray
+                ) -> pd.DataFrame:
+    """Per band of ``ranges`` (in its order; ``names``: each lead's band): score range, leads,
+    share of leads, SQLs, conversion and share of all SQLs of labels ``y``."""
     rows = []
-    for tier in ("hot", "warm", "cold"):
-        inside = names == tier
+    for band, scores in ranges.items():
+        inside = names == band
         n, sqls = int(inside.sum()), float(y[inside].sum())
-        rows.append({"tier": tier, "scores": ranges[tier], "leads": n,
-                     "share": n / len(p) if len(p) else float("nan"), "sqls": int(sqls),
+        rows.append({key: band, "scores": scores, "leads": n,
+                     "share": n / len(y) if len(y) else float("nan"), "sqls": int(sqls),
                      "rate": sqls / n if n else float("nan"),
                      "sql_share": sqls / y.sum() if y.sum() else float("nan")})
     return pd.DataFrame(rows)
@@ -242,19 +248,10 @@ def grade_table(evaluated: pd.DataFrame, grades: Grades) -> pd.DataFrame:
     """``tier_table``'s columns per grade A-D of the rules file (all four, even empty ones)."""
     p = evaluated["probability"].to_numpy(dtype=float)
     y = evaluated["label"].to_numpy(dtype=float)
-    letters = grades.grade(p)
     lows = {k: round(v * 100) for k, v in grades.cut_offs().items()}
     ranges = {"A": f"{lows['A']}-100", "B": f"{lows['B']}-{lows['A'] - 1}",
               "C": f"{lows['C']}-{lows['B'] - 1}", "D": f"1-{lows['C'] - 1}"}
-    rows = []
-    for grade in ("A", "B", "C", "D"):
-        inside = letters == grade
-        n, sqls = int(inside.sum()), float(y[inside].sum())
-        rows.append({"grade": grade, "scores": ranges[grade], "leads": n,
-                     "share": n / len(p) if len(p) else float("nan"), "sqls": int(sqls),
-                     "rate": sqls / n if n else float("nan"),
-                     "sql_share": sqls / y.sum() if y.sum() else float("nan")})
-    return pd.DataFrame(rows)
+    return _band_table("grade", grades.grade(p), ranges, y)
 
 
 QUADRANTS = (("high", "high"), ("high", "low"), ("low", "high"), ("low", "low"))

@@ -31,8 +31,10 @@ from serving.routes import api_router
 logger = logging.getLogger(__name__)
 
 DESCRIPTION = """Which marketing qualified leads will become sales qualified leads: a calibrated
-probability per lead, a 0-100 score and tier, the four BANT flags with reasons, the rule-based
-points score, and the reasons pushing each lead up and down. Send your key in `X-API-Key`."""
+probability per lead, a 1-100 score with an A-D grade, its fit (who the lead is) and engagement
+(what it does), the tier, the four BANT flags with reasons, the rule-based points score, and the
+reasons pushing each lead up and down in sales words. A batch is answered lead by lead. Send your
+key in `X-API-Key`."""
 
 
 @contextlib.asynccontextmanager

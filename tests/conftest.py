@@ -167,8 +167,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 BACKENDS = pytest.StashKey[dict[str, dict[str, int]]]()
 
 
+FIGURES = pytest.StashKey[list[str]]()
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Count the outcomes of the tests that ran on each database (``database_url``)."""
+    """Count the outcomes of the tests that ran on each database (``database_url``), and keep
+    the figures tests record with ``record_property("figures", ...)`` (they reach this process
+    from every worker)."""
+    config = _CONFIG[0] if _CONFIG else None
+    if config is not None and report.when == "call":
+        config.stash.setdefault(FIGURES, []).extend(
+            f"{report.nodeid.split('::')[-1]}: {value}"
+            for key, value in report.user_properties if key == "figures")
     backend = next((b for b in ("sqlite", "postgresql") if f"[{b}" in report.nodeid
                     or f"-{b}]" in report.nodeid), None)
     if backend is None or not (report.when == "call" or report.outcome != "passed"):
@@ -190,6 +200,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """One line per database: how the tests that ran on it ended."""
+    figures = config.stash.get(FIGURES, [])
+    if figures:
+        terminalreporter.section("figures")
+        for line in figures:
+            terminalreporter.write_line(line)
     counts = config.stash.get(BACKENDS, {})
     if counts:
         terminalreporter.section("prediction store tests by database")

@@ -21,15 +21,17 @@ from tests.features.bad_files import small_event_export
 pytestmark = pytest.mark.slow
 
 
-def assert_same_scores(got: pd.DataFrame, want: pd.DataFrame) -> None:
+def assert_same_scores(got: pd.DataFrame, want: pd.DataFrame) -> str:
     """Same columns, dtypes and leads in the same order; probabilities within 1e-12, every
-    other field (reasons as parsed lists) exactly."""
+    other field (reasons as parsed lists) exactly. Returns the figures of the comparison."""
     assert list(got.columns) == list(want.columns)
     assert len(got) == len(want) > 0
+    largest = 0.0
     for name in want.columns:
         a, b = got[name].reset_index(drop=True), want[name].reset_index(drop=True)
         if name == "probability":
             np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=0, atol=1e-12)
+            largest = float(np.max(np.abs(a.to_numpy() - b.to_numpy())))
             continue
         assert a.dtype == b.dtype, name
         mismatch = [i for i, (x, y) in enumerate(zip(a, b, strict=True))
@@ -37,6 +39,8 @@ def assert_same_scores(got: pd.DataFrame, want: pd.DataFrame) -> None:
                             if not isinstance(x, list) else x == y)]
         assert not mismatch, f"{name}: {len(mismatch)} leads differ, e.g. row {mismatch[0]}: " \
                              f"{a.iloc[mismatch[0]]!r} != {b.iloc[mismatch[0]]!r}"
+    return (f"{len(want):,} leads x {len(want.columns)} columns compared, max probability "
+            f"difference {largest:.1e}, mismatching fields 0")
 
 
 def in_process(folder: Path, champion: Path, as_of: str | None = None):
@@ -65,9 +69,9 @@ def spark_scores(spark, demo_dir, champion, expected):
     return score(spark, str(demo_dir), champion, as_of=expected[0].as_of.isoformat(), buckets=3)
 
 
-def test_spark_scores_equal_in_process(spark_scores, expected):
+def test_spark_scores_equal_in_process(spark_scores, expected, record_property):
     crm, want = expected
-    assert_same_scores(spark_scores.frame(parse_json=True), want)
+    record_property("figures", assert_same_scores(spark_scores.frame(parse_json=True), want))
     assert spark_scores.counts == crm.report.counts
     assert spark_scores.rejects.count() == 0
 
@@ -89,7 +93,7 @@ def parquet_demo(demo_dir, tmp_path_factory) -> Path:
 
 
 def test_typed_parquet_under_another_session_zone_and_bucket_count_gives_the_same_scores(
-        spark, parquet_demo, champion, expected, spark_scores):
+        spark, parquet_demo, champion, expected, spark_scores, record_property):
     """Typed timestamps in a Los Angeles session, 7 buckets, as_of found by Spark: the scores
     of the CSV export in process, and of 3 buckets in UTC."""
     from engines.spark import score
@@ -106,7 +110,8 @@ def test_typed_parquet_under_another_session_zone_and_bucket_count_gives_the_sam
     assert other.buckets == 7 and other.as_of == expected[0].as_of
     assert other.counts == crm.report.counts
     assert_same_scores(frame, want)
-    assert_same_scores(frame, expected[1])
+    record_property("figures", "Los Angeles session zone, 7 buckets: "
+                    + assert_same_scores(frame, expected[1]))
     assert_same_scores(frame, spark_scores.frame(parse_json=True))
 
 

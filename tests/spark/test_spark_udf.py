@@ -17,6 +17,7 @@ def test_spark_udf_with_default_arguments_returns_p_yes_by_name(spark, trained, 
     from scoring.pyfunc import OUTPUT_COLUMNS, event_rows
 
     mlflow.set_tracking_uri(f"sqlite:///{trained / 'mlflow.db'}")
+    mlflow.set_registry_uri(f"sqlite:///{trained / 'mlflow.db'}")  # an earlier test's stays set
     leads = demo_crm.leads.iloc[:60].reset_index(drop=True)
     activities = demo_crm.activities[demo_crm.activities["lead_id"].isin(set(leads["lead_id"]))]
     rows = event_rows(leads, activities, demo_crm.as_of)

@@ -176,6 +176,7 @@ def _model_data(workdir: Path) -> Path:
     import mlflow
 
     mlflow.set_tracking_uri(f"sqlite:///{workdir / 'mlflow.db'}")
+    mlflow.set_registry_uri(f"sqlite:///{workdir / 'mlflow.db'}")  # an earlier test's stays set
     local = Path(mlflow.artifacts.download_artifacts("models:/lead-conversion@champion"))
     return local / "data" / "leadconv"
 
@@ -216,6 +217,7 @@ def test_flat_pyfunc_scores_raw_export_rows_like_the_flat_scorer(flat_trained, f
 
     _, workdir = flat_trained
     mlflow.set_tracking_uri(f"sqlite:///{workdir / 'mlflow.db'}")
+    mlflow.set_registry_uri(f"sqlite:///{workdir / 'mlflow.db'}")  # an earlier test's stays set
     frame = read_flat(flat_demo_dir / "export.csv").frame.iloc[:200]
     out = mlflow.pyfunc.load_model("models:/lead-conversion@champion").predict(frame)
     expected = FlatScorer.from_bundle(workdir / "models" / "champion").score(frame)

@@ -129,18 +129,28 @@ class Scorer:
             return self.compiled.predict(x)
         return self.model.predict_proba(x)[:, 1]
 
+    def _matrix(self, features: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        """The model's input columns of ``features``, typed (``features.build.feature_matrix``)."""
+        return feature_matrix(pd.DataFrame({n: features[n] for n in self.names}), self.names)
+
+    def _encoded(self, features: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The compiled model's encoded input: tree models encode the feature columns by table
+        lookup, others go through the pipeline's encoder on the typed matrix."""
+        assert self.compiled is not None
+        if self.compiled.tables is None:
+            return self.compiled.encode_frame(self._matrix(features))
+        return self.compiled.encode_frame(features)
+
     def explain(self, features: Mapping[str, np.ndarray]) -> Explained:
         """Probabilities, their fit and engagement parts and, per lead, the top reasons up and
         down (see scoring.compiled and scoring.families).
 
         ``features``: the feature columns (``features.build.feature_columns``), or a frame.
         """
-        if self.compiled is None or self.compiled.tables is None:
-            x = feature_matrix(pd.DataFrame({n: features[n] for n in self.names}), self.names)
         if self.compiled is None:
-            p = self.model.predict_proba(x)[:, 1]
-            return Explained(p, [[] for _ in range(len(x))], [[] for _ in range(len(x))])
-        z = self.compiled.encode_frame(x if self.compiled.tables is None else features)
+            p = self.model.predict_proba(self._matrix(features))[:, 1]
+            return Explained(p, [[] for _ in range(len(p))], [[] for _ in range(len(p))])
+        z = self._encoded(features)
         p, contributions = self.compiled.explain(z)
         ups, downs = top_reasons(contributions, features, self.compiled.feature_names,
                                  self.labels or [], self.sentences)
@@ -154,12 +164,8 @@ class Scorer:
         frame's leads, as columns ``fit`` and ``engagement``; None when the model has no parts."""
         if self.compiled is None or self.part_columns is None:
             return None
-        if self.compiled.tables is None:
-            x = feature_matrix(pd.DataFrame({n: features[n] for n in self.names}), self.names)
-            z = self.compiled.encode_frame(x)
-        else:
-            z = self.compiled.encode_frame(features)
-        fit, engagement = part_probabilities(self.compiled, z, self.part_columns)
+        fit, engagement = part_probabilities(self.compiled, self._encoded(features),
+                                             self.part_columns)
         index = features.index if isinstance(features, pd.DataFrame) else None
         return pd.DataFrame({"fit": fit, "engagement": engagement}, index=index)
 

@@ -11,7 +11,7 @@ from cli.output import HelpFormatter, fail, say
 
 logger = logging.getLogger(__name__)
 
-FLAT_STYLES = ("leads", "vendor")  # the first is the default
+FLAT_STYLES = ("leads", "vendor", "contacts")  # the first is the default
 
 
 def _demo_data_parser() -> argparse.ArgumentParser:
@@ -39,7 +39,10 @@ def _demo_data_parser() -> argparse.ArgumentParser:
                    help="with --flat: 'leads' (the demo history above as a Leads-style export) "
                         "or 'vendor' (a second generator: a warehouse sync of a Salesforce-style "
                         "CRM whose conversion rate drifts from ~6%% to ~25%% over 24 months, "
-                        "with its own planted leaks; --conversion-rate does not apply)")
+                        "with its own planted leaks) or 'contacts' (a third generator: a "
+                        "marketing-automation contacts export whose base rate rises 4x over 30 "
+                        "months and whose e-mail clicks' effect reverses half-way; day-first "
+                        "dates); --conversion-rate applies to 'leads' only")
     return p
 
 
@@ -94,7 +97,7 @@ def demo_data(args: argparse.Namespace) -> int:
     if args.style != FLAT_STYLES[0]:
         if not args.flat:
             raise ValueError(f"--style {args.style} is a flat export: add --flat")
-        return _vendor_demo(args, start)
+        return (_vendor_demo if args.style == "vendor" else _contacts_demo)(args, start)
     if args.flat:
         from demodata.flat import LEAKY_COLUMNS, TARGET, write_flat_demo
 
@@ -128,6 +131,19 @@ def _vendor_demo(args: argparse.Namespace, start: float) -> int:
         f"to {args.out}/export.csv (+ truth.csv, README.md) in "
         f"{time.perf_counter() - start:.1f}s: label {TARGET!r} (rate "
         f"{export[TARGET].eq('true').mean():.3f}, drifting over time), planted leaky columns "
+        f"{', '.join(f'{c} ({k})' for c, k in PLANTED_LEAKS.items())}")
+    return 0
+
+
+def _contacts_demo(args: argparse.Namespace, start: float) -> int:
+    from demodata.contacts import PLANTED_LEAKS, TARGET, write_contacts_demo
+
+    export, _ = write_contacts_demo(args.out, n_leads=args.leads, seed=args.seed,
+                                    as_of=args.as_of)
+    say(f"wrote a contacts-style flat export of {len(export):,} contacts x {export.shape[1]} "
+        f"columns to {args.out}/export.csv (+ truth.csv, README.md) in "
+        f"{time.perf_counter() - start:.1f}s: label {TARGET!r} (rate "
+        f"{export[TARGET].eq('Yes').mean():.3f}, rising 4x over time), planted leaky columns "
         f"{', '.join(f'{c} ({k})' for c, k in PLANTED_LEAKS.items())}")
     return 0
 

@@ -14,13 +14,23 @@ is:
 * ``missingness``: filled for converted and unconverted leads at rates at least
   ``missingness_gap`` apart (a field sales fill in after talking to the lead, or only once it
   converted).
-* ``snapshot``: its name says it holds the record's latest state (a word of ``snapshot_words``:
-  last, latest, current, updated, ...), which a CRM export shows as of the export, overwritten
-  after the outcome; AND the data agree: AUC at least ``snapshot_auc``, or a value holding at
-  least ``value_share`` of the converted leads at conversion odds at least ``value_odds`` times
-  the base odds (the value converted leads are overwritten with; categories only), or fill
-  rates apart by at least ``fill_gap`` and a factor ``fill_ratio`` (either way). A ``Last
-  Name`` or an unrelated ``Current Currency`` shows none of this and is not flagged.
+* ``snapshot``: the column holds the record's latest state, which a CRM export shows as of the
+  export, overwritten after the outcome. Found two ways:
+
+  - by its name (a word of ``snapshot_words``: last, latest, current, recent, updated, status,
+    stage, ..., in any position and any case, also run together with other words as in
+    ``lastActivityType`` or ``LASTNOTABLEACTIVITY``) AND the data agree: AUC at least
+    ``snapshot_auc``, or a value holding at least ``value_share`` of the converted leads at
+    conversion odds at least ``value_odds`` times the base odds (categories only), or values
+    that follow a conversion holding at least ``snapshot_follow_share`` of the converted leads
+    (below), or fill rates apart by at least ``fill_gap`` and a factor ``fill_ratio`` (either
+    way). A ``Last Name`` or an unrelated ``Current Currency`` shows none of this;
+  - by its values alone, whatever its name: a categorical column (at least three values) whose
+    converted leads mostly (at least ``follow_share``) hold values that follow a conversion,
+    values at least ``follow_ratio`` times as common among converted leads as among the others
+    (``features.leakage_stats.following_values``; values with at least ``follow_min_leads``
+    leads): the meeting booked, the reply, the step reached, which the CRM writes once a lead
+    converts. Only for a column nothing else flags.
 * ``assigned``: its name says sales assigned it (a word of ``assigned_words``: quality, grade,
   rating, score, tier, priority, ...) AND it is filled far more often for converted leads (at least
   ``fill_ratio`` times and ``fill_gap`` above the unconverted rate: weaker than
@@ -37,9 +47,12 @@ is:
   measurement of the sales contact itself looks like this.
 
 Names are matched as whole words (``features.roles.tokens``): "Statuses" or "Marital status"
-match, "Stagecoach" or "Backstage Pass" do not. The name-based kinds (snapshot, assigned, name)
-apply to the raw export columns only (``raw``), never to the product's own point-in-time
-features of the event shape (``days_since_last_activity`` is built at the MQL moment).
+match, "Stagecoach" or "Backstage Pass" do not; only the snapshot words, which need the data to
+agree, are also found run together with other words ("lastactivitytype"; "Backstage Pass" then
+names "stage", and its data clear it). The name-based kinds (snapshot, assigned, name) and the
+snapshot found by values apply to the raw export columns only (``raw``), never to the product's
+own point-in-time features of the event shape (``days_since_last_activity`` is built at the MQL
+moment).
 
 Flagged columns are dropped by default; a user keeps one knowingly with ``--keep-column``.
 """
@@ -68,8 +81,10 @@ from features.roles import tokens
 NAME_WORDS = ("tag", "tags", "status", "statuses", "stage", "outcome", "outcomes", "closed",
               "won", "lost", "converted", "deal", "deals", "opportunity", "disqualified",
               "disqualification", "disposition", "sql")
-SNAPSHOT_WORDS = ("last", "latest", "current", "currently", "recent", "recently", "updated",
-                  "modified", "changed", "edited")
+SNAPSHOT_WORDS = ("last", "latest", "newest", "current", "currently", "recent", "recently",
+                  "updated", "modified", "changed", "edited", "status", "statuses", "stage",
+                  "stages")
+INSIDE_MIN_LETTERS = 4  # a snapshot word this long is also found run together with others
 ASSIGNED_WORDS = ("quality", "grade", "grades", "graded", "rating", "ratings", "rated", "rank",
                   "ranked", "ranking", "index", "profile", "tier", "priority", "score", "scored",
                   "scoring")
@@ -118,6 +133,10 @@ class LeakageConfig:
     snapshot_words: tuple[str, ...] = SNAPSHOT_WORDS
     assigned_words: tuple[str, ...] = ASSIGNED_WORDS
     after_share: float = 0.95
+    follow_ratio: float = 3.0
+    follow_min_leads: int = 10
+    follow_share: float = 0.45
+    snapshot_follow_share: float = 0.3
     bins: int = 20
     folds: int = 5
     seed: int = 42
@@ -161,8 +180,33 @@ def _concentrated(s: ColumnStats, cfg: LeakageConfig) -> bool:
             and s.top["odds_ratio"] >= cfg.value_odds)
 
 
+def name_hits(name: str, words: Sequence[str], inside: bool = False) -> list[str]:
+    """The ``words`` in a column name: whole words (``features.roles.tokens``), and with
+    ``inside`` also words of at least ``INSIDE_MIN_LETTERS`` letters run together with others
+    in one word (``lastactivitytype``, ``MOSTRECENTTOUCH``)."""
+    found = set()
+    for token in tokens(name):
+        for word in words:
+            if token == word or (inside and len(word) >= INSIDE_MIN_LETTERS
+                                 and len(token) > len(word) and word in token):
+                found.add(word)
+    return sorted(found)
+
+
+def _follows(s: ColumnStats, share: float) -> str | None:
+    """Evidence that converted leads hold values that follow a conversion (at least ``share``
+    of them), in words; None if not."""
+    f = s.follow
+    if f is None or not f["values"] or f["share_converted"] < share:
+        return None
+    shown = ", ".join(repr(mask_value(v)) for v in f["values"][:3])
+    more = f" and {len(f['values']) - 3} more" if len(f["values"]) > 3 else ""
+    return (f"values that follow a conversion ({shown}{more}) hold {f['share_converted']:.0%} "
+            f"of converted leads and {f['share_unconverted']:.0%} of the others")
+
+
 def _association(s: ColumnStats, base: float, cfg: LeakageConfig, min_auc: float,
-                 either_way: bool) -> list[str]:
+                 either_way: bool, follow_share: float | None = None) -> list[str]:
     """The evidence beyond the name, in words (empty: the data do not back the name)."""
     found = []
     if s.auc >= min_auc:
@@ -172,6 +216,9 @@ def _association(s: ColumnStats, base: float, cfg: LeakageConfig, min_auc: float
         found.append(f"value '{mask_value(s.top['value'])}' holds {s.top['share']:.0%} of "
                      f"converted leads and converts {s.top['rate']:.0%} of its {s.top['n']:,} "
                      f"leads (base rate {base:.1%})")
+    follows = None if follow_share is None else _follows(s, follow_share)
+    if follows is not None:
+        found.append(follows)
     if _fill_apart(s, cfg, either_way):
         found.append(_fills(s))
     return found
@@ -200,20 +247,28 @@ def _column_flags(name: str, s: ColumnStats, base: float, raw: bool,
                                   "filled_unconverted": round(s.fill_unconverted, 4)}))
     if not raw:
         return flags
-    words = set(tokens(name))
-    for reason, vocabulary, min_auc, either_way, says in (
-            ("snapshot", cfg.snapshot_words, cfg.snapshot_auc, True, "the latest state"),
-            ("assigned", cfg.assigned_words, cfg.assigned_auc, False, "a grade given by sales")):
-        hits = sorted(words & set(vocabulary))
-        evidence = _association(s, base, cfg, min_auc, either_way) if hits else []
+    for reason, hits, min_auc, either_way, follow, says in (
+            ("snapshot", name_hits(name, cfg.snapshot_words, inside=True), cfg.snapshot_auc,
+             True, cfg.snapshot_follow_share, "the latest state"),
+            ("assigned", name_hits(name, cfg.assigned_words), cfg.assigned_auc, False, None,
+             "a grade given by sales")):
+        evidence = _association(s, base, cfg, min_auc, either_way, follow) if hits else []
         if evidence:
             flags.append(LeakageFlag(
                 name, reason, f"name says {says} ({', '.join(map(repr, hits))}); "
                 + "; ".join(evidence), _stat_dict(s, words=hits)))
-    hits = sorted(words & set(cfg.name_words))
+    hits = name_hits(name, cfg.name_words)
     if hits:
         flags.append(LeakageFlag(name, "name", f"name contains {', '.join(map(repr, hits))}",
                                  {"words": hits}))
+    if not flags and s.follow is not None and s.follow["n_values"] >= 3:
+        # the values alone, for a column nothing else gives away
+        follows = _follows(s, cfg.follow_share)
+        if follows is not None:
+            flags.append(LeakageFlag(
+                name, "snapshot", f"its values say it was updated after the outcome: {follows} "
+                f"(each at least {cfg.follow_ratio:g}x as common among converted leads)",
+                _stat_dict(s, follow=s.follow)))
     return flags
 
 
@@ -334,4 +389,4 @@ def format_report(flags: list[LeakageFlag], kept: list[str] | tuple[str, ...] = 
 __all__ = ["LeakageConfig", "LeakageFlag", "detect_leakage", "detect_event_leakage",
            "post_outcome_activity_types", "flagged_columns", "format_report", "single_column_auc",
            "column_stats", "ColumnStats", "NAME_WORDS", "SNAPSHOT_WORDS", "ASSIGNED_WORDS",
-           "KINDS", "NAME_KINDS", "ADVICE"]
+           "KINDS", "NAME_KINDS", "ADVICE", "name_hits"]

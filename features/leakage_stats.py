@@ -37,6 +37,10 @@ class StatsConfig(Protocol):
     def pure_high(self) -> float: ...
     @property
     def after_share(self) -> float: ...
+    @property
+    def follow_ratio(self) -> float: ...
+    @property
+    def follow_min_leads(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,10 @@ class ColumnStats:
             least ``min_leads`` leads (categories and yes/no columns only; not blank):
             ``value``, ``share``, ``rate``, ``n`` and ``odds_ratio`` (its conversion odds over the
             base odds, smoothed); or None.
+        follow: the values that follow a conversion (``following_values``): ``values`` (most
+            converted leads first), ``share_converted`` and ``share_unconverted`` (the shares of
+            each class holding one of them), ``n_values`` (distinct values of the column); for
+            categories and yes/no columns, else None.
     """
 
     auc: float
@@ -59,6 +67,7 @@ class ColumnStats:
     fill_unconverted: float
     pure: dict[str, Any] | None
     top: dict[str, Any] | None
+    follow: dict[str, Any] | None = None
 
 
 def codes_of(values: pd.Series, numeric: bool, bins: int) -> np.ndarray:
@@ -133,6 +142,27 @@ def top_value(values: pd.Series, y: np.ndarray, cfg: StatsConfig) -> dict[str, A
             "odds_ratio": round(ratio, 2)}
 
 
+def following_values(values: pd.Series, y: np.ndarray, cfg: StatsConfig) -> dict[str, Any]:
+    """The values (not blank, at least ``follow_min_leads`` leads) at least ``follow_ratio``
+    times as common among converted leads as among the others (shares smoothed by half a
+    lead): in a column the CRM overwrites once a lead converts, converted leads mostly hold
+    such values (the meeting booked, the reply, the stage reached)."""
+    frame = pd.DataFrame({"v": values.to_numpy(), "y": y}).dropna(subset=["v"])
+    stats = frame.groupby("v", sort=True)["y"].agg(["size", "sum"])
+    n_values = len(stats)
+    stats = stats[stats["size"] >= cfg.follow_min_leads]
+    converted = float(np.sum(y))
+    others = float(len(y)) - converted
+    ratio = ((stats["sum"] + 0.5) / (converted + 0.5)) / (
+        (stats["size"] - stats["sum"] + 0.5) / (others + 0.5))
+    chosen = stats[ratio >= cfg.follow_ratio].sort_values("sum", ascending=False)
+    return {"values": [str(v) for v in chosen.index],
+            "share_converted": round(float(chosen["sum"].sum()) / max(converted, 1.0), 4),
+            "share_unconverted": round(float((chosen["size"] - chosen["sum"]).sum())
+                                       / max(others, 1.0), 4),
+            "n_values": n_values}
+
+
 def column_stats(values: pd.Series, y: np.ndarray, numeric: bool,
                  cfg: StatsConfig) -> ColumnStats:
     """The statistics of one column (``numeric``: a number column, binned by quantile)."""
@@ -145,7 +175,8 @@ def column_stats(values: pd.Series, y: np.ndarray, numeric: bool,
         fill_converted=float(filled[y == 1].mean()),
         fill_unconverted=float(filled[y == 0].mean()),
         pure=None if binned else pure_value(values, y, cfg),
-        top=None if binned else top_value(values, y, cfg))
+        top=None if binned else top_value(values, y, cfg),
+        follow=None if binned else following_values(values, y, cfg))
 
 
 def post_outcome_activity_types(activities: pd.DataFrame, outcomes: pd.DataFrame,
@@ -165,5 +196,5 @@ def post_outcome_activity_types(activities: pd.DataFrame, outcomes: pd.DataFrame
 
 
 __all__ = ["ColumnStats", "column_stats", "codes_of", "single_column_auc", "pure_value",
-           "top_value",
+           "top_value", "following_values",
            "post_outcome_activity_types"]

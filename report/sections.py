@@ -267,7 +267,24 @@ def facts(inputs: ReportInputs) -> Context:
             "metric_headers": headers, "metric_kinds": kinds, "metric_rows": rows,
             "auc_interval": (low, high) if low is not None and high is not None else None,
             "newest": ((m["newest_month"], m["n_newest_month"], m["test_ece_newest_month"])
-                       if "test_ece_newest_month" in m else None)}
+                       if "test_ece_newest_month" in m else None),
+            "newest_baseline": m.get("baseline_ece_newest_month"),
+            "newest_worse": bool(m.get("calibration_worse_than_baseline")),
+            "choice": _choice(m)}
+
+
+def _choice(m: dict[str, Any]) -> Context | None:
+    """How the model was chosen: per validation fold, the chosen model's and the default
+    LogisticRegression's ROC AUC (None for a card without folds)."""
+    n = int(m.get("selection_folds", 0))
+    if not n:
+        return None
+    rows = [[f"fold {k}", m.get(f"selection_fold{k}_span", ""),
+             m.get(f"selection_fold{k}_rows"), m.get(f"chosen_fold{k}_auc"),
+             m.get(f"baseline_fold{k}_auc")] for k in range(1, n + 1)]
+    return {"n": n, "rows": rows, "default_chosen": bool(m.get("default_chosen")),
+            "half_life": m.get("chosen_half_life_days") or None,
+            "passed_over": int(m.get("candidates_passed_over", 0))}
 
 
 def kpis(inputs: ReportInputs) -> Context:

@@ -53,7 +53,10 @@ def _encoded_groups(encode: ColumnTransformer, feature_names: list[str]) -> list
         last = transformer[-1] if isinstance(transformer, Pipeline) else transformer
         first = transformer[0] if isinstance(transformer, Pipeline) else transformer
         if isinstance(last, OneHotEncoder):
-            infrequent = last.infrequent_categories_
+            try:
+                infrequent = last.infrequent_categories_
+            except AttributeError:  # no min_frequency / max_categories: nothing pooled
+                infrequent = [None] * len(columns)
             for i, column in enumerate(columns):
                 rare = infrequent[i] if infrequent[i] is not None else []
                 width = len(last.categories_[i]) - len(rare) + (1 if len(rare) else 0)

@@ -119,6 +119,42 @@ def bootstrap_auc_difference(y: np.ndarray, score: np.ndarray, other: np.ndarray
     return _percentiles(auc - other_auc, level)
 
 
+def bootstrap_mean_auc_difference(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], *,
+                                  resamples: int = 1000, level: float = 0.95,
+                                  seed: int = 0) -> tuple[float, float]:
+    """The ``level`` paired bootstrap interval of the mean over ``parts`` (each ``(y, score,
+    other)``: one validation fold) of ``AUC(score) - AUC(other)``, each fold resampled on its
+    own: an interval wholly below 0 says ``score`` ranks those folds worse beyond noise."""
+    diffs = []
+    for i, (y, score, other) in enumerate(parts):
+        auc, other_auc = _bootstrap_aucs(y, [score, other], resamples, seed + i)
+        diffs.append(auc - other_auc)
+    n = min(len(d) for d in diffs)
+    return _percentiles(np.mean([d[:n] for d in diffs], axis=0), level)
+
+
+def bootstrap_ece_difference(y: np.ndarray, p: np.ndarray, other: np.ndarray, bins: int = 10, *,
+                             resamples: int = 500, level: float = 0.95,
+                             seed: int = 0) -> tuple[float, float]:
+    """The ``level`` paired bootstrap interval of ``ECE(p) - ECE(other)`` on the same leads: an
+    interval wholly above 0 says ``p`` is calibrated worse than ``other`` beyond noise."""
+    y, p, other = (np.asarray(a, dtype=float) for a in (y, p, other))
+    rows = np.random.default_rng(seed).integers(0, len(y), size=(resamples, len(y)))
+    return _percentiles(_eces(y, p, rows, bins) - _eces(y, other, rows, bins), level)
+
+
+def _eces(y: np.ndarray, p: np.ndarray, rows: np.ndarray, bins: int) -> np.ndarray:
+    """The ECE of each bootstrap sample ``rows[i]``: per bin, |sum of p - sum of y| over all
+    leads (the same as the weighted mean of |mean predicted - observed rate|)."""
+    idx = np.minimum((p * bins).astype(int), bins - 1)[rows]
+    offset = (np.arange(len(rows)) * bins)[:, None]
+    flat = (idx + offset).ravel()
+    size = len(rows) * bins
+    gap = (np.bincount(flat, weights=p[rows].ravel(), minlength=size)
+           - np.bincount(flat, weights=y[rows].ravel(), minlength=size))
+    return np.abs(gap.reshape(len(rows), bins)).sum(axis=1) / rows.shape[1]
+
+
 def newest_month(scored_at: pd.Series, min_leads: int) -> tuple[str, np.ndarray] | None:
     """(month, row mask) of the newest calendar month of ``scored_at`` (UTC) that holds at least
     ``min_leads`` leads; None without usable times or without such a month."""

@@ -63,6 +63,25 @@ def demo_crm(demo_dir):
     return load_crm(demo_dir)
 
 
+def scrambled(crm, seed: int = 0):
+    """The export with every activity moved to a random lead: the behaviour features then say
+    nothing, so any model of it, the default LogisticRegression included, is worse than one of
+    the real export (the "worse challenger" of promotion tests)."""
+    import dataclasses
+
+    import numpy as np
+
+    acts = crm.activities.copy()
+    acts["lead_id"] = np.random.default_rng(seed).permutation(acts["lead_id"].to_numpy())
+    return dataclasses.replace(crm, activities=acts)
+
+
+@pytest.fixture(scope="session")
+def scrambled_crm(demo_crm):
+    """``scrambled(demo_crm)``."""
+    return scrambled(demo_crm)
+
+
 @pytest.fixture(scope="session")
 def demo_xy(demo_crm):
     """Model inputs ``x``, labels ``y`` and the labelled frame of the small demo, at MQL time."""

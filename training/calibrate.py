@@ -42,6 +42,20 @@ def cross_validated_log_loss(p_raw: np.ndarray, y: np.ndarray, method: str, seed
     return float(np.mean(losses))
 
 
+def cross_validated_losses(p_raw: np.ndarray, y: np.ndarray, method: str, seed: int,
+                           folds: int = 5) -> np.ndarray:
+    """Each lead's held-out log loss under ``method`` fitted on the other folds of (p_raw, y):
+    the per-lead terms of ``cross_validated_log_loss``, for paired comparisons."""
+    y = np.asarray(y)
+    losses = np.empty(len(y))
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for fit_idx, eval_idx in splitter.split(p_raw, y):
+        p = np.clip(_fit_predict(method, p_raw[fit_idx], y[fit_idx], p_raw[eval_idx]), EPS,
+                    1 - EPS)
+        losses[eval_idx] = -(y[eval_idx] * np.log(p) + (1 - y[eval_idx]) * np.log(1 - p))
+    return losses
+
+
 def allowed_methods(methods: tuple[str, ...], y_valid: np.ndarray, min_leads: int,
                     min_converted: int) -> tuple[tuple[str, ...], str | None]:
     """The calibration methods the calibration leads can support, and a note when one is left

@@ -47,9 +47,22 @@ class TrainConfig:
             with at least this many leads and converted leads in the calibration window.
         newest_month_min_leads: the newest test month whose ECE is reported is the newest with
             at least this many leads (a partial month of a few days says little).
+        selection_folds: time-ordered folds (rolling origin) the candidates are compared on:
+            blocks the size of the validation part, the newest being it (``training.folds``).
+        guard_folds: the newest folds on which no candidate may rank below the default
+            LogisticRegression beyond noise (``training.choose``).
         baseline_guard_level: a candidate is passed over when the whole paired bootstrap
-            interval (at this level) of its validation ROC AUC minus the default
-            LogisticRegression's lies below zero (``training.choose``).
+            interval (at this level) of its ROC AUC minus the default LogisticRegression's, on
+            the newest ``guard_folds`` folds, lies below zero (``training.choose``).
+        decay_half_lives: half-lives tried for weighting recent leads more, as shares of the
+            history's time span (the best logreg and the best hgb, each with each half-life;
+            ``training.recency``); empty: never weighted. Only with a time column.
+        decay_min_z: a weighted recipe may be chosen only when its per-lead recalibrated
+            validation log loss beats its unweighted recipe's by this many standard errors of
+            the paired difference (``training.fit``).
+        calibration_check_level: the published procedure's ECE on the newest test month is
+            "worse than the default LogisticRegression's beyond noise" when the whole paired
+            bootstrap interval (at this level) of the difference lies above zero.
         n_jobs: parallel jobs (joblib) for the independent fits of a refit and the permutation
             importances; -1: one per core.
         promotion_tolerance: a challenger becomes champion if its test log loss is at most the
@@ -73,7 +86,12 @@ class TrainConfig:
     calibration_window: float = 0.3
     calibration_folds: int = 3
     prior_shift_z: float = 2.0
-    baseline_guard_level: float = 0.99
+    selection_folds: int = 3
+    guard_folds: int = 2
+    baseline_guard_level: float = 0.95
+    decay_half_lives: tuple[float, ...] = (0.5, 0.2)
+    decay_min_z: float = 1.0
+    calibration_check_level: float = 0.95
     n_jobs: int = -1
     prior_shift_min_leads: int = 300
     isotonic_min_leads: int = 1000
@@ -105,6 +123,12 @@ class TrainConfig:
                 and self.valid_fraction + self.test_fraction < 0.9):
             raise ValueError("valid_fraction and test_fraction must be in (0, 1) and leave >10% "
                              "for training")
+        if self.selection_folds < 1 or self.guard_folds < 1:
+            raise ValueError(f"selection_folds and guard_folds must be at least 1, got "
+                             f"{self.selection_folds} and {self.guard_folds}")
+        if any(not 0 < s <= 10 for s in self.decay_half_lives):
+            raise ValueError(f"decay_half_lives are shares of the history's span in (0, 10], "
+                             f"got {self.decay_half_lives}")
         if not 0 < self.calibration_window <= 0.5 or self.calibration_folds < 2:
             raise ValueError(f"calibration_window must be in (0, 0.5] and calibration_folds at "
                              f"least 2, got {self.calibration_window} and "
@@ -122,6 +146,7 @@ class TrainConfig:
         flat["keep_columns"] = ",".join(self.keep_columns) or "(none)"
         flat["calibration_methods"] = ",".join(self.calibration_methods)
         flat["logreg_c"] = ",".join(map(str, self.logreg_c))
+        flat["decay_half_lives"] = ",".join(map(str, self.decay_half_lives)) or "(none)"
         for i, params in enumerate(self.hgb_params):
             flat[f"hgb_{i}"] = ",".join(f"{k}={v}" for k, v in params.items())
         return flat

@@ -12,8 +12,17 @@ import pandas as pd
 
 def procedure_text(metrics: dict[str, Any]) -> str:
     """How the published model was made and what the test metrics measure, in a few sentences."""
-    text = (f"Chosen model `{metrics['chosen_model']}` by recalibrated validation log loss (out "
-            f"of time). ")
+    folds = metrics.get("selection_folds", 1)
+    text = (f"Chosen model `{metrics['chosen_model']}` by recalibrated validation log loss on "
+            f"{folds} time-ordered fold{'s' if folds != 1 else ''} (each fitted on every lead "
+            f"before its block), among candidates that include a default LogisticRegression, "
+            f"the floor no model may rank below on the newest folds beyond noise. ")
+    if metrics.get("default_chosen"):
+        text += ("The default LogisticRegression was the best candidate: it is published, "
+                 "calibrated. ")
+    if metrics.get("chosen_half_life_days"):
+        text += (f"Recent leads weigh more: half-life {metrics['chosen_half_life_days']:g} "
+                 f"days. ")
     if "published_fit_rows" in metrics:
         text += (f"The published model is fitted on {metrics['published_fit_rows']:,} leads "
                  f"({metrics['published_fit_span']}) and calibrated ({metrics['calibration']}) "
@@ -28,7 +37,12 @@ def procedure_text(metrics: dict[str, Any]) -> str:
                  f"lead's log-odds moved by {metrics['published_prior_shift_delta']:+.3f}. ")
     if "baseline_auc" in metrics:
         text += (f"A default LogisticRegression on the same leads gets ROC AUC "
-                 f"{metrics['baseline_auc']:.3f}, ECE {metrics['baseline_ece']:.3f}.")
+                 f"{metrics['baseline_auc']:.3f}, ECE {metrics['baseline_ece']:.3f}. ")
+    if metrics.get("calibration_worse_than_baseline"):
+        text += (f"Warning: on the newest test month ({metrics['newest_month']}) the model is "
+                 f"calibrated worse than that default beyond noise (ECE "
+                 f"{metrics['test_ece_newest_month']:.3f} vs "
+                 f"{metrics['baseline_ece_newest_month']:.3f}).")
     return text.strip()
 
 

@@ -68,7 +68,8 @@ class RunRecord:
 
 def run_name(data_name: str, model: str, day: str | None = None) -> str:
     """What ran, for the MLflow UI: ``demo-events · hgb · 2026-12-02`` (the candidate's family:
-    ``hgb_2`` and ``logreg_C0.05`` are ``hgb`` and ``logreg``; the date in UTC)."""
+    ``hgb_2`` and ``logreg_C0.05`` are ``hgb`` and ``logreg``, ``default_logreg`` is ``default``;
+    the date in UTC)."""
     from datetime import UTC, datetime
 
     family = model.split("_", 1)[0]
@@ -85,12 +86,7 @@ def _figures(record: RunRecord) -> dict[str, Any]:
 
 def _tables(record: RunRecord) -> dict[str, pd.DataFrame]:
     tables = {"calibration": record.evaluation["calibration"], "importances": record.importances,
-              "candidates": pd.DataFrame([{"name": c.name, "valid_log_loss": c.valid_log_loss,
-                                           "valid_calibrated_log_loss":
-                                               c.valid_calibrated_log_loss,
-                                           "valid_auc": c.valid_auc,
-                                           "fit_seconds": c.fit_seconds}
-                                          for c in record.candidates])}
+              "candidates": pd.DataFrame([c.row() for c in record.candidates])}
     if "slices" in record.evaluation:
         tables["slices_by_source"] = record.evaluation["slices"]
     return tables
@@ -154,10 +150,7 @@ def decide_alias(tracking: track.Tracking, cfg: TrainConfig, logged: track.Logge
     new_loss = record.metrics["test_log_loss"]
     current = track.champion_version(tracking, cfg.model_name)
     old_loss, blocked, n = float("nan"), None, len(y_test)
-    if record.metrics.get("guard_failed"):
-        blocked = ("it ranks the validation leads below a default LogisticRegression beyond "
-                   "noise")
-    elif current is not None:
+    if current is not None:
         unseen, blocked = fair_test_leads(tracking, cfg.model_name, current, record.prepared,
                                           str(record.fingerprint["sha256"]),
                                           record.tags.get("shape"))

@@ -17,6 +17,9 @@ metrics measure what ships:
    conversion rate differs from the prediction beyond noise;
 5. the recipe is fitted once more on the whole history; the calibrator sits on top of it.
 
+A recipe with a half-life (``training.recency``) weights each fit's leads by their age at the
+newest lead of that fit: the block models as the final one.
+
 The block models and the final one are independent fits, run in parallel (``TrainConfig.n_jobs``).
 
 The newest leads thus shape both the ranking (step 5) and the calibration (steps 2-4).
@@ -32,7 +35,6 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from scipy.special import expit
-from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from scoring.metrics import newest_month
@@ -40,6 +42,7 @@ from scoring.sklearn_parts import calibrated_with, fit_calibrator, shifted_calib
 from training.calibrate import EPS, allowed_methods, cross_validated_log_loss
 from training.config import TrainConfig
 from training.data import Progress, TooLittleData
+from training.fit import Recipe
 from training.prior_shift import PriorShift, prior_shift
 
 logger = logging.getLogger(__name__)
@@ -108,22 +111,30 @@ def blocks(ids: pd.Index, y: pd.Series, by_time: bool, cfg: TrainConfig
     return ids[start:], pairs
 
 
-def _fit(recipe: Any, x: pd.DataFrame, y: pd.Series, ids: pd.Index) -> Any:
+def as_recipe(recipe: Recipe | Any) -> Recipe:
+    """A ``training.fit.Recipe`` as given, or one for a plain scikit-learn pipeline."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    return Recipe(type(recipe).__name__, "custom", {}, recipe)
+
+
+def _fit(recipe: Recipe, x: pd.DataFrame, y: pd.Series, when: pd.Series | None,
+         ids: pd.Index) -> Any:
     labels = y.loc[ids]
     if labels.nunique() < 2:
         raise TooLittleData(f"cannot fit on the {len(ids):,} leads up to a calibration block: "
                             f"they hold one class only; lower calibration_window or "
                             f"calibration_folds, or bring more history")
-    return clone(recipe).fit(x.loc[ids], labels.to_numpy())
+    return recipe.fit(x.loc[ids], labels.to_numpy(), None if when is None else when.loc[ids])
 
 
-def fit_recent(recipe: Any, x: pd.DataFrame, y: pd.Series, scored_at: pd.Series | None,
+def fit_recent(recipe: Recipe | Any, x: pd.DataFrame, y: pd.Series, scored_at: pd.Series | None,
                by_time: bool, cfg: TrainConfig, progress: Progress | None = None) -> RecentFit:
     """The module's procedure on the history ``x``/``y`` (indexed by lead id).
 
     Args:
-        recipe: an unfitted (or fitted: it is cloned) scikit-learn pipeline with the chosen
-            settings.
+        recipe: the chosen ``training.fit.Recipe`` (its pipeline is cloned for each fit; its
+            half-life, if any, weights recent leads more), or a plain scikit-learn pipeline.
         x, y: model inputs and labels of the history.
         scored_at: each lead's scoring moment (for the time order and the prior shift).
         by_time: order by ``scored_at`` and calibrate on the newest window; False: stratified
@@ -131,11 +142,13 @@ def fit_recent(recipe: Any, x: pd.DataFrame, y: pd.Series, scored_at: pd.Series 
         cfg: ``calibration_window``, ``calibration_folds``, calibration methods and the isotonic
             minimums, ``prior_shift_z`` and ``prior_shift_min_leads``.
     """
+    recipe = as_recipe(recipe)
     ids = time_order(x.index, scored_at) if by_time and scored_at is not None else x.index
     window, pairs = blocks(ids, y, by_time, cfg)
+    when = scored_at if by_time else None
     # the block models and the final model are independent fits: in parallel (joblib)
     fitted = Parallel(n_jobs=cfg.n_jobs)(
-        delayed(_fit)(recipe, x, y, fit_ids) for fit_ids in [*(f for f, _ in pairs), ids])
+        delayed(_fit)(recipe, x, y, when, fit_ids) for fit_ids in [*(f for f, _ in pairs), ids])
     raw = pd.Series(np.nan, index=window)
     for model, (_, held) in zip(fitted, pairs, strict=False):
         raw.loc[held] = model.decision_function(x.loc[held])

@@ -14,22 +14,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from features.leakage import LeakageFlag, flagged_columns, format_report
 from scoring.card import ModelCard
-from scoring.metrics import bootstrap_auc_interval, newest_month_ece
+from scoring.metrics import (
+    bootstrap_auc_difference,
+    bootstrap_auc_interval,
+    bootstrap_ece_difference,
+    expected_calibration_error,
+    newest_month,
+)
 from scoring.parity import check_rows, installed_sklearn_version
 from scoring.profile import PROFILE_ARTIFACT, reference_profile
 from training import track
 from training.baseline import baseline_metrics, baseline_proba
-from training.choose import Choice, blend_check, choose
+from training.choose import Choice, blend_check, choose, fold_metrics
 from training.config import RunOptions, TrainConfig, log_progress
 from training.data import DataAdapter, Prepared, Progress, TooLittleData
 from training.evaluate import evaluate
 from training.event_data import EventData
-from training.fit import Candidate, fit_candidates
+from training.fit import Candidate, Recipe, fit_candidates
 from training.flat_data import FlatData
+from training.folds import selection_folds
 from training.importance import global_importances
 from training.promotion import Policy
 from training.publish import RunRecord, decide_alias, log_run, publish, run_name
@@ -145,15 +153,20 @@ def check_leakage(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
 
 def choose_recipe(prepared: Prepared, cfg: TrainConfig, progress: Progress) -> tuple[
         list[Candidate], Choice]:
-    """Candidates fitted on the training leads, ranked on the validation leads, guarded
-    against the default LogisticRegression (``training.choose``)."""
-    (x_tr, y_tr), (x_va, y_va) = prepared.part("train"), prepared.part("valid")
-    progress("[5/7] fitting candidates on the training leads, chosen on the validation leads:")
-    ranked = fit_candidates(x_tr, y_tr, x_va, y_va, prepared.numeric, prepared.categorical,
-                            cfg, progress)
-    baseline_valid = baseline_proba((x_tr, y_tr), x_va, prepared.numeric, prepared.categorical)
-    choice = choose(ranked, y_va, baseline_valid, cfg.seed, cfg.baseline_guard_level)
-    choice.blend = blend_check(ranked, y_va, cfg.seed)
+    """Candidates compared on time-ordered folds of the history before the test period (each
+    fold fitted on every lead before its block), floored by the default LogisticRegression
+    (``training.choose``)."""
+    when = prepared.scored_at if prepared.by_time else None
+    folds = selection_folds(prepared.split, prepared.y, when, cfg.selection_folds, cfg.seed)
+    how = ("time-ordered folds, each fitted on every lead before its block" if when is not None
+           else "stratified folds (no time to order them by)")
+    progress(f"[5/7] candidates compared on {len(folds)} {how}: "
+             + "; ".join(f"fold {f.number} {len(f.held):,} leads [{f.span}]" for f in folds))
+    ranked = fit_candidates(prepared.x, prepared.y, when, folds, prepared.numeric,
+                            prepared.categorical, cfg, progress)
+    fold_y = [prepared.y.loc[f.held].to_numpy() for f in folds]
+    choice = choose(ranked, folds, fold_y, cfg.seed, cfg.baseline_guard_level, cfg.guard_folds)
+    choice.blend = blend_check(ranked, fold_y, cfg.seed)
     if choice.blend:
         b = choice.blend
         progress(f"  (considered) blend {b['blend_of']}: validation log loss "
@@ -164,7 +177,7 @@ def choose_recipe(prepared: Prepared, cfg: TrainConfig, progress: Progress) -> t
     return ranked, choice
 
 
-def refit(prepared: Prepared, ids: pd.Index, recipe: Any, cfg: TrainConfig, what: str,
+def refit(prepared: Prepared, ids: pd.Index, recipe: Recipe, cfg: TrainConfig, what: str,
           progress: Progress) -> RecentFit:
     """``training.refit.fit_recent`` on the leads ``ids``, said in one progress line first."""
     by_time = prepared.by_time
@@ -181,6 +194,35 @@ def refit(prepared: Prepared, ids: pd.Index, recipe: Any, cfg: TrainConfig, what
     return fitted
 
 
+def newest_month_calibration(y: np.ndarray, p: np.ndarray, p_base: np.ndarray,
+                             scored_at: pd.Series, cfg: TrainConfig,
+                             progress: Progress) -> dict[str, Any]:
+    """The model's ECE on the newest test month (with enough leads) beside the default
+    LogisticRegression's, and whether it is worse beyond noise (paired bootstrap of the
+    difference, ``cfg.calibration_check_level``): said in the progress, kept in the metrics and
+    shown by the report. Empty without such a month."""
+    found = newest_month(scored_at, cfg.newest_month_min_leads)
+    if found is None:
+        return {}
+    month, rows = found
+    y, p, p_base = y[rows], p[rows], p_base[rows]
+    ece, base = (expected_calibration_error(y, q, cfg.ece_bins) for q in (p, p_base))
+    low, high = bootstrap_ece_difference(y, p, p_base, cfg.ece_bins,
+                                         level=cfg.calibration_check_level, seed=cfg.seed)
+    worse = low > 0
+    progress(f"ECE on the newest test month ({month}, {int(rows.sum()):,} leads): {ece:.3f}; "
+             f"the default LogisticRegression's {base:.3f} (difference {low:+.3f} to "
+             f"{high:+.3f})")
+    if worse:
+        progress(f"warning: on the newest test month ({month}) the model is calibrated worse "
+                 f"than a default LogisticRegression beyond noise (ECE {ece:.3f} vs {base:.3f}); "
+                 f"the report shows it")
+    return {"newest_month": month, "n_newest_month": int(rows.sum()),
+            "test_ece_newest_month": ece, "baseline_ece_newest_month": base,
+            "ece_newest_month_vs_baseline_low": low, "ece_newest_month_vs_baseline_high": high,
+            "calibration_worse_than_baseline": int(worse)}
+
+
 def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
                      progress: Progress) -> RunRecord:
     """Choose the recipe; measure the procedure out of time (fitted and calibrated on every lead
@@ -191,9 +233,11 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
     candidates, choice = choose_recipe(prepared, cfg, progress)
     best = choice.best
     history = split.train.append(split.valid)
-    progress(f"[6/7] chose {best.name}; the procedure, measured on the {len(split.test):,} test "
-             f"leads:")
-    evaluated = refit(prepared, history, best.pipeline, cfg, "evaluated model", progress)
+    weighted = (f" (recent leads weighted more: half-life {best.recipe.half_life_days:g} days)"
+                if best.recipe.half_life_days else "")
+    progress(f"[6/7] chose {best.name}{weighted}; the procedure, measured on the "
+             f"{len(split.test):,} test leads:")
+    evaluated = refit(prepared, history, best.recipe, cfg, "evaluated model", progress)
     progress(f"  calibration {evaluated.method} (cross-validated log loss "
              + ", ".join(f"{m} {v:.4f}" for m, v in evaluated.cv_log_loss.items()) + ")")
     p_test = evaluated.model.predict_proba(x_te)[:, 1]
@@ -210,23 +254,24 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
                "n_labelled": len(prepared.y), "split": split.kind,
                "chosen_model": best.name, "calibration": evaluated.method,
                **choice.metrics(), **adapter.facts()}
-    metrics.update(baseline_metrics((prepared.x.loc[history], prepared.y.loc[history].to_numpy()),
-                                    (x_te, y_te), prepared.numeric, prepared.categorical,
-                                    cfg.ece_bins))
+    metrics.update(fold_metrics(candidates))
+    p_base = baseline_proba((prepared.x.loc[history], prepared.y.loc[history].to_numpy()), x_te,
+                            prepared.numeric, prepared.categorical)
+    metrics.update(baseline_metrics(y_te, p_base, cfg.ece_bins))
     metrics["test_auc_ci_low"], metrics["test_auc_ci_high"] = bootstrap_auc_interval(
         y_te, p_test, seed=cfg.seed)
+    metrics["test_auc_vs_baseline_low"], metrics["test_auc_vs_baseline_high"] = \
+        bootstrap_auc_difference(y_te, p_test, p_base, seed=cfg.seed)
     progress(f"test ROC AUC {metrics['test_auc']:.3f} (95% bootstrap interval "
              f"{metrics['test_auc_ci_low']:.3f}-{metrics['test_auc_ci_high']:.3f}); a default "
-             f"LogisticRegression gets {metrics['baseline_auc']:.3f}, ECE "
-             f"{metrics['baseline_ece']:.3f} (model {metrics['test_ece']:.3f})")
-    newest = (None if prepared.scored_at is None else
-              newest_month_ece(y_te, p_test, prepared.scored_at.loc[split.test], cfg.ece_bins,
-                               cfg.newest_month_min_leads))
-    if newest is not None:
-        month, n_month, metrics["test_ece_newest_month"] = newest
-        metrics.update({"newest_month": month, "n_newest_month": n_month})
-        progress(f"ECE on the newest test month ({month}, {n_month:,} leads): "
-                 f"{metrics['test_ece_newest_month']:.3f}")
+             f"LogisticRegression gets {metrics['baseline_auc']:.3f} (difference "
+             f"{metrics['test_auc_vs_baseline_low']:+.3f} to "
+             f"{metrics['test_auc_vs_baseline_high']:+.3f}), ECE {metrics['baseline_ece']:.3f} "
+             f"(model {metrics['test_ece']:.3f})")
+    if prepared.scored_at is not None:
+        metrics.update(newest_month_calibration(y_te, p_test, p_base,
+                                                prepared.scored_at.loc[split.test], cfg,
+                                                progress))
     rows = min(IMPORTANCE_ROWS, len(x_te))
     with timed(progress, f"permutation importance of {x_te.shape[1]} features on {rows:,} test "
                          f"leads, {IMPORTANCE_REPEATS} repeats"):
@@ -234,7 +279,7 @@ def fit_and_evaluate(adapter: DataAdapter, prepared: Prepared, cfg: TrainConfig,
                                          max_rows=IMPORTANCE_ROWS, repeats=IMPORTANCE_REPEATS,
                                          catalog=adapter.catalog(), n_jobs=cfg.n_jobs)
     progress("publishing the same procedure on every labelled lead:")
-    published = refit(prepared, prepared.y.index, best.pipeline, cfg, "published model",
+    published = refit(prepared, prepared.y.index, best.recipe, cfg, "published model",
                       progress)
     metrics.update(rows_used(prepared, evaluated, published))
     fingerprint = adapter.fingerprint(prepared)

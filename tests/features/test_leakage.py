@@ -295,3 +295,61 @@ def test_every_kind_has_advice_and_every_threshold_is_documented():
     doc = leakage.__doc__ or ""
     for f in fields(LeakageConfig):
         assert f"``{f.name}``" in doc, f.name
+
+
+def overwritten_by_sales(x: pd.DataFrame, y: np.ndarray, converted: float, others: float,
+                         salt: int) -> pd.Series:
+    """A marketing touch type at MQL, overwritten by the sales step reached ("Meeting Booked",
+    "Replied") for a share of the converted leads and a few of the others."""
+    r = rng(salt)
+    out = r.choice(["Email Open", "Web Visit", "Form Fill", "Ad Click"], len(y)).astype(object)
+    reached = r.random(len(y)) < np.where(y == 1, converted, others)
+    out[reached] = r.choice(["Meeting Booked", "Replied"], int(reached.sum()))
+    return pd.Series(out, index=x.index)
+
+
+@pytest.mark.parametrize("column", [
+    "lastTouchType", "LASTTOUCHTYPE", "Touch Type (Most Recent)", "Sales Latest Touch",
+    "touch_type_current", "TouchStatus", "Current-Stage Touch", "RecentlyUpdatedTouch"])
+def test_a_word_of_state_anywhere_in_the_name_with_the_data_agreeing_is_a_snapshot(honest,
+                                                                                  column):
+    x, y, _ = honest
+    flags = with_planted(honest, {column: overwritten_by_sales(x, y, 0.35, 0.04, 21)})
+    found = reasons(flags, column)
+    assert "snapshot" in found, format_report(flags)
+    assert found["snapshot"].stats["words"]
+    assert found["snapshot"].advice.endswith(f"--keep-column '{column}'")
+
+
+def test_a_column_whose_converted_leads_mostly_hold_values_that_follow_conversion_is_a_snapshot(
+        honest):
+    x, y, _ = honest
+    flags = with_planted(honest, {"Touch Type": overwritten_by_sales(x, y, 0.6, 0.06, 22)})
+    assert flagged_columns(flags) == ["Touch Type"]
+    snapshot = reasons(flags, "Touch Type")["snapshot"]
+    assert "values that follow a conversion ('Meeting Booked', 'Replied')" in snapshot.evidence
+    follow = snapshot.stats["follow"]
+    assert follow["share_converted"] >= LeakageConfig().follow_share
+    assert follow["share_unconverted"] < 0.1
+
+
+def test_values_that_follow_conversion_for_few_converted_leads_need_the_name(honest):
+    # a third of the converted leads reached the sales step: not "mostly", so the values alone
+    # do not flag the column; with a word of state in its name they back the name
+    x, y, _ = honest
+    values = overwritten_by_sales(x, y, 0.33, 0.03, 23)
+    assert with_planted(honest, {"Touch Type": values}) == []
+    named = with_planted(honest, {"Touch Type Latest": values})
+    assert "values that follow a conversion" in reasons(named, "Touch Type Latest")[
+        "snapshot"].evidence
+
+
+def test_a_strong_honest_yes_no_column_is_not_taken_for_a_snapshot():
+    # a yes/no answer given at the MQL that most converted leads gave: two values, not a state
+    r = np.random.default_rng(5)
+    y = (r.random(4000) < 0.15).astype(int)
+    said_yes = r.random(4000) < np.where(y == 1, 0.7, 0.1)
+    x = pd.DataFrame({"Asked For Pricing": np.where(said_yes, 1.0, 0.0),
+                      "Noise": r.normal(size=4000)})
+    flags = detect_leakage(x, y, ["Asked For Pricing", "Noise"], [])
+    assert "snapshot" not in reasons(flags, "Asked For Pricing")

@@ -149,6 +149,41 @@ def test_model_facts_name_the_version_dates_and_leads(run, demo_crm):
     assert page_identity(page)["model-version"] == result.metrics["model_version"]
 
 
+def test_model_facts_show_the_folds_the_model_was_chosen_on_beside_the_default(run):
+    result, page = run
+    m = result.metrics
+    rows = Tables(page).tables["choice"][1:]
+    assert len(rows) == m["selection_folds"] >= 2
+    for k, row in enumerate(rows, start=1):
+        assert row[:2] == [f"fold {k}", m[f"selection_fold{k}_span"]]
+        assert row[3:] == [f"{m[f'chosen_fold{k}_auc']:.3f}", f"{m[f'baseline_fold{k}_auc']:.3f}"]
+    # the small demo's test months are too small to judge the newest one alone
+    assert ('id="newest-calibration"' in page) == ("test_ece_newest_month" in m)
+
+
+def test_a_newest_month_calibrated_worse_than_the_default_is_shown_as_a_warning(
+        run, isolated_mlflow, demo_dir):
+    import dataclasses
+
+    from report.page import build_report, inputs_from_export
+
+    result, _ = run
+    inputs = inputs_from_export(demo_dir, isolated_mlflow / "models")
+    metrics = {**inputs.card.metrics, "calibration_worse_than_baseline": 1,
+               "newest_month": "2026-09", "n_newest_month": 812,
+               "test_ece_newest_month": 0.09, "baseline_ece_newest_month": 0.02}
+    worse = dataclasses.replace(inputs, card=dataclasses.replace(inputs.card, metrics=metrics))
+    page = build_report(worse)
+    paragraph = page[page.index('id="newest-calibration"'):].split("</p>")[0]
+    assert 'class="warning"' in paragraph and "calibrated worse than the default" in paragraph
+    assert "(2026-09, 812 leads): ECE 0.090; the default LogisticRegression's 0.020" in paragraph
+    fine = dataclasses.replace(inputs, card=dataclasses.replace(inputs.card, metrics={
+        **metrics, "calibration_worse_than_baseline": 0}))
+    paragraph = build_report(fine)
+    paragraph = paragraph[paragraph.index('id="newest-calibration"'):].split("</p>")[0]
+    assert 'class="muted"' in paragraph and "Warning" not in paragraph
+
+
 def test_report_is_self_contained_with_svg_and_html_charts(run):
     _, page = run
     assert not EXTERNAL.search(page)

@@ -4,11 +4,12 @@ AUC is (bootstrap)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
 from scoring.metrics import bootstrap_auc_interval
-from training.baseline import baseline_metrics, default_logreg
+from training.baseline import baseline_metrics, baseline_proba, default_logreg
 
 
 def test_the_bootstrap_interval_holds_the_auc_and_narrows_with_more_leads():
@@ -36,16 +37,21 @@ def test_the_baseline_is_a_plain_logistic_regression_on_the_same_columns(demo_xy
     model = default_logreg(numeric, categorical)
     assert model[-1].get_params()["C"] == 1.0  # scikit-learn's default, nothing tuned
     half = len(x) // 2
-    out = baseline_metrics((x.iloc[:half], y.iloc[:half].to_numpy()),
-                           (x.iloc[half:], y.iloc[half:].to_numpy()), numeric, categorical, 10)
+    p = baseline_proba((x.iloc[:half], y.iloc[:half].to_numpy()), x.iloc[half:], numeric,
+                       categorical)
+    out = baseline_metrics(y.iloc[half:].to_numpy(), p, 10)
     assert set(out) == {"baseline_auc", "baseline_pr_auc", "baseline_log_loss",
                         "baseline_brier", "baseline_ece"}
     assert 0.6 < out["baseline_auc"] < 1.0  # it learns something on the demo
     assert out["baseline_ece"] == pytest.approx(out["baseline_ece"])  # a number, not NaN
+    # a missing category is a category of its own, as a notebook's "missing" fill makes it
+    blank = x.iloc[half:].copy()
+    blank[categorical[0]] = pd.Series(np.nan, index=blank.index, dtype=x[categorical[0]].dtype)
+    assert np.isfinite(baseline_proba((x.iloc[:half], y.iloc[:half].to_numpy()), blank, numeric,
+                                      categorical)).all()
 
 
 def test_newest_month_ece_is_measured_on_the_newest_month_with_enough_leads():
-    import pandas as pd
 
     from scoring.metrics import expected_calibration_error, newest_month_ece
 

@@ -7,8 +7,9 @@ import pytest
 
 from cli.main import main
 from demodata.flat import TARGET, write_flat_demo
+from features.contract import load_crm
 from scoring.bundle import read_card
-from tests.conftest import EARLIER_EXPORT
+from tests.conftest import EARLIER_EXPORT, scrambled
 from training import track
 from training.config import TrainConfig
 from training.train import EventData, FlatData, train
@@ -22,7 +23,8 @@ def store(isolated_mlflow, demo_dir, demo_crm):
     """v1 promoted (a weak model of an earlier export, forced), then a better v2 trained by
     default on the newer export."""
     kw = {"workdir": isolated_mlflow, "models_dir": isolated_mlflow / "models"}
-    first = train(EventData(demo_dir, as_of=EARLIER_EXPORT), WORSE, promote="always", **kw)
+    earlier = scrambled(load_crm(demo_dir, as_of=EARLIER_EXPORT))  # behaviour scrambled
+    first = train(EventData(demo_dir, crm=earlier), WORSE, promote="always", **kw)
     second = train(EventData(demo_dir, crm=demo_crm), FAST, **kw)
     return isolated_mlflow, first, second
 

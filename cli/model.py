@@ -169,13 +169,28 @@ def summary_table(metrics: dict[str, Any]) -> str:
     if "points_auc" in metrics:
         notes.append(f"gain over points AUC {metrics['gain_over_points_auc']:+.3f}")
     if "baseline_auc" in metrics:
-        notes.append(f"gain over a default LogisticRegression AUC "
-                     f"{metrics['test_auc'] - metrics['baseline_auc']:+.3f}")
+        gain = (f"gain over a default LogisticRegression AUC "
+                f"{metrics['test_auc'] - metrics['baseline_auc']:+.3f}")
+        if "test_auc_vs_baseline_low" in metrics:
+            gain += (f" (paired interval {metrics['test_auc_vs_baseline_low']:+.3f} to "
+                     f"{metrics['test_auc_vs_baseline_high']:+.3f})")
+        notes.append(gain)
     if "test_auc_ci_low" in metrics:
         notes.append(f"test AUC 95% interval {metrics['test_auc_ci_low']:.3f}-"
                      f"{metrics['test_auc_ci_high']:.3f}")
     if notes:
         lines.append("; ".join(notes))
+    folds = int(metrics.get("selection_folds", 0))
+    if folds:
+        lines.append("chosen on " + "; ".join(
+            f"fold {k} [{metrics.get(f'selection_fold{k}_span', '')}] AUC "
+            f"{_fmt(metrics, f'chosen_fold{k}_auc')} vs default "
+            f"{_fmt(metrics, f'baseline_fold{k}_auc')}" for k in range(1, folds + 1)))
+    if metrics.get("calibration_worse_than_baseline"):
+        lines.append(f"warning: on the newest test month ({metrics['newest_month']}) the model is "
+                     f"calibrated worse than the default LogisticRegression beyond noise (ECE "
+                     f"{metrics['test_ece_newest_month']:.3f} vs "
+                     f"{metrics['baseline_ece_newest_month']:.3f})")
     return "\n".join(lines)
 
 

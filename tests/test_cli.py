@@ -165,3 +165,21 @@ def test_ambiguous_flat_label_asks_for_positive(tmp_path, capsys):
     code, _, err = run(capsys, "train", "--data", str(path), "--target", "Outcome",
                        "--workdir", str(tmp_path))
     assert code == 2 and "--positive" in err and "'Outcome' is ambiguous" in err
+
+
+def test_the_training_summary_shows_each_fold_beside_the_default_and_a_calibration_warning():
+    from cli.model import summary_table
+
+    metrics = {"test_auc": 0.71, "baseline_auc": 0.70, "test_auc_vs_baseline_low": -0.004,
+               "test_auc_vs_baseline_high": 0.025, "selection_folds": 2,
+               "selection_fold1_span": "2025-01-01 .. 2025-03-31", "chosen_fold1_auc": 0.72,
+               "baseline_fold1_auc": 0.70, "selection_fold2_span": "2025-04-01 .. 2025-06-30",
+               "chosen_fold2_auc": 0.69, "baseline_fold2_auc": 0.68,
+               "calibration_worse_than_baseline": 1, "newest_month": "2025-09",
+               "test_ece_newest_month": 0.08, "baseline_ece_newest_month": 0.03}
+    text = summary_table(metrics)
+    assert "(paired interval -0.004 to +0.025)" in text
+    assert ("chosen on fold 1 [2025-01-01 .. 2025-03-31] AUC 0.720 vs default 0.700; fold 2 "
+            "[2025-04-01 .. 2025-06-30] AUC 0.690 vs default 0.680") in text
+    assert "warning: on the newest test month (2025-09)" in text and "0.080 vs 0.030" in text
+    assert "warning" not in summary_table({**metrics, "calibration_worse_than_baseline": 0})

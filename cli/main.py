@@ -76,6 +76,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
     quiet_libraries(known.verbose)
+    from cli.output import fail
+    from cli.settings import CommandSettings
+    from features.dates import configure_window
+
+    try:
+        configure_window(CommandSettings().date_window)
+    except ValueError as exc:
+        return fail(str(exc))
     module = importlib.import_module(VERBS[known.verb][0])
     return int(module.run(known.verb, rest) or 0)
 

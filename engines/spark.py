@@ -45,7 +45,7 @@ from engines.spark_buckets import (
 from engines.spark_read import SparkInputs, read_inputs, require
 from features import vocab
 from features.contract import ContractError, validate_frames
-from features.dates import Order
+from features.dates import Order, current_window
 from features.rejects import FileCounts
 from features.rules import Rules, load_rules
 from features.training_table import training_table
@@ -244,7 +244,7 @@ def run_pass(spark: Any, source: str, mode: str, *, rules: Rules, as_of: str | N
                             f"each lead's outcome")
     progress(f"spark: {inputs.n_leads:,} leads in {buckets} buckets")
     job = BucketJob(mode, inputs.columns, inputs.times, inputs.names, inputs.has_outcomes,
-                    rules, at=at, date_order=date_order)
+                    rules, at=at, date_order=date_order, date_window=current_window())
     given = as_of is not None
     if as_of is None:
         stamp = find_as_of(inputs, job, progress)

@@ -33,7 +33,7 @@ from features.contract import (
     validate_frames,
     validate_outcomes,
 )
-from features.dates import DateReading, Order
+from features.dates import DEFAULT_WINDOW, DateReading, DateWindow, Order, configure_window
 from features.rejects import REJECT_COLUMNS, RowTable, account
 from features.rules import Rules
 from features.training_table import training_table, type_counts
@@ -64,7 +64,8 @@ class BucketJob:
     ``columns``: each table's columns as read; ``times``: the columns that travel as
     microseconds since the epoch (UTC); ``names``: each table's name in rejects and errors.
     ``bundle``: the model bundle's files (``scoring.bundle``); a worker verifies and loads it
-    once (``scorer``) with its own model key.
+    once (``scorer``) with its own model key. ``date_window``: the driver's accepted dates, the
+    worker's too (``features.dates``), so a bucket rejects exactly the rows one process would.
     """
 
     mode: str  # "as_of", "score" or "features"
@@ -79,6 +80,7 @@ class BucketJob:
     plan: tuple[OutColumn, ...] = ()
     bundle: Mapping[str, bytes] = field(default_factory=dict)
     bundle_id: str = ""
+    date_window: DateWindow = DEFAULT_WINDOW
 
 
 # --- the shared output schema ----------------------------------------------------------------
@@ -308,6 +310,7 @@ def alive_rows(report: Any, job: BucketJob, rows: np.ndarray) -> np.ndarray:
 
 def run_bucket(job: BucketJob, leads: pd.DataFrame, children: pd.DataFrame) -> pd.DataFrame:
     """One bucket, one pass (``job.mode``); the rows the driver collects (see module doc)."""
+    configure_window(job.date_window)
     frames, rows = split_inputs(job, leads, children)
     parts: list[pd.DataFrame] = []
     try:

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from features import vocab
-from features.dates import DateReading, Order, parse_dates
+from features.dates import OUTSIDE, DateReading, Order, parse_dates
 from features.prescan import (
     DEFAULT_LIMITS,
     FileLimits,
@@ -183,7 +183,7 @@ def parse_timestamps(table: RowTable, column: str, required: bool,
     if required:
         table.reject(blank, column, f"{column} is blank", "blank")
     if dates.bad.any():
-        kinds = dates.reasons.str.contains("out of range")
+        kinds = dates.reasons.str.contains(OUTSIDE, regex=False)
         table.reject(dates.bad & kinds.to_numpy(), column, dates.reasons, "date out of range")
         table.reject(dates.bad & ~kinds.to_numpy(), column, dates.reasons, "unparsable date")
     return dates.values

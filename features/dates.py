@@ -1,8 +1,14 @@
 """The one bounded, timezone-aware date parse of the product, for files and requests alike.
 
-* **Bounds** (``MIN_YEAR``-``MAX_YEAR``, in UTC): a date outside them is refused, never cast
-  into range (a nanosecond cast wraps year 9999 to 1815 silently). Files reject the row with a
-  reason naming the column; requests get a 422 naming the field.
+* **The accepted window** (:class:`DateWindow`, default 1990-01-01T00:00:00Z to
+  2100-12-31T23:59:59.999999Z, both ends included, compared after time-zone normalisation): a
+  date outside it is a typing or integration error, refused and never scored, never cast into
+  range (a nanosecond cast wraps year 9999 to 1815 silently). One rule for every date field of
+  every path (files, flat exports, requests, Spark workers): files reject the row with a reason
+  naming the column and the window; a request's lead gets its own error naming the field and
+  the window. The window is set once per process by its entry point (``configure_window``,
+  from ``LEADCONV_DATE_MIN`` / ``LEADCONV_DATE_MAX``); it may never reach outside years
+  ``MIN_YEAR``-``MAX_YEAR``, the range a nanosecond timestamp holds.
 * **ISO 8601** (``2026-03-04``, ``2026-03-04T10:15:00Z``, ``...+02:00``): with an offset,
   converted to UTC; without one, taken as UTC.
 * **Files only**: ``14/03/2026``, ``3/14/2026 9:05 AM``, ``14.03.2026`` (Excel and European
@@ -28,13 +34,74 @@ import pandas as pd
 
 from features.rejects import ContractError
 
-MIN_YEAR = 1900
-MAX_YEAR = 2200
-LOWEST = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
-HIGHEST = datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC)  # exclusive
+MIN_YEAR = 1700  # the widest window a setting may ask for (nanosecond timestamps hold 1678-2261)
+MAX_YEAR = 2250
 DATE_HINT = "expected ISO 8601, e.g. 2026-03-04 or 2026-03-04T10:15:00Z"
-RANGE_HINT = f"years {MIN_YEAR}-{MAX_YEAR} (UTC) are accepted"
 ORDER_HELP = "pass --dayfirst or --monthfirst"
+WINDOW_SETTINGS = "LEADCONV_DATE_MIN, LEADCONV_DATE_MAX"
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates accepted anywhere, in UTC, both ends included."""
+
+    low: datetime = datetime(1990, 1, 1, tzinfo=UTC)
+    high: datetime = datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+    def __post_init__(self) -> None:
+        for end in (self.low, self.high):
+            if end.tzinfo is None:
+                raise ValueError(f"the date window's ends are UTC instants, got {end!r}")
+            if not MIN_YEAR <= end.astimezone(UTC).year <= MAX_YEAR:
+                raise ValueError(f"the date window must lie within the years "
+                                 f"{MIN_YEAR}-{MAX_YEAR}, got {end.isoformat()}")
+        if self.low >= self.high:
+            raise ValueError(f"the date window is empty: {self.low.isoformat()} is not before "
+                             f"{self.high.isoformat()}")
+
+    @classmethod
+    def from_text(cls, low: str, high: str) -> DateWindow:
+        """A window from ISO 8601 texts (``LEADCONV_DATE_MIN``/``_MAX``): a date alone means
+        the start of that day for ``low`` and its end for ``high``; without an offset, UTC."""
+        def instant(text: str, end_of_day: bool) -> datetime:
+            stamp = pd.Timestamp(text.strip())
+            stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+            if end_of_day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+                stamp += pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+            return stamp.to_pydatetime()
+
+        try:
+            return cls(instant(low, False), instant(high, True))
+        except (ValueError, OverflowError) as exc:
+            raise ValueError(f"the date window {low!r} to {high!r} ({WINDOW_SETTINGS}) is not "
+                             f"usable: {exc}") from exc
+
+    def contains(self, moment: datetime) -> bool:
+        return self.low <= moment.astimezone(UTC) <= self.high
+
+    def describe(self) -> str:
+        """``1990-01-01T00:00:00Z to 2100-12-31T23:59:59Z (UTC; LEADCONV_DATE_MIN, ...)``."""
+        def show(end: datetime) -> str:
+            return end.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        return f"{show(self.low)} to {show(self.high)} (UTC; {WINDOW_SETTINGS})"
+
+
+DEFAULT_WINDOW = DateWindow()
+_window = DEFAULT_WINDOW
+
+
+def configure_window(window: DateWindow) -> DateWindow:
+    """Set the process's accepted dates (entry points only: the service, the command line, a
+    Spark worker); returns the window it replaces."""
+    global _window
+    previous, _window = _window, window
+    return previous
+
+
+def current_window() -> DateWindow:
+    """The accepted dates of this process (``DEFAULT_WINDOW`` unless an entry point set it)."""
+    return _window
 
 Order = Literal["dayfirst", "monthfirst"]
 ORDERS: tuple[Order, ...] = ("dayfirst", "monthfirst")
@@ -57,7 +124,16 @@ class DateError(ValueError):
 
 
 def out_of_range(year: int) -> bool:
+    """Whether a year is outside what any window may hold (checked before parsing)."""
     return not MIN_YEAR <= year <= MAX_YEAR
+
+
+OUTSIDE = "is outside the accepted dates"
+
+
+def outside_message(shown: str, window: DateWindow | None = None) -> str:
+    """``'9999-01-01' is outside the accepted dates, 1990-01-01T00:00:00Z to ...``."""
+    return f"{shown} {OUTSIDE}, {(window or current_window()).describe()}"
 
 
 def excel_serial_reason(text: str) -> str:
@@ -75,7 +151,8 @@ def parse_instant(value: object) -> datetime:
     """One ISO 8601 date-time (a string, or an aware or naive datetime) as an aware UTC datetime.
 
     Raises:
-        DateError: not a string, not ISO 8601, or outside ``MIN_YEAR``-``MAX_YEAR`` in UTC.
+        DateError: not a string, not ISO 8601, or outside the accepted window
+            (``current_window``) once in UTC.
     """
     if isinstance(value, datetime):
         parsed = value
@@ -91,17 +168,17 @@ def parse_instant(value: object) -> datetime:
             raise DateError("datetime_from_date_parsing",
                             f"not a date-time ({DATE_HINT})" if text else "empty date-time")
         if out_of_range(int(match["year"])):
-            raise DateError("date_out_of_range", f"year {int(match['year'])} is out of range: "
-                                                 f"{RANGE_HINT}")
+            raise DateError("date_out_of_range", outside_message(repr(text)))
         try:
             parsed = pd.Timestamp(text).to_pydatetime()
         except (ValueError, OverflowError) as exc:
             raise DateError("datetime_from_date_parsing",
                             f"not a date-time ({exc}; {DATE_HINT})") from exc
     parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    if not LOWEST <= parsed < HIGHEST:
-        raise DateError("date_out_of_range", f"{parsed.isoformat()} is out of range: "
-                                             f"{RANGE_HINT}")
+    if not current_window().contains(parsed):
+        raise DateError("date_out_of_range", outside_message(
+            f"{value!r} ({parsed.isoformat()} in UTC)" if isinstance(value, str)
+            else parsed.isoformat()))
     return parsed
 
 
@@ -245,7 +322,9 @@ def parse_dates(text: pd.Series, column: str, order: Order | None = None, *,
                             format="ISO8601")
     if parsed.dtype.kind != "M":  # every value blank or refused
         parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
-    edge = parsed.notna() & ((parsed < pd.Timestamp(LOWEST)) | (parsed >= pd.Timestamp(HIGHEST)))
+    window = current_window()
+    edge = parsed.notna() & ((parsed < pd.Timestamp(window.low))
+                             | (parsed > pd.Timestamp(window.high)))
     outside |= edge
     parsed = parsed.where(~edge)
     bad = (parsed.isna() & ~blank).to_numpy()
@@ -253,7 +332,7 @@ def parse_dates(text: pd.Series, column: str, order: Order | None = None, *,
     shown = text.fillna("")
     reasons[bad] = f"{column}: unparsable date '" + shown[bad] + f"' ({DATE_HINT})"
     reasons[outside.to_numpy()] = (f"{column}: date '" + shown[outside.to_numpy()]
-                                   + f"' is out of range: {RANGE_HINT}")
+                                   + "' " + f"{OUTSIDE}, {window.describe()}")
     if note is not None and "could be" in note:
         two = (slash & (parts[0] != parts[2])).to_numpy() & bad & ~outside.to_numpy()
         reasons[two] = (f"{column}: unparsable date '" + shown[two] + "': day-first or "
@@ -271,5 +350,6 @@ def parse_order(dayfirst: bool, monthfirst: bool) -> Order | None:
     return "dayfirst" if dayfirst else "monthfirst" if monthfirst else None
 
 
-__all__ = ["DATE_HINT", "DateError", "DateReading", "MAX_YEAR", "MIN_YEAR", "Order", "ParsedDates",
-           "decide_order", "parse_dates", "parse_instant", "parse_order"]
+__all__ = ["DATE_HINT", "DEFAULT_WINDOW", "OUTSIDE", "DateError", "DateReading", "DateWindow",
+           "MAX_YEAR", "MIN_YEAR", "Order", "ParsedDates", "configure_window", "current_window",
+           "decide_order", "outside_message", "parse_dates", "parse_instant", "parse_order"]

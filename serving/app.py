@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from features.dates import configure_window
 from scoring.registry import champion_card
 from serving.admission import Admission, Gate
 from serving.body_limits import LimitBody
@@ -92,6 +93,7 @@ async def check_periodically(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service for ``settings`` (default: from the environment, see ``serving.config``)."""
     settings = settings or get_settings()
+    configure_window(settings.date_window)  # one rule for every date of every request
     app = FastAPI(title="Lead conversion predictor", version="1", description=DESCRIPTION,
                   lifespan=lifespan, docs_url=None, redoc_url=None)
     add_docs(app)  # /docs and /redoc with their assets served here: they work offline

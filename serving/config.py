@@ -49,6 +49,11 @@ variable                       meaning                                          
 ``LEADCONV_MONITOR_SECONDS``   how often the service checks the served model on the   3600
                                log (``/monitor``, ``leadconv_monitor_*``); 0: only
                                when ``/monitor`` is asked for
+``LEADCONV_DATE_MIN``          the earliest date accepted anywhere (ISO 8601; a date   1990-01-01
+                               alone: its first second; UTC without an offset); a
+                               lead with a date before it gets its own error
+``LEADCONV_DATE_MAX``          the latest date accepted (a date alone: its last       2100-12-31
+                               second); also read by the command line
 ``MLFLOW_TRACKING_URI``        the MLflow registry to load the champion from          ./mlflow.db
 =============================  =====================================================  =========
 
@@ -68,7 +73,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -78,6 +83,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from features.dates import DateWindow
 from scoring.signing import resolve_key
 from store.url import resolve_url
 
@@ -143,6 +149,10 @@ class Settings(BaseSettings):
     strict_fields: bool = False
     log_max_backlog: int = 100_000
     monitor_seconds: float = 3600.0
+    # The dates accepted in any request (features.dates.DateWindow): a date alone is the start
+    # of that day for the minimum and its end for the maximum; UTC without an offset.
+    date_min: str = "1990-01-01"
+    date_max: str = "2100-12-31"
 
     @classmethod
     def settings_customise_sources(
@@ -220,6 +230,16 @@ class Settings(BaseSettings):
             raise ValueError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
                              f"got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _usable_window(self) -> Settings:
+        self.date_window  # noqa: B018 (raises with the variables named when unusable)
+        return self
+
+    @property
+    def date_window(self) -> DateWindow:
+        """The accepted dates (``LEADCONV_DATE_MIN`` to ``LEADCONV_DATE_MAX``)."""
+        return DateWindow.from_text(self.date_min, self.date_max)
 
     @property
     def champion_dir(self) -> Path:

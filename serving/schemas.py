@@ -7,7 +7,8 @@ content stage has a closed set (the contract's words and aliases, ``features.voc
 
 Timestamps are ISO 8601 strings read by the contract's own bounded parse
 (``features.dates.parse_instant``): without an offset they are taken as UTC; a number, an empty
-string or a moment outside the accepted years is a 422 naming the field, never a wrapped date.
+string or a moment outside the accepted window (``LEADCONV_DATE_MIN``/``_MAX``) is an error
+naming the field (and the window), never a wrapped date.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pydantic import (
 from pydantic.json_schema import JsonDict, JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from features.dates import MAX_YEAR, MIN_YEAR, DateError, parse_instant
+from features.dates import DEFAULT_WINDOW, DateError, parse_instant
 from serving.errors import FieldErrorOut
 
 Text = Annotated[str, Field(max_length=500)]
@@ -52,8 +53,9 @@ def _stage(value: object) -> object:
 
 
 UtcDatetime = Annotated[datetime, BeforeValidator(as_utc), Field(
-    description=f"ISO 8601 date-time string (years {MIN_YEAR}-{MAX_YEAR}); without an offset "
-                f"taken as UTC", examples=["2026-09-01T10:00:00Z"])]
+    description=f"ISO 8601 date-time string within the accepted window (by default "
+                f"{DEFAULT_WINDOW.describe()}); without an offset taken as UTC",
+    examples=["2026-09-01T10:00:00Z"])]
 # The words of features.vocab.STAGE_ALIASES (a test holds them equal), any case.
 StageWord = Literal["top", "tofu", "top of funnel", "middle", "mofu", "middle of funnel",
                     "bottom", "bofu", "bottom of funnel"]

@@ -183,3 +183,30 @@ def test_the_training_summary_shows_each_fold_beside_the_default_and_a_calibrati
             "[2025-04-01 .. 2025-06-30] AUC 0.690 vs default 0.680") in text
     assert "warning: on the newest test month (2025-09)" in text and "0.080 vs 0.030" in text
     assert "warning" not in summary_table({**metrics, "calibration_worse_than_baseline": 0})
+
+
+@pytest.fixture
+def default_window():
+    from features.dates import DEFAULT_WINDOW, configure_window
+
+    yield
+    configure_window(DEFAULT_WINDOW)
+
+
+def test_the_date_window_is_read_from_the_environment_for_every_verb(demo_dir, tmp_path, capsys,
+                                                                     monkeypatch,
+                                                                     default_window):
+    leads = pd.read_csv(demo_dir / "leads.csv")
+    cut = pd.to_datetime(leads["mql_at"], utc=True, format="ISO8601").quantile(0.1)
+    monkeypatch.setenv("LEADCONV_DATE_MIN", cut.isoformat())
+    rejects = tmp_path / "rejects.csv"
+    assert main(["validate", "--data", str(demo_dir), "--rejects", str(rejects)]) == 0
+    table = pd.read_csv(rejects)
+    early = table[(table["file"] == "leads.csv") & (table["column"] == "mql_at")]
+    assert len(early) == pytest.approx(0.1 * len(leads), rel=0.1)
+    assert early["reason"].str.contains("is outside the accepted dates, "
+                                        + cut.strftime("%Y-%m-%dT%H:%M:%SZ")).all()
+    monkeypatch.setenv("LEADCONV_DATE_MIN", "2031-01-01")
+    monkeypatch.setenv("LEADCONV_DATE_MAX", "2030-01-01")
+    assert main(["validate", "--data", str(demo_dir)]) == 2
+    assert "LEADCONV_DATE_MIN, LEADCONV_DATE_MAX" in capsys.readouterr().err

@@ -215,3 +215,25 @@ def test_build_features_names_how_many_activities_of_other_leads_it_was_given(sm
     with pytest.raises(ValueError, match=rf"^{len(others):,} activities belong to {n_leads:,} "
                                          rf"lead_id\(s\) not in leads: {first}, \.\.\.;"):
         build_features(leads, small["activities"])
+
+
+@pytest.mark.parametrize(("table", "column"), [("leads", "mql_at"),
+                                               ("activities", "occurred_at"),
+                                               ("outcomes", "sql_at")])
+def test_every_date_column_rejects_the_row_a_second_outside_the_window(small, table, column):
+    """Typed timestamps as Spark or a program hands them, one second each side of the window's
+    ends: inside is used, outside is rejected with the column and the window named."""
+    frame = small[table].copy()
+    edges = ["1990-01-01T00:00:00Z", "1989-12-31T23:59:59Z", "2100-12-31T23:59:59Z",
+             "2101-01-01T00:00:00Z"]
+    rows = list(range(len(edges)))
+    frame[column] = frame[column].astype("object")
+    for row, value in zip(rows, edges, strict=True):
+        frame.loc[row, column] = pd.Timestamp(value)
+    crm = validate_frames(**{**small, table: frame}, as_of="2101-06-01T00:00:00Z",
+                          max_reject_fraction=1.0)
+    rejects = crm.report.rejects
+    mine = rejects[(rejects["file"] == table) & (rejects["column"] == column)]
+    outside = mine[mine["reason_kind"] == "date out of range"]
+    assert sorted(outside["row"].astype(int)) == [2, 4]
+    assert all("1990-01-01T00:00:00Z to 2100-12-31T23:59:59Z" in r for r in outside["reason"])

@@ -15,7 +15,7 @@ import hypothesis
 import schemathesis
 from hypothesis import strategies as st
 
-from tests.serving.helpers import HEADERS
+from tests.serving.helpers import HEADERS, lead
 
 # Most cases per operation (valid and invalid requests); operations without parameters give one.
 # About 190 in all: 20-60 s, mostly generating the predict bodies.
@@ -67,3 +67,42 @@ def test_generated_requests_get_declared_answers_and_never_a_server_error(live_s
     figures(f"{total} cases in {took:.1f} s, {len(failures)} kinds of failure")
     assert total >= 100
     assert not failures, "\n\n".join(failures.values())
+
+
+# Dates outside the accepted window (features.dates.DateWindow), each lead by itself and in
+# all-or-nothing mode: explicit cases beside the generated ones, through the same checks.
+ACT = {"activity_type": "page_view", "occurred_at": "2026-09-02T10:00:00Z"}
+OUTSIDE = [lead("L1", scored_at="9999-01-01T00:00:00Z"),
+           lead("L1", mql_at="0001-01-01T00:00:00+14:00"),
+           lead("L1", activities=[{**ACT, "occurred_at": "0001-01-01T00:00:00Z"}]),
+           lead("L1", mql_at="1989-12-31T23:59:59Z", scored_at="1990-01-02T00:00:00Z",
+                activities=[]),
+           lead("L1", scored_at="2101-01-01T00:00:00Z")]
+INSIDE = lead("L1", mql_at="1990-01-01T00:00:00Z", scored_at="2100-12-31T23:59:59Z",
+              activities=[{**ACT, "occurred_at": "1990-01-01T00:00:00Z"}])
+
+
+def test_dates_outside_the_window_get_declared_answers_naming_the_field(live_server):
+    from schemathesis import checks
+
+    _, port = live_server
+    base = f"http://127.0.0.1:{port}"
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json", timeout=10)
+    operation = schema["/v1/predict"]["POST"]
+    wanted = [checks.not_a_server_error, checks.status_code_conformance,
+              checks.content_type_conformance, checks.response_schema_conformance]
+    for bad in OUTSIDE:
+        for query, status in (({}, 200), ({"all_or_nothing": "true"}, 422)):
+            case = operation.Case(body={"leads": [bad]}, headers=HEADERS, query=query)
+            response = case.call(base_url=base, timeout=30)
+            case.validate_response(response, checks=wanted)
+            assert response.status_code == status, response.text
+            problems = (response.json()["errors"][0]["errors"] if status == 200
+                        else response.json()["detail"])
+            assert [p["type"] for p in problems] == ["date_out_of_range"]
+            assert "outside the accepted dates, 1990-01-01T00:00:00Z" in problems[0]["msg"]
+    case = operation.Case(body={"leads": [INSIDE]}, headers=HEADERS,
+                          query={"all_or_nothing": "true"})
+    response = case.call(base_url=base, timeout=30)
+    case.validate_response(response, checks=wanted)
+    assert response.status_code == 200 and response.json()["errors"] == []

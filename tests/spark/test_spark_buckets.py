@@ -59,3 +59,31 @@ def test_a_buckets_rejects_name_the_rows_of_the_whole_table():
     rejects = rows[rows["_kind"] == "reject"]
     assert rejects[["r__file", "r__row", "r__reason_kind"]].values.tolist() == [
         ["activities.csv", 4, "unknown lead_id"]]
+
+
+def test_a_worker_rejects_the_dates_outside_the_drivers_window_and_names_it():
+    """The window travels with the job: a worker process (which never read the driver's
+    settings) rejects exactly the rows one process would, with the same reason."""
+    from features.dates import DEFAULT_WINDOW, DateWindow, configure_window, current_window
+
+    columns = {"leads": ["lead_id", "mql_at", "source"], "outcomes": ["lead_id", "sql_at"],
+               "activities": ["lead_id", "occurred_at", "activity_type"]}
+    names = {"leads": "leads.csv", "activities": "activities.csv", "outcomes": "outcomes.csv"}
+    window = DateWindow.from_text("2026-01-01", "2026-12-31")
+    job = BucketJob("features", columns, {}, names, has_outcomes=True, rules=load_rules(),
+                    as_of="2026-02-01T00:00:00+00:00", plan=(), date_window=window)
+    leads = pd.DataFrame({"lead_id": ["L1", "L2", "L3"],
+                          "mql_at": ["2025-12-31T23:59:59Z", "2026-01-01T00:00:00Z",
+                                     "9999-01-01T00:00:00Z"],
+                          "source": ["web"] * 3, "_row": [1, 2, 3], "_bucket": [0] * 3})
+    no_children = pd.DataFrame({"_table": pd.Series(dtype="str"), "_row": pd.Series(dtype="int"),
+                                "a__lead_id": pd.Series(dtype="str")})
+    try:
+        rows = run_bucket(job, leads, no_children)
+        assert current_window() == window  # the worker took the job's window
+    finally:
+        configure_window(DEFAULT_WINDOW)
+    rejects = rows[rows["_kind"] == "reject"]
+    assert rejects["r__row"].astype(int).tolist() == [1, 3]
+    assert set(rejects["r__reason_kind"]) == {"date out of range"}
+    assert all("2026-01-01T00:00:00Z to 2026-12-31T23:59:59Z" in r for r in rejects["r__reason"])

@@ -127,3 +127,19 @@ def test_without_a_time_column_the_split_is_random_with_a_warning(flat_demo_dir,
                for line in lines)
     assert "Page Views Per Visit" in result.x.columns  # decimal commas read as numbers
     assert result.x["Page Views Per Visit"].max() > 1
+
+
+def test_rows_whose_time_is_outside_the_window_are_left_out_counted_and_named(flat_demo_dir,
+                                                                               tmp_path):
+    from training.config import TrainConfig
+
+    frame = pd.read_csv(flat_demo_dir / "export.csv").head(1500)
+    frame.loc[[3, 7], "MQL Date"] = ["9999-01-01 00:00", "1989-12-31 23:59"]
+    frame.to_csv(tmp_path / "export.csv", index=False)
+    lines: list[str] = []
+    data = FlatData(tmp_path / "export.csv", TARGET, time_column="MQL Date")
+    labelled = data.load(TrainConfig(), lines.append)
+    assert len(labelled.frame) == 1498 and data.n_bad_times == 2
+    note = next(line for line in lines if line.startswith("note:") and "MQL Date" in line)
+    assert "2 of 1,500 values of the time column are not usable dates (lines 5, 9)" in note
+    assert "is outside the accepted dates, 1990-01-01T00:00:00Z to 2100-12-31T23:59:59Z" in note

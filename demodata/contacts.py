@@ -31,6 +31,7 @@ from demodata.contacts_story import (
     honest_contacts,
     true_probability,
 )
+from demodata.draws import draw_by_outcome, write_flat_demo_files
 
 logger = logging.getLogger(__name__)
 
@@ -66,17 +67,6 @@ def _yes_no(flag: np.ndarray) -> np.ndarray:
 def _yes_no_blank(values: np.ndarray) -> np.ndarray:
     return np.array([None if np.isnan(v) else ("Yes" if v else "No") for v in values],
                     dtype=object)
-
-
-def draw_by_outcome(rng: np.random.Generator, table: dict, converted: np.ndarray) -> np.ndarray:
-    """A value per contact from ``table`` (value -> (share if converted, share if not))."""
-    values = np.array(list(table), dtype=object)
-    out = np.empty(len(converted), dtype=object)
-    for outcome in (True, False):
-        mask = converted == outcome
-        shares = np.array([v[0 if outcome else 1] for v in table.values()], dtype=float)
-        out[mask] = values[rng.choice(len(values), int(mask.sum()), p=shares / shares.sum())]
-    return out
 
 
 def contacts_export(n_leads: int = DEFAULT_LEADS, seed: int = 42,
@@ -157,11 +147,7 @@ def write_contacts_demo(out_dir: str | Path, n_leads: int = DEFAULT_LEADS, seed:
     """Write ``export.csv``, ``truth.csv`` and ``README.md`` of the contacts demo into
     ``out_dir``. Returns (export, truth) as written."""
     export, truth = contacts_export(n_leads, seed, as_of)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    export.to_csv(out / "export.csv", index=False, lineterminator="\n")
-    truth.to_csv(out / "truth.csv", index=False, lineterminator="\n")
-    (out / "README.md").write_text(readme(export, truth, seed, as_of), encoding="utf-8")
+    out = write_flat_demo_files(out_dir, export, truth, readme(export, truth, seed, as_of))
     logger.info("wrote a contacts demo export of %d contacts to %s", len(export), out)
     return export, truth
 

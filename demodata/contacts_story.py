@@ -24,6 +24,8 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
+from demodata.draws import effect, pick
+
 HORIZON_DAYS = 90
 WINDOW_DAYS = 913  # ~30 months of MQLs, ending HORIZON_DAYS before as_of
 DAY_SECONDS = 86_400
@@ -71,16 +73,6 @@ SPREADSHEETS_ASKED, SPREADSHEETS_YES, SPREADSHEETS_EFFECT = 0.55, 0.45, 0.35
 DAYS_TO_MQL_MEDIAN, DAYS_TO_MQL_SIGMA, DAYS_TO_MQL_COEF = 25.0, 0.9, -0.12  # coef * log1p(d/7)
 
 
-def _pick(rng: np.random.Generator, table: dict, n: int) -> np.ndarray:
-    values = np.array(list(table), dtype=object)
-    shares = np.array([v[0] for v in table.values()], dtype=float)
-    return values[rng.choice(len(values), n, p=shares / shares.sum())]
-
-
-def _effect(values: np.ndarray, table: dict) -> np.ndarray:
-    return np.array([table[v][1] for v in values], dtype=float)
-
-
 def mql_times(rng: np.random.Generator, n: int, as_of: pd.Timestamp) -> pd.Series:
     """MQL moments, sorted, uniform over the ``WINDOW_DAYS`` ending ``HORIZON_DAYS`` before
     ``as_of``, in office hours (08:00-18:00 UTC) on weekdays more often than at weekends."""
@@ -101,9 +93,9 @@ def honest_contacts(rng: np.random.Generator, n: int, as_of: pd.Timestamp) -> pd
     ``clicks_term`` (log1p of the clicks, whose effect reverses)."""
     mql_at = mql_times(rng, n, as_of)
     frac = ((mql_at - mql_at.min()) / (mql_at.max() - mql_at.min())).to_numpy()
-    source, industry = _pick(rng, SOURCES, n), _pick(rng, INDUSTRIES, n)
-    country, size = _pick(rng, COUNTRIES, n), _pick(rng, SIZE_BANDS, n)
-    first, touch = _pick(rng, FIRST_CONVERSIONS, n), _pick(rng, TOUCH_CHANNELS, n)
+    source, industry = pick(rng, SOURCES, n), pick(rng, INDUSTRIES, n)
+    country, size = pick(rng, COUNTRIES, n), pick(rng, SIZE_BANDS, n)
+    first, touch = pick(rng, FIRST_CONVERSIONS, n), pick(rng, TOUCH_CHANNELS, n)
     titles = np.array(list(TITLES), dtype=object)
     title = titles[rng.choice(len(titles), n, p=np.array(TITLE_WEIGHTS) / sum(TITLE_WEIGHTS))]
     title[rng.random(n) < TITLE_BLANK_SHARE] = None
@@ -117,15 +109,15 @@ def honest_contacts(rng: np.random.Generator, n: int, as_of: pd.Timestamp) -> pd
     asked = rng.random(n) < SPREADSHEETS_ASKED
     spreadsheets = np.where(asked, rng.random(n) < SPREADSHEETS_YES, np.nan)
     days_to_mql = np.round(rng.lognormal(np.log(DAYS_TO_MQL_MEDIAN), DAYS_TO_MQL_SIGMA, n))
-    logit = (_effect(source, SOURCES) + _effect(industry, INDUSTRIES)
-             + _effect(country, COUNTRIES) + _effect(size, SIZE_BANDS)
-             + _effect(first, FIRST_CONVERSIONS) + _effect(touch, TOUCH_CHANNELS)
+    logit = (effect(source, SOURCES) + effect(industry, INDUSTRIES)
+             + effect(country, COUNTRIES) + effect(size, SIZE_BANDS)
+             + effect(first, FIRST_CONVERSIONS) + effect(touch, TOUCH_CHANNELS)
              + np.array([SENIORITY_EFFECT.get(s, TITLE_BLANK_EFFECT) for s in seniority])
              + WEBINAR_EFFECT * webinar + QUOTE_EFFECT * quote
              + SPREADSHEETS_EFFECT * np.nan_to_num(spreadsheets)
              + DAYS_TO_MQL_COEF * np.log1p(days_to_mql / 7))
-    for key, effect in COUNT_EFFECT.items():
-        logit = logit + effect * np.log1p(counts[key])
+    for key, coef in COUNT_EFFECT.items():
+        logit = logit + coef * np.log1p(counts[key])
     return pd.DataFrame({
         "mql_at": mql_at, "time_frac": frac, "source": source, "industry": industry,
         "country": country, "size_band": size, "title": title, "seniority": seniority,

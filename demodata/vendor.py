@@ -20,6 +20,7 @@ from string import Template
 import numpy as np
 import pandas as pd
 
+from demodata.draws import write_flat_demo_files
 from demodata.vendor_sales import sales_fields
 from demodata.vendor_story import (
     END_RATE,
@@ -157,11 +158,7 @@ def write_vendor_demo(out_dir: str | Path, n_leads: int = DEFAULT_LEADS, seed: i
     Returns (export, truth) as written.
     """
     export, truth = vendor_export(n_leads, seed, as_of)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    export.to_csv(out / "export.csv", index=False, lineterminator="\n")
-    truth.to_csv(out / "truth.csv", index=False, lineterminator="\n")
-    (out / "README.md").write_text(readme(export, truth, seed, as_of), encoding="utf-8")
+    out = write_flat_demo_files(out_dir, export, truth, readme(export, truth, seed, as_of))
     logger.info("wrote a vendor-style demo export of %d leads to %s", len(export), out)
     return export, truth
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from demodata.draws import draw_by_outcome
+
 # the last activity before the MQL, by the behaviour count it comes from
 HONEST_ACTIVITY = {"web_visits": "Web Visit", "pricing_views": "Pricing Page View",
                    "email_clicks": "Email Click", "downloads": "Content Download"}
@@ -40,17 +42,6 @@ PRIORITY = {5.0: (0.37, 0.05), 4.0: (0.3, 0.15), 3.0: (0.18, 0.3), 2.0: (0.1, 0.
 DISPOSITION = {"Qualified - Passed to AE": (0.38, 0.03), "Follow Up Later": (0.20, 0.22),
                "Left Voicemail": (0.16, 0.22), "No Response": (0.10, 0.23),
                "Not a Fit": (0.02, 0.12), "Wrong Contact": (0.02, 0.05), None: (0.12, 0.13)}
-
-
-def draw_by_outcome(rng: np.random.Generator, table: dict, converted: np.ndarray) -> np.ndarray:
-    """A value per lead from ``table`` (value -> (share if converted, share if not))."""
-    values = np.array(list(table), dtype=object)
-    out = np.empty(len(converted), dtype=object)
-    for outcome in (True, False):
-        mask = converted == outcome
-        shares = np.array([v[0 if outcome else 1] for v in table.values()], dtype=float)
-        out[mask] = values[rng.choice(len(values), int(mask.sum()), p=shares / shares.sum())]
-    return out
 
 
 def honest_last_activity(rng: np.random.Generator, leads: pd.DataFrame) -> np.ndarray:

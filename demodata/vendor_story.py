@@ -18,6 +18,8 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
 
+from demodata.draws import effect, pick
+
 HORIZON_DAYS = 90
 WINDOW_DAYS = 730  # ~24 months of MQLs, ending HORIZON_DAYS before as_of
 VOLUME_GROWTH = 1.6  # MQLs per day in the newest month / in the oldest
@@ -82,16 +84,6 @@ SCORE_POINTS = {"web_visits": 3.0, "pricing_views": 8.0, "email_clicks": 3.0, "d
                 "demo_requested": 20.0, "senior": 10.0}
 
 
-def _pick(rng: np.random.Generator, table: dict, n: int) -> np.ndarray:
-    values = np.array(list(table), dtype=object)
-    shares = np.array([v[0] for v in table.values()], dtype=float)
-    return values[rng.choice(len(values), n, p=shares / shares.sum())]
-
-
-def _effect(values: np.ndarray, table: dict) -> np.ndarray:
-    return np.array([table[v][1] for v in values], dtype=float)
-
-
 def mql_times(rng: np.random.Generator, n: int, as_of: pd.Timestamp) -> pd.Series:
     """MQL moments, sorted, over the ``WINDOW_DAYS`` ending ``HORIZON_DAYS`` before ``as_of``,
     with a volume that grows linearly by ``VOLUME_GROWTH``."""
@@ -121,7 +113,7 @@ def honest_leads(rng: np.random.Generator, n: int, as_of: pd.Timestamp) -> pd.Da
     mql_at = mql_times(rng, n, as_of)
     frac = ((mql_at - mql_at.min()) / (mql_at.max() - mql_at.min())).to_numpy()
     source = _sources(rng, frac)
-    industry, country = _pick(rng, INDUSTRIES, n), _pick(rng, COUNTRIES, n)
+    industry, country = pick(rng, INDUSTRIES, n), pick(rng, COUNTRIES, n)
     titles = np.array(list(TITLES), dtype=object)
     title = titles[rng.choice(len(titles), n, p=np.array(TITLE_WEIGHTS) / sum(TITLE_WEIGHTS))]
     title[rng.random(n) < TITLE_BLANK_SHARE] = None
@@ -155,7 +147,7 @@ def honest_leads(rng: np.random.Generator, n: int, as_of: pd.Timestamp) -> pd.Da
         SIZE_PEAK_EFFECT - SIZE_CURVATURE * (np.log10(np.maximum(employees, 1)) - SIZE_PEAK_LOG10)
         ** 2, SIZE_FLOOR))
     logit = (np.array([SOURCES[s][2] for s in source])
-             + _effect(industry, INDUSTRIES) + _effect(country, COUNTRIES) + size
+             + effect(industry, INDUSTRIES) + effect(country, COUNTRIES) + size
              + np.array([SENIORITY_EFFECT.get(s, TITLE_BLANK_EFFECT) for s in seniority])
              + np.array([CHANNEL_EFFECT[c] for c in channel]) + DEMO_EFFECT * demo
              + FIRST_TOUCH_COEF * np.log1p(first_touch / FIRST_TOUCH_SCALE_DAYS)

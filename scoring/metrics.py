@@ -169,13 +169,3 @@ def newest_month(scored_at: pd.Series, min_leads: int) -> tuple[str, np.ndarray]
     return None
 
 
-def newest_month_ece(y: np.ndarray, p: np.ndarray, scored_at: pd.Series, bins: int = 10,
-                     min_leads: int = 100) -> tuple[str, int, float] | None:
-    """(month, leads, ECE) of the newest calendar month of ``scored_at`` that holds at least
-    ``min_leads`` leads: calibration where drift shows first. None without usable times."""
-    found = newest_month(scored_at, min_leads)
-    if found is None:
-        return None
-    month, rows = found
-    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
-    return month, int(rows.sum()), expected_calibration_error(y[rows], p[rows], bins)

@@ -8,6 +8,8 @@ so the choice is not judged on the rows it was fitted on (isotonic would always 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
@@ -31,15 +33,20 @@ def _fit_predict(method: str, p_fit: np.ndarray, y_fit: np.ndarray,
     return np.clip(iso.predict(p_eval), EPS, 1 - EPS)
 
 
+def _held_out(p_raw: np.ndarray, y: np.ndarray, method: str, seed: int,
+              folds: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For each of ``folds`` stratified folds: its rows and their probabilities under
+    ``method`` fitted on the other folds."""
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for fit_idx, eval_idx in splitter.split(p_raw, y):
+        yield eval_idx, _fit_predict(method, p_raw[fit_idx], y[fit_idx], p_raw[eval_idx])
+
+
 def cross_validated_log_loss(p_raw: np.ndarray, y: np.ndarray, method: str, seed: int,
                              folds: int = 5) -> float:
     """Mean held-out log loss of ``method`` fitted on the other folds of (p_raw, y)."""
-    losses = []
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    for fit_idx, eval_idx in splitter.split(p_raw, y):
-        p = _fit_predict(method, p_raw[fit_idx], y[fit_idx], p_raw[eval_idx])
-        losses.append(log_loss(y[eval_idx], p, labels=[0, 1]))
-    return float(np.mean(losses))
+    return float(np.mean([log_loss(y[rows], p, labels=[0, 1])
+                          for rows, p in _held_out(p_raw, y, method, seed, folds)]))
 
 
 def cross_validated_losses(p_raw: np.ndarray, y: np.ndarray, method: str, seed: int,
@@ -48,11 +55,9 @@ def cross_validated_losses(p_raw: np.ndarray, y: np.ndarray, method: str, seed: 
     the per-lead terms of ``cross_validated_log_loss``, for paired comparisons."""
     y = np.asarray(y)
     losses = np.empty(len(y))
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    for fit_idx, eval_idx in splitter.split(p_raw, y):
-        p = np.clip(_fit_predict(method, p_raw[fit_idx], y[fit_idx], p_raw[eval_idx]), EPS,
-                    1 - EPS)
-        losses[eval_idx] = -(y[eval_idx] * np.log(p) + (1 - y[eval_idx]) * np.log(1 - p))
+    for rows, p in _held_out(p_raw, y, method, seed, folds):
+        p = np.clip(p, EPS, 1 - EPS)
+        losses[rows] = -(y[rows] * np.log(p) + (1 - y[rows]) * np.log(1 - p))
     return losses
 
 

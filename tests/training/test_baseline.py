@@ -52,16 +52,29 @@ def test_the_baseline_is_a_plain_logistic_regression_on_the_same_columns(demo_xy
 
 
 def test_newest_month_ece_is_measured_on_the_newest_month_with_enough_leads():
-
-    from scoring.metrics import expected_calibration_error, newest_month_ece
+    from scoring.metrics import expected_calibration_error
+    from training.config import TrainConfig
+    from training.train import newest_month_calibration
 
     rng = np.random.default_rng(0)
     when = pd.Series(pd.to_datetime(["2026-03-15"] * 300 + ["2026-04-10"] * 250
                                     + ["2026-05-02"] * 40, utc=True))
-    y = rng.integers(0, 2, len(when))
     p = rng.uniform(0, 1, len(when))
-    month, n, ece = newest_month_ece(y, p, when, min_leads=100)
-    assert (month, n) == ("2026-04", 250)  # May has too few leads to judge
+    y = (rng.random(len(when)) < p).astype(int)  # p is calibrated
+    base = np.clip(p + 0.3, 0, 1)  # the default model, calibrated worse
+    cfg = TrainConfig(newest_month_min_leads=100)
+    lines: list[str] = []
+    out = newest_month_calibration(y, p, base, when, cfg, lines.append)
+    assert (out["newest_month"], out["n_newest_month"]) == ("2026-04", 250)  # May: too few
     april = (when.dt.month == 4).to_numpy()
-    assert ece == pytest.approx(expected_calibration_error(y[april], p[april]))
-    assert newest_month_ece(y, p, pd.Series(pd.NaT, index=when.index)) is None
+    assert out["test_ece_newest_month"] == pytest.approx(
+        expected_calibration_error(y[april], p[april]))
+    assert out["baseline_ece_newest_month"] == pytest.approx(
+        expected_calibration_error(y[april], base[april]))
+    assert out["calibration_worse_than_baseline"] == 0 and not any("warning" in x for x in lines)
+    worse = newest_month_calibration(y, base, p, when, cfg, lines.append)  # roles swapped
+    assert worse["calibration_worse_than_baseline"] == 1
+    assert worse["ece_newest_month_vs_baseline_low"] > 0
+    assert lines[-1].startswith("warning: on the newest test month (2026-04)")
+    assert newest_month_calibration(y, p, base, pd.Series(pd.NaT, index=when.index), cfg,
+                                    lines.append) == {}
